@@ -1,0 +1,2 @@
+// Entry point: wiring only (see src/app).
+int main() { return 0; }
