@@ -1,2 +1,13 @@
-// Entry point: wiring only (see src/app).
-int main() { return 0; }
+// Entry point: wiring only. The executable's file name is the extension's registered name.
+#include <csignal>
+#include <string>
+
+#include "app/extension_app.h"
+
+int main(int /*argc*/, char** argv) {
+  // A peer closing a socket must not kill the extension; write errors are handled as values.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::string name = argv[0] != nullptr ? argv[0] : "telemetry-kinesis";
+  if (size_t slash = name.rfind('/'); slash != std::string::npos) name.erase(0, slash + 1);
+  return tk::app::RunExtension(tk::config::Environment::FromProcess(), name);
+}

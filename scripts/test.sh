@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds everything (scripts/setup.sh) and runs every test: unit (GoogleTest) and integration
+# (node:test against kinesis-local and the Lambda sandbox emulator). Exits non-zero on any failure.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo_root"
+
+bash scripts/setup.sh
+# Integration tests are RUN_SERIAL (kinesis-local is CPU-hungry); unit tests may share the 2 cores.
+ctest --test-dir build --output-on-failure --no-tests=error -j2

@@ -1,0 +1,84 @@
+// The validated configuration of the extension: every setting, with its default and its range.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/log.h"
+#include "config/environment.h"
+
+namespace tk::config {
+
+// Telemetry API buffering limits (Telemetry API reference, "buffering" configuration).
+inline constexpr uint32_t kMinBufferItems = 1'000;
+inline constexpr uint32_t kMaxBufferItems = 10'000;
+inline constexpr uint32_t kMinBufferBytes = 262'144;
+inline constexpr uint32_t kMaxBufferBytes = 1'048'576;
+inline constexpr uint32_t kMinBufferTimeoutMs = 25;
+inline constexpr uint32_t kMaxBufferTimeoutMs = 30'000;
+
+// How records are spread over shards.
+enum class PartitionKeyStrategy {
+  kSandbox,  // one key per execution environment: spreads sandboxes, keeps each one in order
+  kRandom,   // a fresh key per record: maximum spread, no ordering
+};
+
+// What the extension does when its configuration or initialisation fails.
+enum class OnInitError {
+  kContinue,  // log one loud line, keep the function running, ship nothing
+  kFail,      // report to /extension/init/error so the function's init fails visibly
+};
+
+struct Config {
+  // The function, as Lambda describes it to extensions (metadata for the record envelope).
+  std::string function_name;
+  std::string function_version;
+  uint32_t function_memory_mb = 0;
+
+  // Where records go.
+  std::string stream_name;  // exactly one of stream_name / stream_arn is set
+  std::string stream_arn;
+  std::string region;  // the stream's region (from the ARN when one is given)
+  std::string
+      endpoint_url;  // resolved PutRecords endpoint, e.g. https://kinesis.eu-west-1.amazonaws.com
+  std::string endpoint_host;  // Host header for endpoint_url
+  std::string ca_file;        // CA bundle for TLS; empty = the TLS library's default
+
+  // Credentials (Lambda provides the execution role's temporary credentials in these).
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+
+  // Telemetry API subscription.
+  std::vector<std::string> telemetry_types{"platform", "function", "extension"};
+  uint32_t buffer_max_items = kMinBufferItems;
+  uint32_t buffer_max_bytes = kMinBufferBytes;
+  // 100 ms, not Lambda's 1,000 ms default: the last report must reach us inside the
+  // ~2,000 ms SHUTDOWN window with time left to send it.
+  uint32_t buffer_timeout_ms = 100;
+  std::string listener_host = "sandbox.localdomain";
+  uint16_t listener_port = 4243;
+
+  // Records and delivery.
+  PartitionKeyStrategy partition_key = PartitionKeyStrategy::kSandbox;
+  size_t queue_max_bytes = 32u * 1024 * 1024;  // bounded by bytes, not count
+  uint32_t max_batch_age_ms = 200;    // send a partial request once its oldest record is this old
+  uint32_t shutdown_margin_ms = 200;  // exit this long before the SHUTDOWN deadline
+
+  OnInitError on_init_error = OnInitError::kContinue;
+  log::Level log_level = log::Level::kInfo;
+};
+
+// Result of reading the environment: a Config, plus one message per invalid or missing
+// variable (each names the variable and what it accepts). Defaults fill what is absent.
+struct LoadedConfig {
+  Config config;
+  std::vector<std::string> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+LoadedConfig LoadConfig(const Environment& environment);
+
+}  // namespace tk::config

@@ -1,0 +1,186 @@
+// Environment variables -> one validated Config; every problem is reported at once, by name.
+#include <charconv>
+#include <string>
+#include <string_view>
+
+#include "aws/endpoint.h"
+#include "config/config.h"
+
+namespace tk::config {
+namespace {
+
+constexpr size_t kMinQueueBytes = 1u * 1024 * 1024;
+constexpr size_t kMaxQueueBytes = 1024u * 1024 * 1024;
+constexpr size_t kMaxStreamNameChars = 128;  // Kinesis CreateStream: StreamName 1-128 chars
+
+class Loader {
+ public:
+  explicit Loader(const Environment& environment) : env_(environment) {}
+
+  LoadedConfig Load() {
+    LoadFunction();
+    LoadStream();
+    LoadCredentials();
+    LoadSubscription();
+    LoadDelivery();
+    return std::move(result_);
+  }
+
+ private:
+  Config& config() { return result_.config; }
+  void Fail(std::string message) { result_.errors.push_back(std::move(message)); }
+
+  template <typename Number>
+  void ReadNumber(std::string_view name, uint64_t min, uint64_t max, Number& out) {
+    auto text = env_.Get(name);
+    if (!text) return;  // keep the default
+    uint64_t value = 0;
+    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (error != std::errc() || end != text->data() + text->size() || value < min || value > max) {
+      Fail(std::string(name) + "=\"" + *text + "\" is invalid: expected an integer from " +
+           std::to_string(min) + " to " + std::to_string(max));
+      return;
+    }
+    out = static_cast<Number>(value);
+  }
+
+  // Reads a variable whose value must be one of `choices`; returns the index of the match.
+  std::optional<size_t> ReadChoice(std::string_view name,
+                                   std::initializer_list<std::string_view> choices) {
+    auto text = env_.Get(name);
+    if (!text) return std::nullopt;
+    size_t index = 0;
+    std::string allowed;
+    for (std::string_view choice : choices) {
+      if (*text == choice) return index;
+      allowed.append(allowed.empty() ? "" : ", ").append(choice);
+      ++index;
+    }
+    Fail(std::string(name) + "=\"" + *text + "\" is invalid: expected one of " + allowed);
+    return std::nullopt;
+  }
+
+  void LoadFunction() {
+    config().function_name = env_.Get("AWS_LAMBDA_FUNCTION_NAME").value_or("");
+    config().function_version = env_.Get("AWS_LAMBDA_FUNCTION_VERSION").value_or("");
+    ReadNumber("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 1'000'000, config().function_memory_mb);
+  }
+
+  void LoadStream() {
+    auto region = env_.Get("AWS_REGION");
+    if (!region) Fail("AWS_REGION is not set: expected the function's region, e.g. us-east-1");
+    config().region = region.value_or("");
+
+    auto stream = env_.Get("TELEMETRY_KINESIS_STREAM");
+    if (!stream) {
+      Fail("TELEMETRY_KINESIS_STREAM is not set: expected a Kinesis stream name or stream ARN");
+    } else if (stream->starts_with("arn:")) {
+      auto arn = aws::ParseStreamArn(*stream);
+      if (!arn) {
+        Fail("TELEMETRY_KINESIS_STREAM=\"" + *stream +
+             "\" is not a valid stream ARN: " + arn.error().message);
+      } else {
+        config().stream_arn = *stream;
+        config().region = arn->region;  // the stream's region wins: cross-region puts work
+      }
+    } else if (!IsValidStreamName(*stream)) {
+      Fail("TELEMETRY_KINESIS_STREAM=\"" + *stream +
+           "\" is invalid: expected a stream name (1-128 of a-z A-Z 0-9 _ . -) or a stream ARN");
+    } else {
+      config().stream_name = *stream;
+    }
+
+    if (config().region.empty()) return;
+    auto endpoint = aws::ResolveKinesisEndpoint(config().region,
+                                                env_.Get("AWS_ENDPOINT_URL_KINESIS").value_or(""),
+                                                env_.Get("AWS_ENDPOINT_URL").value_or(""));
+    if (!endpoint) {
+      Fail(endpoint.error().message);
+      return;
+    }
+    config().endpoint_url = endpoint->url;
+    config().endpoint_host = endpoint->host_header;
+    config().ca_file = env_.Get("AWS_CA_BUNDLE").value_or(env_.Get("SSL_CERT_FILE").value_or(""));
+  }
+
+  static bool IsValidStreamName(std::string_view name) {
+    if (name.empty() || name.size() > kMaxStreamNameChars) return false;
+    for (char c : name) {
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '_' || c == '.' || c == '-';
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  void LoadCredentials() {
+    // Values are secrets: messages name the variables only.
+    auto key_id = env_.Get("AWS_ACCESS_KEY_ID");
+    auto secret = env_.Get("AWS_SECRET_ACCESS_KEY");
+    if (!key_id) Fail("AWS_ACCESS_KEY_ID is not set: Lambda sets it from the execution role");
+    if (!secret) Fail("AWS_SECRET_ACCESS_KEY is not set: Lambda sets it from the execution role");
+    config().access_key_id = key_id.value_or("");
+    config().secret_access_key = secret.value_or("");
+    config().session_token = env_.Get("AWS_SESSION_TOKEN").value_or("");
+  }
+
+  void LoadSubscription() {
+    if (auto types = env_.Get("TELEMETRY_KINESIS_TYPES")) LoadTypes(*types);
+    ReadNumber("TELEMETRY_KINESIS_BUFFER_MAX_ITEMS", kMinBufferItems, kMaxBufferItems,
+               config().buffer_max_items);
+    ReadNumber("TELEMETRY_KINESIS_BUFFER_MAX_BYTES", kMinBufferBytes, kMaxBufferBytes,
+               config().buffer_max_bytes);
+    ReadNumber("TELEMETRY_KINESIS_BUFFER_TIMEOUT_MS", kMinBufferTimeoutMs, kMaxBufferTimeoutMs,
+               config().buffer_timeout_ms);
+    if (auto host = env_.Get("TELEMETRY_KINESIS_LISTENER_HOST")) config().listener_host = *host;
+    ReadNumber("TELEMETRY_KINESIS_LISTENER_PORT", 1, 65535, config().listener_port);
+  }
+
+  void LoadTypes(std::string_view list) {
+    std::vector<std::string> types;
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t comma = list.find(',', start);
+      std::string_view item =
+          list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (item != "platform" && item != "function" && item != "extension") {
+        Fail("TELEMETRY_KINESIS_TYPES=\"" + std::string(list) +
+             "\" is invalid: expected a comma-separated list of platform, function, extension");
+        return;
+      }
+      types.emplace_back(item);
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    config().telemetry_types = std::move(types);
+  }
+
+  void LoadDelivery() {
+    if (auto strategy = ReadChoice("TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random"})) {
+      config().partition_key =
+          *strategy == 0 ? PartitionKeyStrategy::kSandbox : PartitionKeyStrategy::kRandom;
+    }
+    ReadNumber("TELEMETRY_KINESIS_QUEUE_MAX_BYTES", kMinQueueBytes, kMaxQueueBytes,
+               config().queue_max_bytes);
+    ReadNumber("TELEMETRY_KINESIS_MAX_BATCH_AGE_MS", 1, 60'000, config().max_batch_age_ms);
+    ReadNumber("TELEMETRY_KINESIS_SHUTDOWN_MARGIN_MS", 0, 1'000, config().shutdown_margin_ms);
+    if (auto mode = ReadChoice("TELEMETRY_KINESIS_ON_INIT_ERROR", {"continue", "fail"})) {
+      config().on_init_error = *mode == 0 ? OnInitError::kContinue : OnInitError::kFail;
+    }
+    if (auto level =
+            ReadChoice("TELEMETRY_KINESIS_LOG_LEVEL", {"debug", "info", "warn", "error"})) {
+      config().log_level = static_cast<log::Level>(*level);
+    }
+  }
+
+  const Environment& env_;
+  LoadedConfig result_;
+};
+
+}  // namespace
+
+LoadedConfig LoadConfig(const Environment& environment) { return Loader(environment).Load(); }
+
+}  // namespace tk::config

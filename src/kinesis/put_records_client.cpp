@@ -1,0 +1,99 @@
+// Sends one batch as a signed PutRecords request and classifies the answer: serialize, sign with
+// SigV4, send through the HttpClient seam. No retries and no logging here; the sender does both.
+#include "kinesis/put_records_client.h"
+
+#include <utility>
+
+#include "aws/endpoint.h"
+#include "aws/sigv4.h"
+#include "kinesis/limits.h"
+
+namespace tk::kinesis {
+namespace {
+
+constexpr std::string_view kConfigName = "Kinesis endpoint URL";
+
+size_t TotalBytes(std::span<const Record> records) {
+  size_t bytes = 0;
+  for (const Record& record : records) bytes += record.Size();
+  return bytes;
+}
+
+}  // namespace
+
+Status ValidateKinesisClientConfig(const KinesisClientConfig& config) {
+  std::string problems;
+  const auto add = [&problems](std::string_view problem) {
+    if (!problems.empty()) problems.append("; ");
+    problems.append(problem);
+  };
+  const Result<aws::Endpoint> endpoint = aws::ParseEndpointUrl(config.endpoint_url, kConfigName);
+  if (!endpoint.ok()) {
+    add(endpoint.error().message);
+  } else if (!config.host_header.empty() && config.host_header != endpoint->host_header) {
+    add("Host header '" + config.host_header + "' does not match the endpoint URL's authority '" +
+        endpoint->host_header + "'");
+  }
+  if (config.region.empty()) add("signing region is empty");
+  if (const Status target = ValidateStreamTarget(config.target); !target.ok()) {
+    add(target.error().message);
+  }
+  if (problems.empty()) return Status::Ok();
+  return Error{std::move(problems)};
+}
+
+PutRecordsClient::PutRecordsClient(KinesisClientConfig config, http::HttpClient& http, Clock now)
+    : config_(std::move(config)), path_("/"), http_(http), now_(std::move(now)) {
+  // The Host header and the signed path come from the URL itself, so they cannot disagree
+  // with where the transport connects. An unparsable URL keeps "/" and fails at send time
+  // (ValidateKinesisClientConfig reports it up front).
+  const Result<aws::Endpoint> endpoint = aws::ParseEndpointUrl(config_.endpoint_url, kConfigName);
+  if (endpoint.ok()) {
+    path_ = endpoint->path;
+    if (config_.host_header.empty()) config_.host_header = endpoint->host_header;
+  }
+}
+
+http::Request PutRecordsClient::BuildSignedRequest(std::span<const Record> records) const {
+  http::Request request;
+  request.url = config_.endpoint_url;
+  request.method = "POST";
+  request.body = SerializePutRecordsBody(config_.target, records);
+
+  aws::HttpRequestToSign to_sign;
+  to_sign.method = request.method;
+  to_sign.path = path_;
+  to_sign.headers = {{"host", config_.host_header},
+                     {"content-type", std::string(kAmzJsonContentType)},
+                     {"x-amz-target", std::string(kPutRecordsTarget)}};
+  to_sign.payload = request.body;  // a view: request.body is not moved until after signing
+  aws::SignRequest(to_sign, aws::SigningParams{.credentials = config_.credentials,
+                                               .region = config_.region,
+                                               .service = std::string(kKinesisSigningName),
+                                               .time = now_()});
+  request.headers.reserve(to_sign.headers.size());
+  for (auto& [name, value] : to_sign.headers) {
+    request.headers.push_back({std::move(name), std::move(value)});
+  }
+  return request;
+}
+
+PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records) {
+  PutRecordsOutcome outcome;
+  if (records.empty()) {
+    outcome.disposition = Disposition::kSent;
+    return outcome;
+  }
+  if (records.size() > kMaxRecordsPerRequest || TotalBytes(records) > kMaxRequestBytes) {
+    outcome.disposition = Disposition::kPermanent;
+    outcome.error_code = "InvalidBatch";
+    outcome.error_message = std::to_string(records.size()) + " records, " +
+                            std::to_string(TotalBytes(records)) +
+                            " bytes: over the PutRecords request limits (500 records, 5 MiB)";
+    return outcome;
+  }
+  const http::Response response = http_.Send(BuildSignedRequest(records));
+  return ClassifyPutRecordsResponse(response, records.size());
+}
+
+}  // namespace tk::kinesis

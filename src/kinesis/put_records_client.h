@@ -1,0 +1,63 @@
+// Sends one batch as a signed PutRecords request and classifies the answer: serialize, sign with
+// SigV4, send through the HttpClient seam. No retries and no logging here; the sender does both.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "aws/credentials.h"
+#include "common/result.h"
+#include "http/http_client.h"
+#include "kinesis/put_records_request.h"
+#include "kinesis/put_records_response.h"
+#include "kinesis/record.h"
+
+namespace tk::kinesis {
+
+// The exact X-Amz-Target and Content-Type of PutRecords (AWS JSON 1.1 protocol, API version
+// 2013-12-02) and the SigV4 signing name of Kinesis.
+inline constexpr std::string_view kPutRecordsTarget = "Kinesis_20131202.PutRecords";
+inline constexpr std::string_view kAmzJsonContentType = "application/x-amz-json-1.1";
+inline constexpr std::string_view kKinesisSigningName = "kinesis";
+
+struct KinesisClientConfig {
+  std::string endpoint_url;  // e.g. "https://kinesis.us-east-1.amazonaws.com" (aws::Endpoint::url)
+  std::string host_header;   // the URL's authority as sent in Host; empty: derived from the URL
+  std::string region;        // signing region
+  StreamTarget target;
+  aws::Credentials credentials;
+};
+
+// Checks everything the client relies on, reporting every problem at once: the endpoint URL
+// parses (aws::ParseEndpointUrl), host_header (when set) equals its authority, the region is
+// set, and the stream target has exactly one of name or ARN. Credentials are checked where
+// they are read (aws::CredentialsFromEnvironment).
+Status ValidateKinesisClientConfig(const KinesisClientConfig& config);
+
+class PutRecordsClient {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  // `http` must outlive the client. `now` is the signing clock (injected for tests). The
+  // config should have passed ValidateKinesisClientConfig.
+  PutRecordsClient(KinesisClientConfig config, http::HttpClient& http,
+                   Clock now = &std::chrono::system_clock::now);
+
+  // Sends `records` (within the request limits, as a PutRecordsBatch guarantees) as one
+  // PutRecords request, signed at now(), and classifies the response. An empty span sends
+  // nothing and is kSent; a span over the request limits is kPermanent "InvalidBatch" (sending it
+  // would be a ValidationException). Blocking; one call at a time.
+  PutRecordsOutcome Send(std::span<const Record> records);
+
+ private:
+  http::Request BuildSignedRequest(std::span<const Record> records) const;
+
+  KinesisClientConfig config_;
+  std::string path_;  // request-line path of the endpoint URL, signed as such
+  http::HttpClient& http_;
+  Clock now_;
+};
+
+}  // namespace tk::kinesis

@@ -1,0 +1,122 @@
+// Writes the JSON body of a PutRecords request from a batch of records, in one allocation.
+//
+// Why a small JSON string escaper here instead of nlohmann::json: the body is up to ~7 MB and
+// written for every request, so it is sized exactly first and then appended into once; that
+// needs the escaped size of each key before writing it, which a library dump() only gives by
+// building a temporary string per key (500 per request). JSON's escaping rule is tiny and fixed
+// (RFC 8259 section 7: quote, backslash and U+0000..U+001F must be escaped), the input is
+// validated UTF-8, and the unit tests check our output byte for byte against nlohmann::json's
+// dump() for every ASCII byte, so correctness is still the library's.
+#include "kinesis/put_records_request.h"
+
+#include <array>
+
+#include "aws/crypto.h"
+
+namespace tk::kinesis {
+namespace {
+
+constexpr std::string_view kStreamArnOpen = R"({"StreamARN":")";
+constexpr std::string_view kStreamNameOpen = R"({"StreamName":")";
+constexpr std::string_view kRecordsOpen = R"(","Records":[)";
+constexpr std::string_view kDataOpen = R"({"Data":")";
+constexpr std::string_view kKeyOpen = R"(","PartitionKey":")";
+constexpr std::string_view kRecordClose = R"("})";
+constexpr std::string_view kBodyClose = "]}";
+
+// Escape text for characters that have a two-character form; 0 means "\u00XX" or unescaped.
+constexpr char ShortEscape(unsigned char c) {
+  switch (c) {
+    case '"':
+      return '"';
+    case '\\':
+      return '\\';
+    case '\b':
+      return 'b';
+    case '\f':
+      return 'f';
+    case '\n':
+      return 'n';
+    case '\r':
+      return 'r';
+    case '\t':
+      return 't';
+    default:
+      return 0;
+  }
+}
+
+constexpr size_t EscapedCharSize(unsigned char c) {
+  if (ShortEscape(c) != 0) return 2;
+  return c < 0x20 ? 6 : 1;  // "\u00XX"
+}
+
+bool UsesStreamArn(const StreamTarget& target) { return !target.stream_arn.empty(); }
+
+}  // namespace
+
+Status ValidateStreamTarget(const StreamTarget& target) {
+  if (target.stream_name.empty() && target.stream_arn.empty()) {
+    return Error{"stream target: set a stream name or a stream ARN"};
+  }
+  if (!target.stream_name.empty() && !target.stream_arn.empty()) {
+    return Error{"stream target: set a stream name or a stream ARN, not both"};
+  }
+  return Status::Ok();
+}
+
+size_t JsonEscapedSize(std::string_view text) {
+  size_t size = 0;
+  for (const char c : text) size += EscapedCharSize(static_cast<unsigned char>(c));
+  return size;
+}
+
+void AppendJsonEscaped(std::string& out, std::string_view text) {
+  static constexpr std::array<char, 16> kHex = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                                '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (const char short_form = ShortEscape(byte); short_form != 0) {
+      out.push_back('\\');
+      out.push_back(short_form);
+    } else if (byte < 0x20) {
+      out.append("\\u00");
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xF]);
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+size_t PutRecordsBodySize(const StreamTarget& target, std::span<const Record> records) {
+  const std::string& stream = UsesStreamArn(target) ? target.stream_arn : target.stream_name;
+  size_t size = (UsesStreamArn(target) ? kStreamArnOpen : kStreamNameOpen).size() +
+                JsonEscapedSize(stream) + kRecordsOpen.size() + kBodyClose.size();
+  for (const Record& record : records) {
+    size += kDataOpen.size() + aws::Base64EncodedSize(record.data.size()) + kKeyOpen.size() +
+            JsonEscapedSize(record.partition_key) + kRecordClose.size();
+  }
+  if (!records.empty()) size += records.size() - 1;  // commas between records
+  return size;
+}
+
+std::string SerializePutRecordsBody(const StreamTarget& target, std::span<const Record> records) {
+  std::string body;
+  body.reserve(PutRecordsBodySize(target, records));
+  body.append(UsesStreamArn(target) ? kStreamArnOpen : kStreamNameOpen);
+  AppendJsonEscaped(body, UsesStreamArn(target) ? target.stream_arn : target.stream_name);
+  body.append(kRecordsOpen);
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i != 0) body.push_back(',');
+    body.append(kDataOpen);
+    aws::AppendBase64(body, records[i].data);
+    body.append(kKeyOpen);
+    AppendJsonEscaped(body, records[i].partition_key);
+    body.append(kRecordClose);
+  }
+  body.append(kBodyClose);
+  return body;
+}
+
+}  // namespace tk::kinesis

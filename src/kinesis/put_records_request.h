@@ -1,0 +1,37 @@
+// Writes the JSON body of a PutRecords request from a batch of records, in one allocation.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "kinesis/record.h"
+
+namespace tk::kinesis {
+
+// The stream records go to: exactly one of name or ARN is set (AWS recommends the ARN).
+struct StreamTarget {
+  std::string stream_name;
+  std::string stream_arn;
+};
+
+// Error when neither or both of stream_name and stream_arn are set.
+Status ValidateStreamTarget(const StreamTarget& target);
+
+// Bytes `text` takes once escaped as the contents of a JSON string (quotes not included).
+size_t JsonEscapedSize(std::string_view text);
+
+// Appends `text` escaped as the contents of a JSON string (RFC 8259 section 7). `text` must be
+// valid UTF-8 (CheckRecordLimits ensures it for partition keys); bytes >= 0x80 pass unchanged.
+void AppendJsonEscaped(std::string& out, std::string_view text);
+
+// Exact size of SerializePutRecordsBody's result.
+size_t PutRecordsBodySize(const StreamTarget& target, std::span<const Record> records);
+
+// The body: {"StreamARN"|"StreamName":"…","Records":[{"Data":"<base64>","PartitionKey":"…"},…]}.
+// Uses StreamARN when set, else StreamName. Allocates once (exact size) and base64-encodes each
+// record's data straight into the body. Records are expected to be within the limits.
+std::string SerializePutRecordsBody(const StreamTarget& target, std::span<const Record> records);
+
+}  // namespace tk::kinesis

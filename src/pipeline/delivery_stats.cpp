@@ -1,0 +1,29 @@
+// Renders the counters as one key=value log line.
+#include "pipeline/delivery_stats.h"
+
+namespace tk::pipeline {
+
+std::string DeliveryStats::Summary() const {
+  auto field = [](const char* name, const std::atomic<uint64_t>& value) {
+    return std::string(name) + "=" + std::to_string(value.load(std::memory_order_relaxed));
+  };
+  std::string line;
+  for (auto [name, value] : {
+           std::pair{"received", &events_received},
+           std::pair{"delivered", &records_delivered},
+           std::pair{"retried", &records_retried},
+           std::pair{"dropped_too_large", &events_dropped_too_large},
+           std::pair{"dropped_permanent_error", &records_dropped_permanent},
+           std::pair{"unsent_at_shutdown", &records_unsent_at_shutdown},
+           std::pair{"batches_rejected_malformed", &batches_rejected_malformed},
+           std::pair{"batches_rejected_queue_full", &batches_rejected_queue_full},
+           std::pair{"requests", &requests_sent},
+           std::pair{"requests_failed", &requests_failed},
+       }) {
+    if (!line.empty()) line.push_back(' ');
+    line.append(field(name, *value));
+  }
+  return line;
+}
+
+}  // namespace tk::pipeline

@@ -1,0 +1,30 @@
+// Counters for every event's fate, so that received = delivered + dropped + still held.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace tk::pipeline {
+
+struct DeliveryStats {
+  // Listener side.
+  std::atomic<uint64_t> batches_accepted{0};
+  std::atomic<uint64_t> batches_rejected_malformed{0};   // answered 400: nothing of them was taken
+  std::atomic<uint64_t> batches_rejected_queue_full{0};  // answered 503: nothing of them was taken
+  std::atomic<uint64_t> events_received{0};              // events of accepted batches
+  std::atomic<uint64_t> events_dropped_too_large{0};     // an event over the 1 MiB record limit
+
+  // Sender side.
+  std::atomic<uint64_t> records_delivered{0};
+  std::atomic<uint64_t> records_retried{0};            // re-sends of failed records
+  std::atomic<uint64_t> records_dropped_permanent{0};  // a non-retryable Kinesis error
+  std::atomic<uint64_t> records_unsent_at_shutdown{0};
+  std::atomic<uint64_t> requests_sent{0};
+  std::atomic<uint64_t> requests_failed{0};  // whole-request failures (transport, 5xx, throttling)
+
+  // One line for the shutdown log.
+  std::string Summary() const;
+};
+
+}  // namespace tk::pipeline

@@ -1,0 +1,87 @@
+// The bounded queue between the listener and the sender, bounded by bytes, not by count.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "kinesis/put_records_batch.h"
+#include "kinesis/record.h"
+
+namespace tk::pipeline {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// Bytes are held from PushAll() until Release(): records being sent or waiting for a retry
+// still count, so the bound covers everything the extension holds.
+class RecordQueue {
+ public:
+  explicit RecordQueue(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Appends all of `records` (moved out) or none of them: a telemetry batch is accepted whole.
+  // Returns false when they do not fit in the byte budget.
+  bool PushAll(std::vector<kinesis::Record>& records, SteadyClock::time_point now);
+
+  // Puts records that must be re-sent back at the front, oldest first (bytes still held).
+  void PushFrontForRetry(std::vector<kinesis::Record>&& records, SteadyClock::time_point now);
+
+  // Moves records from the front into `batch` while they fit one PutRecords request.
+  // Returns how many records were discarded because no request can carry them.
+  size_t PopInto(kinesis::PutRecordsBatch& batch);
+
+  // Gives back the budget of records that were delivered or dropped.
+  void Release(size_t bytes);
+
+  size_t held_bytes() const;
+  size_t queued_records() const;
+  bool empty() const;
+
+  // The sender's wait: returns when a full request is queued, the oldest record is older
+  // than `max_age`, `wake(queue_is_empty)` returns true, or `deadline` passes. `wake` runs
+  // under the queue's lock and is rechecked after every Notify().
+  template <typename Predicate>
+  void WaitForWork(std::chrono::milliseconds max_age, SteadyClock::time_point deadline,
+                   Predicate wake);
+  // Wakes WaitForWork after a flag its predicate reads has changed. Taking the lock first
+  // means a waiter cannot miss the change between its check and its wait.
+  void Notify() {
+    { std::lock_guard lock(mutex_); }
+    ready_.notify_all();
+  }
+
+ private:
+  struct Entry {
+    kinesis::Record record;
+    SteadyClock::time_point enqueued;
+  };
+  bool FullRequestQueuedLocked() const;
+
+  const size_t max_bytes_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Entry> entries_;
+  size_t queued_bytes_ = 0;  // of entries_
+  size_t held_bytes_ = 0;    // entries_ + in flight + awaiting retry
+};
+
+template <typename Predicate>
+void RecordQueue::WaitForWork(std::chrono::milliseconds max_age, SteadyClock::time_point deadline,
+                              Predicate wake) {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    if (wake(entries_.empty()) || FullRequestQueuedLocked()) return;
+    SteadyClock::time_point until = deadline;
+    if (!entries_.empty()) {
+      SteadyClock::time_point due = entries_.front().enqueued + max_age;
+      if (due <= SteadyClock::now()) return;
+      until = std::min(until, due);
+    }
+    if (ready_.wait_until(lock, until) == std::cv_status::timeout && until == deadline) return;
+  }
+}
+
+}  // namespace tk::pipeline

@@ -1,0 +1,162 @@
+// Sender loop: wait for work, pack one request, send, account for every record, back off.
+#include "pipeline/sender.h"
+
+#include <algorithm>
+
+namespace tk::pipeline {
+namespace {
+
+SteadyClock::time_point FromNanos(int64_t nanos) {
+  return SteadyClock::time_point(std::chrono::nanoseconds(nanos));
+}
+
+// How long an idle sender sleeps before looking again when nothing wakes it.
+constexpr std::chrono::seconds kIdleWait{3600};
+
+}  // namespace
+
+Sender::Sender(RecordQueue& queue, SendRecordsFunction send, DeliveryStats& stats,
+               SenderOptions options, std::function<double()> uniform01)
+    : queue_(queue),
+      send_(std::move(send)),
+      stats_(stats),
+      options_(options),
+      backoff_(options.backoff_base, options.backoff_cap, std::move(uniform01)) {}
+
+Sender::~Sender() {
+  stop_ = true;
+  queue_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Sender::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Sender::FlushSoon() {
+  flush_requested_ = true;
+  queue_.Notify();
+}
+
+uint64_t Sender::DrainAndStop(SteadyClock::time_point deadline) {
+  drain_deadline_ns_ =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
+  draining_ = true;
+  queue_.Notify();
+  // The sender thread itself stops when the queue is empty or the deadline has passed.
+  if (thread_.joinable()) thread_.join();
+  uint64_t unsent = queue_.queued_records();
+  stats_.records_unsent_at_shutdown += unsent;
+  return unsent;
+}
+
+SteadyClock::time_point Sender::RequestDeadline() const {
+  SteadyClock::time_point deadline = SteadyClock::now() + options_.request_timeout;
+  if (draining_) deadline = std::min(deadline, FromNanos(drain_deadline_ns_));
+  return deadline;
+}
+
+void Sender::Run() {
+  kinesis::PutRecordsBatch batch;
+  while (!stop_) {
+    if (draining_) {
+      if (queue_.held_bytes() == 0 || SteadyClock::now() >= FromNanos(drain_deadline_ns_)) return;
+    }
+    if (!WaitOutBackoff()) continue;
+    SteadyClock::time_point wait_until =
+        draining_ ? FromNanos(drain_deadline_ns_) : SteadyClock::now() + kIdleWait;
+    queue_.WaitForWork(options_.max_batch_age, wait_until, [this](bool queue_empty) {
+      // A boundary flush is done once everything queued at the boundary has been taken.
+      if (queue_empty) flush_requested_ = false;
+      return stop_ || draining_ || (flush_requested_ && !queue_empty);
+    });
+    if (stop_) return;
+    stats_.records_dropped_permanent += queue_.PopInto(batch);
+    if (batch.empty()) continue;
+    SendBatch(batch);
+    batch.Clear();
+  }
+}
+
+// Sleeps until the backoff after a failure has passed; returns false when woken early
+// (stop, or the drain deadline) so the caller re-evaluates.
+bool Sender::WaitOutBackoff() {
+  SteadyClock::time_point until = retry_not_before_;
+  if (draining_) until = std::min(until, FromNanos(drain_deadline_ns_));
+  if (SteadyClock::now() >= until) return true;
+  queue_.WaitForWork(std::chrono::hours(24), until, [this](bool) { return bool(stop_); });
+  return SteadyClock::now() >= retry_not_before_;
+}
+
+void Sender::SendBatch(kinesis::PutRecordsBatch& batch) {
+  kinesis::PutRecordsOutcome outcome = send_(batch.records(), RequestDeadline());
+  stats_.requests_sent++;
+  switch (outcome.disposition) {
+    case kinesis::Disposition::kSent:
+      OnSent(batch, outcome);
+      return;
+    case kinesis::Disposition::kRetryable: {
+      stats_.requests_failed++;
+      std::string reason = outcome.error_code + ": " + outcome.error_message;
+      RetryLater(std::move(batch.records()), reason);
+      return;
+    }
+    case kinesis::Disposition::kPermanent: {
+      size_t bytes = batch.bytes();
+      stats_.records_dropped_permanent += batch.size();
+      LogOnce(log::Level::kError, "permanent:" + outcome.error_code,
+              "Kinesis rejected PutRecords (" + outcome.error_code + ": " + outcome.error_message +
+                  "); this is not retryable: check TELEMETRY_KINESIS_STREAM and the function "
+                  "role's kinesis:PutRecords permission. Dropping such records (counted).");
+      queue_.Release(bytes);
+      return;
+    }
+  }
+}
+
+void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome) {
+  std::vector<kinesis::Record>& records = batch.records();
+  if (outcome.failed_indices.empty()) {
+    stats_.records_delivered += records.size();
+    queue_.Release(batch.bytes());
+    if (consecutive_failures_ > 0) {
+      log::Info("Kinesis delivery recovered after " + std::to_string(consecutive_failures_) +
+                " failed attempt(s)");
+    }
+    consecutive_failures_ = 0;
+    return;
+  }
+  // Partial failure: re-send exactly the failed entries, in their original order.
+  std::vector<kinesis::Record> failed;
+  failed.reserve(outcome.failed_indices.size());
+  size_t delivered_bytes = batch.bytes();
+  for (size_t index : outcome.failed_indices) {
+    delivered_bytes -= records[index].Size();
+    failed.push_back(std::move(records[index]));
+  }
+  stats_.records_delivered += records.size() - failed.size();
+  queue_.Release(delivered_bytes);
+  std::string codes;
+  for (const auto& [code, count] : outcome.failed_by_code) {
+    codes.append(codes.empty() ? "" : ", ").append(code + " x" + std::to_string(count));
+  }
+  RetryLater(std::move(failed), "records failed: " + codes);
+}
+
+void Sender::RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason) {
+  for (kinesis::Record& record : records) record.attempts++;
+  stats_.records_retried += records.size();
+  consecutive_failures_++;
+  retry_not_before_ = SteadyClock::now() + backoff_.Delay(consecutive_failures_);
+  if (consecutive_failures_ == 1) {
+    LogOnce(log::Level::kWarn, "retry:" + reason.substr(0, reason.find(':')),
+            "PutRecords will be retried with backoff (" + reason + ")");
+  }
+  queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
+}
+
+void Sender::LogOnce(log::Level level, const std::string& key, const std::string& message) {
+  if (logged_.insert(key).second) log::Write(level, message);
+}
+
+}  // namespace tk::pipeline

@@ -1,0 +1,79 @@
+// The sender thread: takes records from the queue, sends PutRecords requests, re-queues
+// exactly the records that failed, backs off, and drains on shutdown.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <span>
+#include <string>
+#include <thread>
+
+#include "common/log.h"
+#include "kinesis/backoff.h"
+#include "kinesis/put_records_response.h"
+#include "kinesis/record.h"
+#include "pipeline/delivery_stats.h"
+#include "pipeline/record_queue.h"
+
+namespace tk::pipeline {
+
+// Sends one request; must return by `deadline` (the transport's timeout is set from it).
+using SendRecordsFunction = std::function<kinesis::PutRecordsOutcome(
+    std::span<const kinesis::Record> records, SteadyClock::time_point deadline)>;
+
+struct SenderOptions {
+  std::chrono::milliseconds max_batch_age{200};
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds backoff_base{100};
+  std::chrono::milliseconds backoff_cap{5'000};
+};
+
+class Sender {
+ public:
+  Sender(RecordQueue& queue, SendRecordsFunction send, DeliveryStats& stats, SenderOptions options,
+         std::function<double()> uniform01);
+  ~Sender();
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+
+  void Start();
+
+  // An invocation boundary: send everything queued now, even a partial request, without
+  // waiting for the batch age. Never blocks the caller.
+  void FlushSoon();
+
+  // Shutdown: sends until nothing is held or `deadline`, stops the thread, and counts what
+  // is still held as unsent. Returns the number of unsent records.
+  uint64_t DrainAndStop(SteadyClock::time_point deadline);
+
+ private:
+  void Run();
+  bool WaitOutBackoff();
+  void SendBatch(kinesis::PutRecordsBatch& batch);
+  void OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
+  void RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason);
+  void LogOnce(log::Level level, const std::string& key, const std::string& message);
+  SteadyClock::time_point RequestDeadline() const;
+
+  RecordQueue& queue_;
+  SendRecordsFunction send_;
+  DeliveryStats& stats_;
+  SenderOptions options_;
+  kinesis::Backoff backoff_;
+
+  std::thread thread_;
+  std::atomic<bool> flush_requested_{false};
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> drain_deadline_ns_{0};  // steady clock, valid while draining_
+
+  // Sender-thread state.
+  uint32_t consecutive_failures_ = 0;
+  SteadyClock::time_point retry_not_before_{};
+  std::set<std::string> logged_;
+};
+
+}  // namespace tk::pipeline

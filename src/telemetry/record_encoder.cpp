@@ -1,0 +1,73 @@
+// Envelope rendering (once) and per-event record assembly (prefix + event + "}").
+#include "telemetry/record_encoder.h"
+
+#include <nlohmann/json.hpp>
+
+#include "kinesis/limits.h"
+
+namespace tk::telemetry {
+namespace {
+
+constexpr size_t kSandboxIdHexDigits = 16;
+constexpr std::string_view kEnvelopeSuffix = "}";
+
+std::string Hex64(uint64_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text(kSandboxIdHexDigits, '0');
+  for (size_t i = 0; i < kSandboxIdHexDigits; ++i) {
+    text[kSandboxIdHexDigits - 1 - i] = kDigits[value & 0xF];
+    value >>= 4;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string RenderEnvelopePrefix(const FunctionMetadata& metadata) {
+  // nlohmann::json escapes the strings; insertion order is kept by ordered_json.
+  nlohmann::ordered_json envelope;
+  envelope["function"] = metadata.function_name;
+  envelope["version"] = metadata.function_version;
+  envelope["region"] = metadata.region;
+  envelope["memoryMB"] = metadata.memory_mb;
+  if (!metadata.account_id.empty()) envelope["account"] = metadata.account_id;
+  envelope["sandbox"] = metadata.sandbox_id;
+  envelope["extension"] = metadata.extension_version;
+  std::string text = envelope.dump();
+  text.pop_back();  // drop the closing brace: the event goes last
+  text.append(",\"event\":");
+  return text;
+}
+
+std::string DrawSandboxId() {
+  std::random_device device;  // getrandom(2) on Linux
+  uint64_t value = (static_cast<uint64_t>(device()) << 32) | device();
+  return Hex64(value);
+}
+
+RecordEncoder::RecordEncoder(std::string envelope_prefix, config::PartitionKeyStrategy strategy,
+                             std::string sandbox_id)
+    : envelope_prefix_(std::move(envelope_prefix)),
+      strategy_(strategy),
+      sandbox_id_(std::move(sandbox_id)),
+      random_(std::random_device{}()) {}
+
+size_t RecordEncoder::RecordSize(size_t event_bytes) const {
+  return envelope_prefix_.size() + event_bytes + kEnvelopeSuffix.size() + kSandboxIdHexDigits;
+}
+
+bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out) {
+  if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
+  if (strategy_ == config::PartitionKeyStrategy::kRandom) {
+    out.partition_key = Hex64(random_());
+  } else {
+    out.partition_key = sandbox_id_;
+  }
+  out.data.clear();
+  out.data.reserve(envelope_prefix_.size() + raw_event.size() + kEnvelopeSuffix.size());
+  out.data.append(envelope_prefix_).append(raw_event).append(kEnvelopeSuffix);
+  out.attempts = 0;
+  return true;
+}
+
+}  // namespace tk::telemetry

@@ -1,0 +1,53 @@
+// Turns one telemetry event into one Kinesis record: a small metadata envelope around the
+// event's own bytes, and a partition key.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "kinesis/record.h"
+
+namespace tk::telemetry {
+
+// Who produced the telemetry. Rendered once at start-up, never per event.
+struct FunctionMetadata {
+  std::string function_name;
+  std::string function_version;
+  std::string region;
+  uint32_t memory_mb = 0;
+  std::string account_id;  // empty when Lambda did not tell us
+  std::string sandbox_id;  // drawn by the extension at start: Lambda hides the log stream name
+  std::string extension_version;
+};
+
+// The envelope up to and including `"event":`. The event bytes and a closing brace follow:
+// {"function":"f","version":"$LATEST","region":"eu-west-1","memoryMB":128,"account":"1234",
+//  "sandbox":"5f0c...","extension":"telemetry-kinesis/0.1.0","event":<event bytes>}
+std::string RenderEnvelopePrefix(const FunctionMetadata& metadata);
+
+// A random 16-hex-digit identity for this execution environment.
+std::string DrawSandboxId();
+
+class RecordEncoder {
+ public:
+  RecordEncoder(std::string envelope_prefix, config::PartitionKeyStrategy strategy,
+                std::string sandbox_id);
+
+  // Fills `out` with the record for `raw_event` (one copy of the event bytes). Returns false,
+  // leaving `out` unspecified, when the record would exceed Kinesis's 1 MiB per-record limit.
+  bool Encode(std::string_view raw_event, kinesis::Record& out);
+
+  // Size of the record Encode() would produce for an event of `event_bytes`.
+  size_t RecordSize(size_t event_bytes) const;
+
+ private:
+  std::string envelope_prefix_;
+  config::PartitionKeyStrategy strategy_;
+  std::string sandbox_id_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace tk::telemetry

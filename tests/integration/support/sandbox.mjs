@@ -1,0 +1,87 @@
+// Runs the extension under the local Lambda sandbox emulator (build/lambda-sandbox) and collects its output.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DUMMY_CREDENTIALS } from './kinesis_client.mjs';
+import { buildDir } from './paths.mjs';
+import { freePort } from './ports.mjs';
+
+export const sandboxPath = path.join(buildDir, 'lambda-sandbox');
+export const extensionPath = path.join(buildDir, 'telemetry-kinesis');
+
+/**
+ * The extension's environment for shipping to `streamName` at `endpoint` (kinesis-local or a proxy),
+ * with dummy credentials and its telemetry listener on 127.0.0.1:listenerPort (a free port by default).
+ */
+export async function extensionEnv({ endpoint, streamName, listenerPort }) {
+  return {
+    TELEMETRY_KINESIS_STREAM: streamName,
+    AWS_ENDPOINT_URL_KINESIS: endpoint,
+    ...DUMMY_CREDENTIALS,
+    TELEMETRY_KINESIS_LISTENER_HOST: '127.0.0.1',
+    TELEMETRY_KINESIS_LISTENER_PORT: String(listenerPort ?? await freePort()),
+  };
+}
+
+/**
+ * Runs `lambda-sandbox --extension build/telemetry-kinesis` for `invocations` invocations of
+ * `logLines` log lines each, with `env` passed to the extension (--env K=V) and `extraArgs` appended.
+ * Resolves to { exitCode, signal, timedOut, report, events, stdout, stderr, durationMs } where
+ * `report` is the parsed --report JSON (null when absent) and `events` the --events-out NDJSON lines
+ * as { raw, json } (raw: the line exactly as the sandbox POSTed it, as a string).
+ * The process is killed after timeoutMs (timedOut: true).
+ */
+export async function runSandbox({ invocations, logLines, env = {}, extraArgs = [], timeoutMs = 120000 }) {
+  const workDir = mkdtempSync(path.join(tmpdir(), 'lambda-sandbox-'));
+  const eventsPath = path.join(workDir, 'events.ndjson');
+  const reportPath = path.join(workDir, 'report.json');
+  const args = [
+    '--extension', extensionPath,
+    '--invocations', String(invocations),
+    '--log-lines', String(logLines),
+    '--events-out', eventsPath,
+    '--report', reportPath,
+    ...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
+    ...extraArgs,
+  ];
+  const started = Date.now();
+  const child = spawn(sandboxPath, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout = [];
+  const stderr = [];
+  child.stdout.on('data', (chunk) => stdout.push(chunk));
+  child.stderr.on('data', (chunk) => {
+    stderr.push(chunk);
+    if (process.env.TK_SANDBOX_LOG) process.stderr.write(chunk);
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const { exitCode, signal } = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, sig) => resolve({ exitCode: code, signal: sig }));
+  }).finally(() => {
+    clearTimeout(timer);
+    process.removeListener('exit', killOnExit);
+  });
+  try {
+    return {
+      exitCode,
+      signal,
+      timedOut,
+      durationMs: Date.now() - started,
+      report: existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : null,
+      events: existsSync(eventsPath) ? parseEventLines(readFileSync(eventsPath)) : [],
+      stdout: Buffer.concat(stdout).toString('utf8'),
+      stderr: Buffer.concat(stderr).toString('utf8'),
+    };
+  } finally {
+    if (!process.env.TK_KEEP_TMP) rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function parseEventLines(bytes) {
+  return bytes.toString('utf8').split('\n').filter((line) => line.length > 0)
+    .map((raw) => ({ raw, json: JSON.parse(raw) }));
+}

@@ -1,0 +1,289 @@
+// Tests the libcurl transport against a real cpp-httplib server on loopback.
+#include "http/curl_http_client.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace tk::http {
+namespace {
+
+// A cpp-httplib server on 127.0.0.1 with an ephemeral port, listening on its own thread.
+class LoopbackServer {
+ public:
+  LoopbackServer() { port_ = server_.bind_to_any_port("127.0.0.1"); }
+  ~LoopbackServer() { Stop(); }
+
+  httplib::Server& server() { return server_; }
+  void Start() {
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  void Stop() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  int port() const { return port_; }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = -1;
+};
+
+// A loopback port with nobody listening: bind an ephemeral port, then release it.
+int UnusedLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Accepts one connection on loopback, records the raw request head, answers 204. Used where
+// cpp-httplib's parser hides what was on the wire (it drops empty header values).
+class RawOneShotServer {
+ public:
+  RawOneShotServer() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    socklen_t length = sizeof(address);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    ::listen(listen_fd_, 1);
+    thread_ = std::thread([this] { ServeOne(); });
+  }
+  ~RawOneShotServer() {
+    if (thread_.joinable()) thread_.join();
+    ::close(listen_fd_);
+  }
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  std::string Head() {
+    if (thread_.joinable()) thread_.join();
+    return head_;
+  }
+
+ private:
+  void ServeOne() {
+    const int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) return;
+    std::string data;
+    char buffer[4096];
+    while (data.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t got = ::recv(fd, buffer, sizeof(buffer), 0);
+      if (got <= 0) break;
+      data.append(buffer, static_cast<size_t>(got));
+    }
+    head_ = data.substr(0, data.find("\r\n\r\n"));
+    const std::string answer = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+    ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  }
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::string head_;
+};
+
+Request PostTo(const std::string& url, std::string body) {
+  Request request;
+  request.url = url;
+  request.body = std::move(body);
+  request.headers = {{"Content-Type", "application/x-amz-json-1.1"}};
+  return request;
+}
+
+TEST(CurlHttpClientTest, CapturesStatusAndBody) {
+  LoopbackServer server;
+  ASSERT_GT(server.port(), 0);
+  server.server().Post("/put", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 400;
+    res.set_content(R"({"__type":"ValidationException"})", "application/x-amz-json-1.1");
+  });
+  server.Start();
+  CurlHttpClient client;
+
+  const Response response = client.Send(PostTo(server.Url("/put"), "{}"));
+
+  EXPECT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(response.body, R"({"__type":"ValidationException"})");
+}
+
+TEST(CurlHttpClientTest, SendsHeadersAndBodyWithoutExpectContinue) {
+  LoopbackServer server;
+  std::mutex mutex;
+  httplib::Request seen;
+  server.server().Post("/put", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    seen = req;
+    res.set_content("ok", "text/plain");
+  });
+  server.Start();
+  CurlHttpClient client;
+  // Large enough that libcurl would add "Expect: 100-continue" if we let it (> 1 MiB).
+  Request request = PostTo(server.Url("/put"), std::string(2 * 1024 * 1024, 'x'));
+  request.headers.push_back({"X-Amz-Target", "Kinesis_20131202.PutRecords"});
+
+  const Response response = client.Send(request);
+
+  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_EQ(response.status, 200);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_EQ(seen.body, request.body);
+  EXPECT_EQ(seen.get_header_value("Content-Type"), "application/x-amz-json-1.1");
+  EXPECT_EQ(seen.get_header_value("X-Amz-Target"), "Kinesis_20131202.PutRecords");
+  EXPECT_FALSE(seen.has_header("Expect"));
+}
+
+TEST(CurlHttpClientTest, SendsHeadersWithEmptyValuesInsteadOfDroppingThem) {
+  RawOneShotServer server;
+  CurlHttpClient client;
+  Request request = PostTo(server.Url(), "x");
+  request.headers.push_back({"X-Empty", ""});
+
+  const Response response = client.Send(request);
+
+  EXPECT_EQ(response.status, 204) << response.transport_error;
+  EXPECT_NE(server.Head().find("\r\nX-Empty:"), std::string::npos) << server.Head();
+}
+
+TEST(CurlHttpClientTest, SendsNoFormContentTypeWhenCallerGivesNone) {
+  LoopbackServer server;
+  std::mutex mutex;
+  bool has_content_type = true;
+  server.server().Post("/plain", [&](const httplib::Request& req, httplib::Response&) {
+    std::lock_guard lock(mutex);
+    has_content_type = req.has_header("Content-Type");
+  });
+  server.Start();
+  CurlHttpClient client;
+  Request request;
+  request.url = server.Url("/plain");
+  request.body = "a=b";
+
+  ASSERT_TRUE(client.Send(request).transport_ok());
+
+  std::lock_guard lock(mutex);
+  EXPECT_FALSE(has_content_type);
+}
+
+TEST(CurlHttpClientTest, ReusesOneConnectionForConsecutiveRequests) {
+  LoopbackServer server;
+  std::mutex mutex;
+  std::vector<int> remote_ports;
+  server.server().Post("/put", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    remote_ports.push_back(req.remote_port);
+    res.set_content("{}", "application/json");
+  });
+  server.Start();
+  CurlHttpClient client;
+
+  ASSERT_TRUE(client.Send(PostTo(server.Url("/put"), "one")).transport_ok());
+  ASSERT_TRUE(client.Send(PostTo(server.Url("/put"), "two")).transport_ok());
+
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(remote_ports.size(), 2u);
+  EXPECT_EQ(remote_ports[0], remote_ports[1]);
+}
+
+TEST(CurlHttpClientTest, SupportsGetAndPutOnTheSameHandle) {
+  LoopbackServer server;
+  server.server().Get("/get", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("got", "text/plain");
+  });
+  server.server().Put("/put", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content("put:" + req.body, "text/plain");
+  });
+  server.Start();
+  CurlHttpClient client;
+  Request get;
+  get.url = server.Url("/get");
+  get.method = "GET";
+  Request put = PostTo(server.Url("/put"), "body");
+  put.method = "PUT";
+
+  const Response got = client.Send(get);
+  const Response putted = client.Send(put);
+
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body, "got");
+  EXPECT_EQ(putted.status, 200);
+  EXPECT_EQ(putted.body, "put:body");
+}
+
+TEST(CurlHttpClientTest, ReportsConnectionRefusedAsTransportError) {
+  CurlHttpClient client;
+  const std::string url = "http://127.0.0.1:" + std::to_string(UnusedLoopbackPort()) + "/put";
+
+  const Response response = client.Send(PostTo(url, "{}"));
+
+  EXPECT_FALSE(response.transport_ok());
+  EXPECT_EQ(response.status, 0);
+  EXPECT_NE(response.transport_error.find("connect"), std::string::npos)
+      << response.transport_error;
+}
+
+TEST(CurlHttpClientTest, ReportsTimeoutAsTransportErrorWithinTheRequestTimeout) {
+  LoopbackServer server;
+  server.server().Post("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    res.set_content("late", "text/plain");
+  });
+  server.Start();
+  CurlHttpClient client(
+      CurlOptions{.ca_file = "", .connect_timeout_ms = 300, .request_timeout_ms = 300});
+  const auto start = std::chrono::steady_clock::now();
+
+  const Response response = client.Send(PostTo(server.Url("/slow"), "{}"));
+
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_FALSE(response.transport_ok());
+  EXPECT_NE(response.transport_error.find("imeout"), std::string::npos) << response.transport_error;
+  EXPECT_LT(elapsed, std::chrono::milliseconds(1200));
+}
+
+TEST(CurlHttpClientTest, TransportErrorNeverContainsRequestHeaders) {
+  CurlHttpClient client;
+  Request request = PostTo("http://127.0.0.1:" + std::to_string(UnusedLoopbackPort()) + "/", "{}");
+  request.headers.push_back({"Authorization", "AWS4-HMAC-SHA256 Credential=SECRETKEYID"});
+
+  const Response response = client.Send(request);
+
+  ASSERT_FALSE(response.transport_ok());
+  EXPECT_EQ(response.transport_error.find("SECRETKEYID"), std::string::npos);
+}
+
+TEST(CurlHttpClientTest, RefusesUnsupportedSchemes) {
+  CurlHttpClient client;
+  Request request = PostTo("file:///etc/passwd", "");
+
+  const Response response = client.Send(request);
+
+  EXPECT_FALSE(response.transport_ok());
+}
+
+}  // namespace
+}  // namespace tk::http

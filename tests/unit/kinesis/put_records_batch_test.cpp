@@ -1,0 +1,128 @@
+// Tests packing records into PutRecords requests exactly at the service limits.
+#include "kinesis/put_records_batch.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "kinesis/limits.h"
+
+namespace tk::kinesis {
+namespace {
+
+Record MakeRecord(size_t total_bytes, std::string key = "k") {
+  Record record;
+  record.partition_key = std::move(key);
+  record.data.assign(total_bytes - record.partition_key.size(), 'd');
+  return record;
+}
+
+TEST(PutRecordsBatchTest, AcceptsExactly500RecordsAndRefusesThe501st) {
+  PutRecordsBatch batch;
+  for (size_t i = 0; i < kMaxRecordsPerRequest; ++i) {
+    ASSERT_TRUE(batch.Add(MakeRecord(10))) << "record " << i;
+  }
+  const Record extra = MakeRecord(10);
+
+  EXPECT_EQ(batch.size(), 500u);
+  EXPECT_FALSE(batch.Fits(extra));
+  EXPECT_FALSE(batch.Add(MakeRecord(10)));
+  EXPECT_EQ(batch.size(), 500u);
+}
+
+TEST(PutRecordsBatchTest, AcceptsExactly5MiBAndRefusesOneByteMore) {
+  PutRecordsBatch batch;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(batch.Add(MakeRecord(kMaxRecordBytes)));
+  ASSERT_EQ(batch.bytes(), kMaxRequestBytes);
+
+  EXPECT_FALSE(batch.Fits(MakeRecord(1)));
+  EXPECT_FALSE(batch.Add(MakeRecord(1)));
+  EXPECT_EQ(batch.bytes(), kMaxRequestBytes);
+}
+
+TEST(PutRecordsBatchTest, FillsTo5MiBExactlyWithALastSmallRecord) {
+  PutRecordsBatch batch;
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(batch.Add(MakeRecord(kMaxRecordBytes)));
+  ASSERT_TRUE(batch.Add(MakeRecord(kMaxRecordBytes - 1)));
+
+  EXPECT_TRUE(batch.Fits(MakeRecord(1)));
+  EXPECT_FALSE(batch.Fits(MakeRecord(2)));
+}
+
+TEST(PutRecordsBatchTest, CountsPartitionKeyBytesTowardsTheRequestLimit) {
+  PutRecordsBatch batch;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(batch.Add(MakeRecord(kMaxRecordBytes, std::string(256, 'p'))));
+  }
+  EXPECT_EQ(batch.bytes(), kMaxRequestBytes);
+  EXPECT_FALSE(batch.Fits(MakeRecord(1)));
+}
+
+TEST(PutRecordsBatchTest, AcceptsA1MiBRecordAndRejectsOneByteMore) {
+  EXPECT_TRUE(IsRecordWithinLimits(MakeRecord(kMaxRecordBytes)));
+  EXPECT_EQ(CheckRecordLimits(MakeRecord(kMaxRecordBytes + 1)), RecordViolation::kRecordTooLarge);
+
+  PutRecordsBatch batch;
+  EXPECT_FALSE(batch.Add(MakeRecord(kMaxRecordBytes + 1)));
+  EXPECT_TRUE(batch.empty());
+}
+
+TEST(PutRecordsBatchTest, RejectsEmptyOverlongAndNonUtf8PartitionKeys) {
+  Record empty_key;
+  empty_key.data = "x";
+  Record bad_utf8 = MakeRecord(10, std::string("\xC3\x28", 2));
+
+  EXPECT_EQ(CheckRecordLimits(empty_key), RecordViolation::kEmptyPartitionKey);
+  EXPECT_EQ(CheckRecordLimits(MakeRecord(300, std::string(257, 'p'))),
+            RecordViolation::kPartitionKeyTooLong);
+  EXPECT_TRUE(IsRecordWithinLimits(MakeRecord(300, std::string(256, 'p'))));
+  EXPECT_EQ(CheckRecordLimits(bad_utf8), RecordViolation::kPartitionKeyNotUtf8);
+  EXPECT_TRUE(IsRecordWithinLimits(MakeRecord(10, "sandbox-\xC3\xA9")));
+  EXPECT_FALSE(Describe(RecordViolation::kPartitionKeyNotUtf8).empty());
+}
+
+TEST(PutRecordsBatchTest, LeavesARefusedRecordUntouched) {
+  PutRecordsBatch batch;
+  for (size_t i = 0; i < kMaxRecordsPerRequest; ++i) ASSERT_TRUE(batch.Add(MakeRecord(2)));
+  Record refused = MakeRecord(20, "key");
+
+  ASSERT_FALSE(batch.Add(std::move(refused)));
+
+  EXPECT_EQ(refused.partition_key, "key");  // NOLINT(bugprone-use-after-move): not moved
+  EXPECT_EQ(refused.Size(), 20u);
+}
+
+TEST(PutRecordsBatchTest, ClearEmptiesRecordsAndBytes) {
+  PutRecordsBatch batch;
+  ASSERT_TRUE(batch.Add(MakeRecord(100)));
+
+  batch.Clear();
+
+  EXPECT_TRUE(batch.empty());
+  EXPECT_EQ(batch.bytes(), 0u);
+  EXPECT_TRUE(batch.Fits(MakeRecord(kMaxRecordBytes)));
+}
+
+TEST(PutRecordsBatchTest, KeepsRecordsInArrivalOrder) {
+  PutRecordsBatch batch;
+  for (char c = 'a'; c <= 'e'; ++c) {
+    Record record;
+    record.partition_key = std::string(1, c);
+    record.data = "x";
+    ASSERT_TRUE(batch.Add(std::move(record)));
+  }
+  std::string keys;
+  for (const Record& record : batch.records()) keys += record.partition_key;
+  EXPECT_EQ(keys, "abcde");
+}
+
+TEST(LimitsTest, CountsPayloadUnitsIn25KiBChunksRoundedUp) {
+  EXPECT_EQ(PayloadUnits(0), 1u);
+  EXPECT_EQ(PayloadUnits(1), 1u);
+  EXPECT_EQ(PayloadUnits(kPayloadUnitBytes), 1u);
+  EXPECT_EQ(PayloadUnits(kPayloadUnitBytes + 1), 2u);
+  EXPECT_EQ(PayloadUnits(kMaxRecordBytes), 41u);  // 1,048,576 / 25,600 = 40.96
+}
+
+}  // namespace
+}  // namespace tk::kinesis

@@ -1,0 +1,93 @@
+// Builds the JSON of every Telemetry API event (schema 2022-12-13) and every Extensions API
+// /next event the sandbox emits; pure code, no I/O.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sandbox {
+
+/// Which Telemetry API stream an event belongs to; subscriptions select by these `types`.
+enum class TelemetryStream { kPlatform, kFunction, kExtension };
+
+/// One telemetry event, rendered once: `json` is exactly the bytes that go into the POSTed array.
+struct TelemetryEvent {
+  TelemetryStream stream = TelemetryStream::kPlatform;
+  std::string json;
+  std::chrono::steady_clock::time_point emitted_at{};  // buffering timeoutMs counts from here
+};
+
+/// The function's identity as Lambda reports it in events and the register response.
+struct FunctionInfo {
+  std::string function_name;
+  std::string function_version;
+  int memory_mb = 128;
+  std::string region;
+  std::string account_id;
+  std::string handler;
+  std::string instance_id;  // one per sandbox, as in platform.initStart
+};
+
+/// Tracing context of one invocation (INVOKE event, platform.start/runtimeDone/report).
+struct TraceContext {
+  std::string value;    // X-Amzn-Trace-Id header value
+  std::string span_id;  // 16 hex digits
+};
+
+/// Metrics of one finished invocation, for platform.report.
+struct ReportMetrics {
+  double duration_ms = 0;
+  std::int64_t billed_duration_ms = 0;
+  int memory_size_mb = 0;
+  int max_memory_used_mb = 0;
+  std::optional<double> init_duration_ms;  // only on the first invoke after init
+};
+
+/// Renders events for one sandbox. Thread-safe (all methods const).
+class EventFactory {
+ public:
+  explicit EventFactory(FunctionInfo info);
+
+  const FunctionInfo& info() const { return info_; }
+  std::string invokedFunctionArn() const;
+
+  // Telemetry API events (Telemetry API schema reference, 2022-12-13).
+  TelemetryEvent initStart() const;
+  TelemetryEvent initRuntimeDone(const std::string& span_start_iso, double span_ms) const;
+  TelemetryEvent initReport(double duration_ms, const std::string& span_start_iso,
+                            double span_ms) const;
+  TelemetryEvent platformExtension(const std::string& name,
+                                   const std::vector<std::string>& events) const;
+  TelemetryEvent telemetrySubscription(const std::string& name,
+                                       const std::vector<std::string>& types) const;
+  TelemetryEvent platformStart(const std::string& request_id, const TraceContext& trace) const;
+  TelemetryEvent runtimeDone(const std::string& request_id, const TraceContext& trace,
+                             double duration_ms, const std::string& response_start_iso,
+                             std::int64_t produced_bytes) const;
+  TelemetryEvent platformReport(const std::string& request_id, const TraceContext& trace,
+                                const ReportMetrics& metrics) const;
+  /// A plain-text function log line (`record` is a string, as for text-format logs).
+  TelemetryEvent functionLog(const std::string& line) const;
+  /// A plain-text extension log line (what the extension wrote to stdout/stderr).
+  TelemetryEvent extensionLog(const std::string& line) const;
+
+  // Extensions API /next events (Extensions API reference, "Next").
+  std::string invokeEvent(std::int64_t deadline_ms, const std::string& request_id,
+                          const TraceContext& trace) const;
+  /// `reason`: "spindown" (normal), "timeout" (an invoke timed out) or "failure" (an error).
+  static std::string shutdownEvent(std::int64_t deadline_ms, const std::string& reason);
+
+ private:
+  FunctionInfo info_;
+};
+
+/// The text of function log line `line` of invocation `invocation`: "inv-0007 line-0012
+/// id=<16 hex> ..." padded to about `target_bytes`; the id makes every line unique so tests can
+/// find each one downstream.
+std::string functionLogText(int invocation, int line, const std::string& id_hex,
+                            std::size_t target_bytes);
+
+}  // namespace sandbox

@@ -1,0 +1,156 @@
+// Command-line parsing for lambda-sandbox: flags -> raw strings -> validated Options.
+#include "options.h"
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+namespace sandbox {
+namespace {
+
+constexpr int kMaxInvocations = 10'000'000;
+constexpr int kMaxLogLinesPerInvocation = 1'000'000;
+// Lambda's maximum log line before truncation is 256 KiB; more makes no sense here.
+constexpr int kMaxLogLineBytes = 256 * 1024;
+constexpr int kMaxDurationMs = 15 * 60 * 1000;  // Lambda's maximum function timeout: 15 min
+constexpr int kMinMemoryMb = 128;               // Lambda memory range: 128 MB .. 10,240 MB
+constexpr int kMaxMemoryMb = 10240;
+
+bool parseInt(const std::string& text, int& out) {
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, out);
+  return ec == std::errc() && ptr == last;
+}
+
+struct IntFlag {
+  int* target;
+  int min;
+  int max;
+};
+
+}  // namespace
+
+std::string usageText() {
+  return R"(usage: lambda-sandbox --extension PATH [options]
+
+Runs an AWS Lambda external extension through the Lambda lifecycle (init, N invokes, SHUTDOWN)
+with the Extensions API and Telemetry API emulated on 127.0.0.1, and measures it.
+
+  --extension PATH              extension executable (its file name is the extension name)
+  --invocations N               number of invocations (default 3)
+  --log-lines N                 function log lines per invocation (default 5)
+  --log-line-bytes B            approx. size of each function log line (default 100)
+  --invoke-duration-ms D        emulated handler run time; log lines spread over it (default 10)
+  --interval-ms D               idle gap between invocations (default 0)
+  --shutdown-deadline-ms D      SHUTDOWN deadline for the extension (default 2000)
+  --function-name S             (default sandbox-function)
+  --function-version S          (default $LATEST)
+  --memory-mb N                 (default 128)
+  --region S                    (default us-east-1)
+  --account-id S                (default 123456789012)
+  --handler S                   handler returned by register (default index.handler)
+  --function-timeout-ms D       function timeout; INVOKE deadlineMs = now + D (default 3000)
+  --env KEY=VALUE               extra environment for the extension (repeatable)
+  --events-out FILE             NDJSON of every telemetry event POSTed (exact bytes)
+  --report FILE                 JSON report
+  --freeze                      SIGSTOP the extension between invocations, as Lambda freezes
+  --port N                      Runtime API port on 127.0.0.1 (default 0 = ephemeral)
+  --init-timeout-ms D           (default 10000)
+  --telemetry-post-timeout-ms D timeout of one telemetry POST (default 5000)
+  --no-log-passthrough          do not copy the extension's stdout/stderr to our stderr
+  --help
+Exit status: 0 when the extension initialised, every invocation completed and it exited 0
+before the SHUTDOWN deadline; 1 otherwise; 2 on bad usage.
+)";
+}
+
+ParseResult parseOptions(int argc, char** argv) {
+  ParseResult result;
+  Options opts;
+
+  const std::map<std::string, IntFlag> int_flags = {
+      {"--invocations", {&opts.invocations, 0, kMaxInvocations}},
+      {"--log-lines", {&opts.log_lines, 0, kMaxLogLinesPerInvocation}},
+      {"--log-line-bytes", {&opts.log_line_bytes, 1, kMaxLogLineBytes}},
+      {"--invoke-duration-ms", {&opts.invoke_duration_ms, 0, kMaxDurationMs}},
+      {"--interval-ms", {&opts.interval_ms, 0, kMaxDurationMs}},
+      {"--shutdown-deadline-ms", {&opts.shutdown_deadline_ms, 1, kMaxDurationMs}},
+      {"--memory-mb", {&opts.memory_mb, kMinMemoryMb, kMaxMemoryMb}},
+      {"--port", {&opts.port, 0, 65535}},
+      {"--init-timeout-ms", {&opts.init_timeout_ms, 1, kMaxDurationMs}},
+      {"--function-timeout-ms", {&opts.function_timeout_ms, 1, kMaxDurationMs}},
+      {"--telemetry-post-timeout-ms", {&opts.telemetry_post_timeout_ms, 1, kMaxDurationMs}},
+  };
+  const std::map<std::string, std::string*> string_flags = {
+      {"--extension", &opts.extension_path},     {"--function-name", &opts.function_name},
+      {"--function-version", &opts.function_version}, {"--region", &opts.region},
+      {"--account-id", &opts.account_id},        {"--handler", &opts.handler},
+      {"--events-out", &opts.events_out},        {"--report", &opts.report_path},
+  };
+
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::optional<std::string> inline_value;
+    if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inline_value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    if (arg == "--help" || arg == "-h") {
+      result.help = true;
+      return result;
+    }
+    if (arg == "--freeze" || arg == "--no-log-passthrough") {
+      if (inline_value) {
+        result.errors.push_back(arg + " takes no value");
+      }
+      (arg == "--freeze" ? opts.freeze : opts.passthrough_logs) = (arg == "--freeze");
+      continue;
+    }
+    const bool known = int_flags.count(arg) > 0 || string_flags.count(arg) > 0 || arg == "--env";
+    if (!known) {
+      result.errors.push_back("unknown flag: " + arg);
+      continue;
+    }
+    std::string value;
+    if (inline_value) {
+      value = *inline_value;
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      result.errors.push_back(arg + " needs a value");
+      continue;
+    }
+    if (auto it = int_flags.find(arg); it != int_flags.end()) {
+      int parsed = 0;
+      if (!parseInt(value, parsed) || parsed < it->second.min || parsed > it->second.max) {
+        result.errors.push_back(arg + " must be an integer in [" + std::to_string(it->second.min) +
+                                ", " + std::to_string(it->second.max) + "], got '" + value + "'");
+      } else {
+        *it->second.target = parsed;
+      }
+    } else if (arg == "--env") {
+      const auto eq = value.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        result.errors.push_back("--env must be KEY=VALUE, got '" + value + "'");
+      } else {
+        opts.env.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+      }
+    } else {
+      *string_flags.at(arg) = value;
+    }
+  }
+
+  if (opts.extension_path.empty()) {
+    result.errors.push_back("--extension PATH is required");
+  }
+  if (opts.function_timeout_ms <= opts.invoke_duration_ms) {
+    result.errors.push_back("--function-timeout-ms must be greater than --invoke-duration-ms");
+  }
+  if (result.errors.empty()) {
+    result.options = std::move(opts);
+  }
+  return result;
+}
+
+}  // namespace sandbox

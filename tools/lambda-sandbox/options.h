@@ -1,0 +1,55 @@
+// Command-line flags of lambda-sandbox, parsed and validated into one Options value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sandbox {
+
+struct Options {
+  std::string extension_path;
+  int invocations = 3;
+  int log_lines = 5;
+  int log_line_bytes = 100;
+  int invoke_duration_ms = 10;
+  int interval_ms = 0;
+  // Lambda gives external extensions about 2,000 ms to handle SHUTDOWN (Extensions API docs,
+  // "Shutdown phase").
+  int shutdown_deadline_ms = 2000;
+  std::string function_name = "sandbox-function";
+  std::string function_version = "$LATEST";
+  int memory_mb = 128;
+  std::string region = "us-east-1";
+  std::string account_id = "123456789012";
+  std::string handler = "index.handler";
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string events_out;
+  std::string report_path;
+  bool freeze = false;
+  int port = 0;
+  int init_timeout_ms = 10000;
+  // Lambda's default function timeout is 3 s; the INVOKE deadlineMs is derived from it.
+  int function_timeout_ms = 3000;
+  // How long one telemetry POST to the subscriber may take before it counts as failed.
+  int telemetry_post_timeout_ms = 5000;
+  bool passthrough_logs = true;
+};
+
+/// Result of parsing: Options, or every problem found (one message per bad flag), or a request for
+/// help text.
+struct ParseResult {
+  std::optional<Options> options;
+  std::vector<std::string> errors;
+  bool help = false;
+};
+
+/// Parses argv (flags as "--name value" or "--name=value"); reports all errors at once.
+ParseResult parseOptions(int argc, char** argv);
+
+/// The --help text.
+std::string usageText();
+
+}  // namespace sandbox

@@ -1,0 +1,183 @@
+// Renders RunResult as the JSON report (for tests, CI and benchmarks) and as a human summary.
+#include "report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace sandbox {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
+
+json errorJson(const std::optional<ErrorReport>& e) {
+  if (!e) {
+    return nullptr;
+  }
+  return {{"type", e->type}, {"body", e->body}};
+}
+
+template <typename T>
+json optionalJson(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json subscriptionJson(const std::optional<Subscription>& sub) {
+  if (!sub) {
+    return nullptr;
+  }
+  return {{"schemaVersion", sub->schema_version},
+          {"destination", {{"protocol", "HTTP"}, {"URI", sub->uri}}},
+          {"types", sub->types},
+          {"buffering",
+           {{"maxItems", sub->buffering.max_items},
+            {"maxBytes", sub->buffering.max_bytes},
+            {"timeoutMs", sub->buffering.timeout_ms}}}};
+}
+
+}  // namespace
+
+Summary summarize(std::vector<double> values) {
+  Summary s;
+  if (values.empty()) {
+    return s;
+  }
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  s.median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+  const auto rank = static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(n)));
+  s.p99 = values[std::max<std::size_t>(rank, 1) - 1];
+  s.max = values.back();
+  return s;
+}
+
+std::string reportJson(const RunResult& r, const Options& o) {
+  const Summary overhead = summarize(r.overhead_ms);
+  json per_invocation = json::array();
+  for (double v : r.overhead_ms) {
+    per_invocation.push_back(round3(v));
+  }
+  json rejected = json::array();
+  for (const RejectedRequest& rr : r.api.rejected) {
+    rejected.push_back({{"request", rr.method_path}, {"status", rr.status}, {"message", rr.message}});
+  }
+  json statuses = json::object();
+  for (const auto& [status, count] : r.dispatch.statuses) {
+    statuses[status] = count;
+  }
+  json doc = {
+      {"extension", r.extension_path},
+      {"extension_name", r.extension_name},
+      {"runtime_api_port", r.runtime_api_port},
+      {"init_ms", r.init_ms ? json(round3(*r.init_ms)) : json(nullptr)},
+      {"registered", r.api.registered},
+      {"registered_events", r.api.registered_events},
+      {"accept_feature_account_id", r.api.accepted_account_id},
+      {"subscribed", r.subscription.has_value()},
+      {"subscribe_calls", r.subscribe_calls},
+      {"subscription", subscriptionJson(r.subscription)},
+      {"invocations", r.invocations_completed},
+      {"invocations_requested", o.invocations},
+      {"next_calls", r.api.next_calls},
+      {"overhead_ms",
+       {{"median", round3(overhead.median)},
+        {"p99", round3(overhead.p99)},
+        {"max", round3(overhead.max)}}},
+      {"per_invocation_overhead_ms", per_invocation},
+      {"events_generated", r.events_generated},
+      {"events_emitted", r.events_emitted},
+      {"events_posted", r.dispatch.events_posted},
+      {"events_delivered", r.dispatch.events_delivered},
+      {"events_undelivered", r.dispatch.events_undelivered},
+      {"telemetry_posts", r.dispatch.posts},
+      {"telemetry_post_failures", r.dispatch.post_failures},
+      {"telemetry_post_statuses", statuses},
+      {"telemetry_bytes_posted", r.dispatch.bytes_posted},
+      {"telemetry_max_post_ms", round3(r.dispatch.max_post_ms)},
+      {"peak_rss_kb", r.peak_rss_kb},
+      {"ru_maxrss_kb", r.exit.ru_maxrss_kb},
+      {"cpu_user_ms", round3(r.exit.cpu_user_ms)},
+      {"cpu_sys_ms", round3(r.exit.cpu_sys_ms)},
+      {"shutdown_reason", r.shutdown_reason.empty() ? json(nullptr) : json(r.shutdown_reason)},
+      {"shutdown_ms", r.shutdown_ms ? json(round3(*r.shutdown_ms)) : json(nullptr)},
+      {"exit_code", optionalJson(r.exit.exit_code)},
+      {"signal", optionalJson(r.exit.signal)},
+      {"signal_name",
+       r.exit.signal ? json(sigabbrev_np(*r.exit.signal) ? sigabbrev_np(*r.exit.signal) : "?")
+                     : json(nullptr)},
+      {"exited_in_time", r.exited_in_time},
+      {"init_error", errorJson(r.api.init_error)},
+      {"exit_error", errorJson(r.api.exit_error)},
+      {"rejected_requests", rejected},
+      {"rejected_requests_total", r.api.rejected_total},
+      {"failures", r.failures},
+      {"wall_ms", round3(r.wall_ms)},
+      {"settings",
+       {{"log_lines", o.log_lines},
+        {"log_line_bytes", o.log_line_bytes},
+        {"invoke_duration_ms", o.invoke_duration_ms},
+        {"interval_ms", o.interval_ms},
+        {"shutdown_deadline_ms", o.shutdown_deadline_ms},
+        {"function_timeout_ms", o.function_timeout_ms},
+        {"memory_mb", o.memory_mb},
+        {"freeze", o.freeze}}},
+      {"ok", r.ok},
+  };
+  return doc.dump(2) + "\n";
+}
+
+std::string humanSummary(const RunResult& r, const Options& o) {
+  const Summary overhead = summarize(r.overhead_ms);
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(2);
+  out << "lambda-sandbox: " << r.extension_name << (r.ok ? "  OK" : "  FAILED") << "\n";
+  out << "  init          " << (r.init_ms ? std::to_string(*r.init_ms) + " ms" : "-")
+      << (r.api.registered ? "" : "  (never registered)") << "\n";
+  out << "  subscription  ";
+  if (r.subscription) {
+    out << r.subscription->uri << " types=";
+    for (std::size_t i = 0; i < r.subscription->types.size(); ++i) {
+      out << (i ? "," : "") << r.subscription->types[i];
+    }
+    out << " maxItems=" << r.subscription->buffering.max_items
+        << " maxBytes=" << r.subscription->buffering.max_bytes
+        << " timeoutMs=" << r.subscription->buffering.timeout_ms << "\n";
+  } else {
+    out << "none\n";
+  }
+  out << "  invocations   " << r.invocations_completed << "/" << o.invocations
+      << "  overhead ms median " << overhead.median << " p99 " << overhead.p99 << " max "
+      << overhead.max << "\n";
+  out << "  telemetry     " << r.events_emitted << " events queued, " << r.dispatch.events_delivered
+      << " delivered in " << r.dispatch.posts << " POSTs (" << r.dispatch.post_failures
+      << " failed), " << r.dispatch.events_undelivered << " undelivered\n";
+  out << "  resources     peak RSS " << r.peak_rss_kb << " KiB, CPU user " << r.exit.cpu_user_ms
+      << " ms sys " << r.exit.cpu_sys_ms << " ms\n";
+  out << "  shutdown      ";
+  if (r.shutdown_ms) {
+    out << *r.shutdown_ms << " ms";
+  } else {
+    out << "-";
+  }
+  out << (r.exited_in_time ? " (in time)" : " (not in time)") << ", exit ";
+  if (r.exit.exit_code) {
+    out << "code " << *r.exit.exit_code;
+  } else if (r.exit.signal) {
+    out << "signal " << *r.exit.signal;
+  } else {
+    out << "unknown";
+  }
+  out << "\n";
+  for (const std::string& f : r.failures) {
+    out << "  FAILURE: " << f << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace sandbox
