@@ -48,8 +48,10 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   p.sender_ = std::make_unique<pipeline::Sender>(
       p.queue_,
       [client = p.kinesis_.get()](std::span<const kinesis::Record> records,
-                                  pipeline::SteadyClock::time_point) {
-        return client->Send(records);
+                                  pipeline::SteadyClock::time_point deadline) {
+        auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - pipeline::SteadyClock::now());
+        return client->Send(records, std::max(timeout, std::chrono::milliseconds(1)));
       },
       p.stats_, sender_options,
       [random] { return std::uniform_real_distribution<double>(0.0, 1.0)(*random); });

@@ -2,6 +2,8 @@
 // Kinesis over a kept-alive HTTPS connection. The only file pair in the tree that uses libcurl.
 #include "http/curl_http_client.h"
 
+#include <algorithm>
+
 #include <curl/curl.h>
 
 #include <array>
@@ -107,6 +109,10 @@ bool CurlHttpClient::Impl::ApplyRequestOptions(const Request& request, HeaderLis
                                                std::string& body) {
   curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &body);
+  if (request.timeout_ms > 0) {
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS,
+                     std::min(request.timeout_ms, options.request_timeout_ms));
+  }
   if (request.method == "GET" && request.body.empty()) {
     curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
   } else {

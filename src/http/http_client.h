@@ -17,6 +17,7 @@ struct Request {
   std::string method = "POST";
   std::vector<Header> headers;
   std::string body;
+  long timeout_ms = 0;  // whole request; 0 = the client's default. Shutdown drains set it.
 };
 
 // What came back: an HTTP status and body, or a transport error (no HTTP response at all).

@@ -2,6 +2,8 @@
 // SigV4, send through the HttpClient seam. No retries and no logging here; the sender does both.
 #include "kinesis/put_records_client.h"
 
+#include <algorithm>
+
 #include <utility>
 
 #include "aws/endpoint.h"
@@ -78,7 +80,8 @@ http::Request PutRecordsClient::BuildSignedRequest(std::span<const Record> recor
   return request;
 }
 
-PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records) {
+PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records,
+                                         std::chrono::milliseconds timeout) {
   PutRecordsOutcome outcome;
   if (records.empty()) {
     outcome.disposition = Disposition::kSent;
@@ -92,7 +95,11 @@ PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records) {
                             " bytes: over the PutRecords request limits (500 records, 5 MiB)";
     return outcome;
   }
-  const http::Response response = http_.Send(BuildSignedRequest(records));
+  http::Request request = BuildSignedRequest(records);
+  // At least 1 ms: zero would mean "the transport's default", not "already late".
+  if (timeout > std::chrono::milliseconds::zero())
+    request.timeout_ms = std::max<long>(timeout.count(), 1);
+  const http::Response response = http_.Send(request);
   return ClassifyPutRecordsResponse(response, records.size());
 }
 

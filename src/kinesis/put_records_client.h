@@ -49,7 +49,10 @@ class PutRecordsClient {
   // PutRecords request, signed at now(), and classifies the response. An empty span sends
   // nothing and is kSent; a span over the request limits is kPermanent "InvalidBatch" (sending it
   // would be a ValidationException). Blocking; one call at a time.
-  PutRecordsOutcome Send(std::span<const Record> records);
+  // `timeout` bounds the whole HTTP exchange (zero: the transport's default); the sender uses it
+  // to keep a shutdown drain inside Lambda's deadline.
+  PutRecordsOutcome Send(std::span<const Record> records,
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
  private:
   http::Request BuildSignedRequest(std::span<const Record> records) const;

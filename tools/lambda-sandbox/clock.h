@@ -14,7 +14,8 @@ using SteadyTime = SteadyClock::time_point;
 /// Milliseconds between two monotonic instants, as a double (sub-millisecond precision).
 double millisBetween(SteadyTime from, SteadyTime to);
 
-/// Wall-clock milliseconds since the Unix epoch (what `deadlineMs` in /next events is expressed in).
+/// Wall-clock milliseconds since the Unix epoch (what `deadlineMs` in /next events is expressed
+/// in).
 std::int64_t epochMillisNow();
 
 /// ISO 8601 UTC with milliseconds, e.g. "2022-10-12T00:00:15.064Z" (Telemetry API `time` field).

@@ -2,8 +2,8 @@
 // ../shared/telemetry-samples/) and the Extensions API INVOKE/SHUTDOWN event bodies.
 #include "event_factory.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string_view>
 
@@ -41,16 +41,16 @@ std::string EventFactory::invokedFunctionArn() const {
 }
 
 TelemetryEvent EventFactory::initStart() const {
-  return render(TelemetryStream::kPlatform, "platform.initStart",
-                {{"initializationType", kInitializationType},
-                 {"phase", "init"},
-                 {"runtimeVersion", kRuntimeVersion},
-                 {"runtimeVersionArn", "arn:aws:lambda:" + info_.region +
-                                           "::runtime:lambda-sandbox"},
-                 {"functionName", info_.function_name},
-                 {"functionVersion", info_.function_version},
-                 {"instanceId", info_.instance_id},
-                 {"instanceMaxMemory", info_.memory_mb}});
+  return render(
+      TelemetryStream::kPlatform, "platform.initStart",
+      {{"initializationType", kInitializationType},
+       {"phase", "init"},
+       {"runtimeVersion", kRuntimeVersion},
+       {"runtimeVersionArn", "arn:aws:lambda:" + info_.region + "::runtime:lambda-sandbox"},
+       {"functionName", info_.function_name},
+       {"functionVersion", info_.function_version},
+       {"instanceId", info_.instance_id},
+       {"instanceMaxMemory", info_.memory_mb}});
 }
 
 TelemetryEvent EventFactory::initRuntimeDone(const std::string& span_start_iso,
@@ -90,9 +90,10 @@ TelemetryEvent EventFactory::telemetrySubscription(const std::string& name,
 
 TelemetryEvent EventFactory::platformStart(const std::string& request_id,
                                            const TraceContext& trace) const {
-  return render(
-      TelemetryStream::kPlatform, "platform.start",
-      {{"requestId", request_id}, {"version", info_.function_version}, {"tracing", tracingJson(trace)}});
+  return render(TelemetryStream::kPlatform, "platform.start",
+                {{"requestId", request_id},
+                 {"version", info_.function_version},
+                 {"tracing", tracingJson(trace)}});
 }
 
 TelemetryEvent EventFactory::runtimeDone(const std::string& request_id, const TraceContext& trace,
@@ -100,17 +101,16 @@ TelemetryEvent EventFactory::runtimeDone(const std::string& request_id, const Tr
                                          std::int64_t produced_bytes) const {
   // Lambda reports the response as two spans: responseLatency (time to first byte) and
   // responseDuration (time to send it all); the emulated runtime answers instantly.
-  return render(TelemetryStream::kPlatform, "platform.runtimeDone",
-                {{"requestId", request_id},
-                 {"status", "success"},
-                 {"tracing", tracingJson(trace)},
-                 {"spans", json::array({{{"name", "responseLatency"},
-                                         {"start", response_start_iso},
-                                         {"durationMs", 0.0}},
-                                        {{"name", "responseDuration"},
-                                         {"start", response_start_iso},
-                                         {"durationMs", 0.0}}})},
-                 {"metrics", {{"durationMs", round3(duration_ms)}, {"producedBytes", produced_bytes}}}});
+  return render(
+      TelemetryStream::kPlatform, "platform.runtimeDone",
+      {{"requestId", request_id},
+       {"status", "success"},
+       {"tracing", tracingJson(trace)},
+       {"spans",
+        json::array(
+            {{{"name", "responseLatency"}, {"start", response_start_iso}, {"durationMs", 0.0}},
+             {{"name", "responseDuration"}, {"start", response_start_iso}, {"durationMs", 0.0}}})},
+       {"metrics", {{"durationMs", round3(duration_ms)}, {"producedBytes", produced_bytes}}}});
 }
 
 TelemetryEvent EventFactory::platformReport(const std::string& request_id,

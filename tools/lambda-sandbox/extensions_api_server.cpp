@@ -44,12 +44,12 @@ ExtensionsApiServer::~ExtensionsApiServer() { stop(); }
 bool ExtensionsApiServer::start(int port, std::string& error) {
   server_ = std::make_unique<httplib::Server>();
   server_->set_payload_max_length(kMaxRequestBodyBytes);
-  server_->Post("/2020-01-01/extension/register",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  handleRegister(req, res);
-                });
-  server_->Get("/2020-01-01/extension/event/next",
-               [this](const httplib::Request& req, httplib::Response& res) { handleNext(req, res); });
+  server_->Post(
+      "/2020-01-01/extension/register",
+      [this](const httplib::Request& req, httplib::Response& res) { handleRegister(req, res); });
+  server_->Get(
+      "/2020-01-01/extension/event/next",
+      [this](const httplib::Request& req, httplib::Response& res) { handleNext(req, res); });
   server_->Post("/2020-01-01/extension/init/error",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   handleError(req, res, /*init_phase=*/true);
@@ -59,10 +59,9 @@ bool ExtensionsApiServer::start(int port, std::string& error) {
                   handleError(req, res, /*init_phase=*/false);
                 });
   // The docs show both /2022-07-01/telemetry and /2022-07-01/telemetry/.
-  server_->Put(R"(/2022-07-01/telemetry/?)",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 handleSubscribe(req, res);
-               });
+  server_->Put(
+      R"(/2022-07-01/telemetry/?)",
+      [this](const httplib::Request& req, httplib::Response& res) { handleSubscribe(req, res); });
 
   if (port == 0) {
     port_ = server_->bind_to_any_port("127.0.0.1");

@@ -38,7 +38,7 @@ std::string randomHex(std::size_t n) {
 
 std::string newUuid() {
   std::string hex = randomHex(32);
-  hex[12] = '4';                                             // version 4
+  hex[12] = '4';                                              // version 4
   hex[16] = "89ab"[static_cast<unsigned char>(hex[16]) % 4];  // RFC 4122 variant
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20, 12);

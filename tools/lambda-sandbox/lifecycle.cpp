@@ -194,8 +194,7 @@ bool Lifecycle::invoke(int index, ChildProcess& child, RunResult& result) {
         shutdown_reason_ = "timeout";
       } else {
         if (child.exited()) {
-          result.failures.push_back("extension exited during invocation " +
-                                    std::to_string(index));
+          result.failures.push_back("extension exited during invocation " + std::to_string(index));
         }
         shutdown_reason_ = "failure";
       }
@@ -246,8 +245,7 @@ void Lifecycle::shutdown(ChildProcess& child, RunResult& result) {
   } else {
     result.failures.push_back("extension never registered; it is killed");
   }
-  const bool exited =
-      registered_for_shutdown && child.waitExit(ms(options_.shutdown_deadline_ms));
+  const bool exited = registered_for_shutdown && child.waitExit(ms(options_.shutdown_deadline_ms));
   if (!exited) {
     child.kill();
     child.waitExit(kReapAfterKillTimeout);

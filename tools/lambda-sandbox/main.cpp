@@ -56,7 +56,8 @@ void installSignalHandlers() {
 // The extension's environment: ours (PATH, HOME, AWS credentials... pass through), minus what
 // Lambda hides from extensions, plus what Lambda sets for them, plus --env.
 std::vector<std::string> buildEnvironment(const Options& o, int port) {
-  // Lambda does not expose these to extensions (Extensions API docs, "Extension environment").
+  // Lambda redacts these for extension processes (runtimes-extensions-api.html; see also
+  // ../shared/design.md, "Facts that bite").
   static const std::set<std::string> kHidden = {"AWS_LAMBDA_LOG_GROUP_NAME",
                                                 "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_EXECUTION_ENV",
                                                 "LAMBDA_TASK_ROOT", "_HANDLER"};

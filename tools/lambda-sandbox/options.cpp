@@ -2,7 +2,6 @@
 #include "options.h"
 
 #include <charconv>
-#include <functional>
 #include <map>
 
 namespace sandbox {
@@ -83,10 +82,14 @@ ParseResult parseOptions(int argc, char** argv) {
       {"--telemetry-post-timeout-ms", {&opts.telemetry_post_timeout_ms, 1, kMaxDurationMs}},
   };
   const std::map<std::string, std::string*> string_flags = {
-      {"--extension", &opts.extension_path},     {"--function-name", &opts.function_name},
-      {"--function-version", &opts.function_version}, {"--region", &opts.region},
-      {"--account-id", &opts.account_id},        {"--handler", &opts.handler},
-      {"--events-out", &opts.events_out},        {"--report", &opts.report_path},
+      {"--extension", &opts.extension_path},
+      {"--function-name", &opts.function_name},
+      {"--function-version", &opts.function_version},
+      {"--region", &opts.region},
+      {"--account-id", &opts.account_id},
+      {"--handler", &opts.handler},
+      {"--events-out", &opts.events_out},
+      {"--report", &opts.report_path},
   };
 
   for (int i = 1; i < argc; ++i) {

@@ -64,7 +64,8 @@ std::string reportJson(const RunResult& r, const Options& o) {
   }
   json rejected = json::array();
   for (const RejectedRequest& rr : r.api.rejected) {
-    rejected.push_back({{"request", rr.method_path}, {"status", rr.status}, {"message", rr.message}});
+    rejected.push_back(
+        {{"request", rr.method_path}, {"status", rr.status}, {"message", rr.message}});
   }
   json statuses = json::object();
   for (const auto& [status, count] : r.dispatch.statuses) {
@@ -107,9 +108,9 @@ std::string reportJson(const RunResult& r, const Options& o) {
       {"shutdown_ms", r.shutdown_ms ? json(round3(*r.shutdown_ms)) : json(nullptr)},
       {"exit_code", optionalJson(r.exit.exit_code)},
       {"signal", optionalJson(r.exit.signal)},
-      {"signal_name",
-       r.exit.signal ? json(sigabbrev_np(*r.exit.signal) ? sigabbrev_np(*r.exit.signal) : "?")
-                     : json(nullptr)},
+      {"signal_name", r.exit.signal
+                          ? json(sigabbrev_np(*r.exit.signal) ? sigabbrev_np(*r.exit.signal) : "?")
+                          : json(nullptr)},
       {"exited_in_time", r.exited_in_time},
       {"init_error", errorJson(r.api.init_error)},
       {"exit_error", errorJson(r.api.exit_error)},
@@ -137,8 +138,13 @@ std::string humanSummary(const RunResult& r, const Options& o) {
   out.setf(std::ios::fixed);
   out.precision(2);
   out << "lambda-sandbox: " << r.extension_name << (r.ok ? "  OK" : "  FAILED") << "\n";
-  out << "  init          " << (r.init_ms ? std::to_string(*r.init_ms) + " ms" : "-")
-      << (r.api.registered ? "" : "  (never registered)") << "\n";
+  out << "  init          ";
+  if (r.init_ms) {
+    out << *r.init_ms << " ms";
+  } else {
+    out << "-";
+  }
+  out << (r.api.registered ? "" : "  (never registered)") << "\n";
   out << "  subscription  ";
   if (r.subscription) {
     out << r.subscription->uri << " types=";

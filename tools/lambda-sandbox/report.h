@@ -21,8 +21,8 @@ struct RunResult {
   std::optional<double> init_ms;  // spawn -> first /next
   bool initialised = false;
   int invocations_completed = 0;
-  std::vector<double> overhead_ms;  // per invocation: max(0, next /next - runtime done)
-  std::string shutdown_reason;      // empty when SHUTDOWN was never delivered
+  std::vector<double> overhead_ms;    // per invocation: max(0, next /next - runtime done)
+  std::string shutdown_reason;        // empty when SHUTDOWN was never delivered
   std::optional<double> shutdown_ms;  // SHUTDOWN delivered -> exit
   bool exited_in_time = false;
   bool child_exited = false;

@@ -53,7 +53,7 @@ class TelemetryDispatcher {
     SteadyTime enqueued_at;
   };
   void run();
-  bool flushDue(SteadyTime now) const;  // requires mutex_
+  bool flushDue(SteadyTime now) const;   // requires mutex_
   std::vector<std::string> takeBatch();  // requires mutex_
   int post(const Subscription& sub, const std::string& body);
 

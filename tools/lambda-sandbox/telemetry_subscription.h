@@ -14,7 +14,7 @@ namespace sandbox {
 constexpr int kMinBufferMaxItems = 1000;
 constexpr int kMaxBufferMaxItems = 10000;
 constexpr int kDefaultBufferMaxItems = 1000;
-constexpr int kMinBufferMaxBytes = 262144;  // 256 KiB
+constexpr int kMinBufferMaxBytes = 262144;   // 256 KiB
 constexpr int kMaxBufferMaxBytes = 1048576;  // 1 MiB
 constexpr int kDefaultBufferMaxBytes = 262144;
 constexpr int kMinBufferTimeoutMs = 25;
@@ -30,10 +30,10 @@ struct Buffering {
 /// A validated subscription: where to POST, which streams, how to buffer.
 struct Subscription {
   std::string schema_version;
-  std::string uri;          // as given by the extension
-  std::string host;         // where the sandbox actually connects (sandbox.localdomain -> 127.0.0.1)
+  std::string uri;   // as given by the extension
+  std::string host;  // where the sandbox actually connects (sandbox.localdomain -> 127.0.0.1)
   int port = 0;
-  std::string path;         // "/" when the URI has none
+  std::string path;  // "/" when the URI has none
   std::vector<std::string> types;
   Buffering buffering;
 
