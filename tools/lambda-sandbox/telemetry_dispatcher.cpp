@@ -175,6 +175,7 @@ int TelemetryDispatcher::post(const Subscription& sub, const std::string& body) 
   client.set_connection_timeout(sec, usec);
   client.set_read_timeout(sec, usec);
   client.set_write_timeout(sec, usec);
+  client.set_tcp_nodelay(true);
   auto res = client.Post(sub.path, body, "application/json");
   return res ? res->status : kTransportError;
 }
