@@ -201,6 +201,9 @@ bool Lifecycle::invoke(int index, ChildProcess& child, RunResult& result) {
       return false;
     }
     extensions_done = server_.lastNextCallAt();
+    // How quickly the extension went back to /next after receiving INVOKE: an extension that
+    // waits for its own I/O here would delay the end of every invocation.
+    result.next_call_ms.push_back(std::max(0.0, millisBetween(t0, extensions_done)));
   }
   const double overhead = std::max(0.0, millisBetween(runtime_done, extensions_done));
   result.overhead_ms.push_back(overhead);

@@ -62,6 +62,10 @@ std::string reportJson(const RunResult& r, const Options& o) {
   for (double v : r.overhead_ms) {
     per_invocation.push_back(round3(v));
   }
+  json next_call = json::array();
+  for (double v : r.next_call_ms) {
+    next_call.push_back(round3(v));
+  }
   json rejected = json::array();
   for (const RejectedRequest& rr : r.api.rejected) {
     rejected.push_back(
@@ -90,6 +94,7 @@ std::string reportJson(const RunResult& r, const Options& o) {
         {"p99", round3(overhead.p99)},
         {"max", round3(overhead.max)}}},
       {"per_invocation_overhead_ms", per_invocation},
+      {"per_invocation_next_call_ms", next_call},
       {"events_generated", r.events_generated},
       {"events_emitted", r.events_emitted},
       {"events_posted", r.dispatch.events_posted},

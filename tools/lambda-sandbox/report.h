@@ -22,6 +22,7 @@ struct RunResult {
   bool initialised = false;
   int invocations_completed = 0;
   std::vector<double> overhead_ms;    // per invocation: max(0, next /next - runtime done)
+  std::vector<double> next_call_ms;   // per invocation: next /next - INVOKE delivered
   std::string shutdown_reason;        // empty when SHUTDOWN was never delivered
   std::optional<double> shutdown_ms;  // SHUTDOWN delivered -> exit
   bool exited_in_time = false;
