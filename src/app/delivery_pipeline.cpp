@@ -1,7 +1,10 @@
 // Wiring of listener -> ingest -> queue -> sender -> PutRecords client -> libcurl.
 #include "app/delivery_pipeline.h"
 
+#include <algorithm>
 #include <random>
+
+#include "common/log.h"
 
 #include "kinesis/limits.h"
 
@@ -11,6 +14,8 @@ namespace {
 // Lambda may send a batch up to maxBytes, plus JSON framing; accept twice that and refuse
 // anything larger with 413 before reading it.
 constexpr size_t kBodyAllowanceFactor = 2;
+// Spool segments are replayed whole; half the memory budget at most, so a replay fits.
+constexpr size_t kSpoolSegmentBytes = 1024 * 1024;
 
 kinesis::KinesisClientConfig KinesisConfigFrom(const config::Config& config) {
   kinesis::KinesisClientConfig kinesis_config;
@@ -25,6 +30,26 @@ kinesis::KinesisClientConfig KinesisConfigFrom(const config::Config& config) {
 }
 
 }  // namespace
+
+void DeliveryPipeline::OpenSpool(const config::Config& config) {
+  if (config.spool_max_bytes == 0) return;
+  pipeline::SpoolOptions options;
+  options.directory = config.spool_dir;
+  options.max_bytes = config.spool_max_bytes;
+  options.segment_bytes = std::min<size_t>(kSpoolSegmentBytes, config.queue_max_bytes / 2);
+  auto spool = pipeline::Spool::Open(options);
+  if (!spool) {
+    // Not fatal: without a spool, records past the memory budget are dropped and counted.
+    log::Warn("spool disabled: " + spool.error().message);
+    return;
+  }
+  spool_ = std::move(spool).value();
+  if (spool_->adopted_segments() > 0) {
+    log::Info("found " + std::to_string(spool_->adopted_segments()) +
+              " spool segment(s) left by an earlier run in " + config.spool_dir +
+              "; replaying them first");
+  }
+}
 
 DeliveryPipeline::DeliveryPipeline(const config::Config& config) : queue_(config.queue_max_bytes) {}
 
@@ -42,8 +67,12 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   p.http_ = std::make_unique<http::CurlHttpClient>(curl_options);
   p.kinesis_ = std::make_unique<kinesis::PutRecordsClient>(KinesisConfigFrom(config), *p.http_);
 
+  p.OpenSpool(config);
+  p.buffer_ = std::make_unique<pipeline::RecordBuffer>(p.queue_, p.spool_.get(), p.stats_);
+
   pipeline::SenderOptions sender_options;
   sender_options.max_batch_age = std::chrono::milliseconds(config.max_batch_age_ms);
+  sender_options.refill = [buffer = p.buffer_.get()] { return buffer->Refill(); };
   auto random = std::make_shared<std::mt19937_64>(std::random_device{}());
   p.sender_ = std::make_unique<pipeline::Sender>(
       p.queue_,
@@ -59,7 +88,7 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
 
   telemetry::RecordEncoder encoder(telemetry::RenderEnvelopePrefix(metadata), config.partition_key,
                                    metadata.sandbox_id);
-  p.ingest_ = std::make_unique<pipeline::TelemetryIngest>(std::move(encoder), p.queue_, p.stats_);
+  p.ingest_ = std::make_unique<pipeline::TelemetryIngest>(std::move(encoder), *p.buffer_, p.stats_);
 
   telemetry::ListenerOptions listener_options;
   listener_options.host = config.listener_host;
@@ -86,6 +115,8 @@ std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
   }
   listener_->Stop();
   uint64_t unsent = sender_->DrainAndStop(deadline);
+  // A spool cannot reach the next sandbox: what is still in it is counted and removed.
+  unsent += buffer_->DiscardSpool();
   std::string summary = "shutdown: " + stats_.Summary();
   if (unsent > 0) summary += " (unsent records were still held at the deadline and are lost)";
   return summary;

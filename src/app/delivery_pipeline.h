@@ -9,8 +9,10 @@
 #include "http/curl_http_client.h"
 #include "kinesis/put_records_client.h"
 #include "pipeline/delivery_stats.h"
+#include "pipeline/record_buffer.h"
 #include "pipeline/record_queue.h"
 #include "pipeline/sender.h"
+#include "pipeline/spool.h"
 #include "pipeline/telemetry_ingest.h"
 #include "telemetry/listener.h"
 #include "telemetry/record_encoder.h"
@@ -40,9 +42,12 @@ class DeliveryPipeline {
 
  private:
   explicit DeliveryPipeline(const config::Config& config);
+  void OpenSpool(const config::Config& config);
 
   pipeline::DeliveryStats stats_;
   pipeline::RecordQueue queue_;
+  std::unique_ptr<pipeline::Spool> spool_;
+  std::unique_ptr<pipeline::RecordBuffer> buffer_;
   std::unique_ptr<http::CurlHttpClient> http_;
   std::unique_ptr<kinesis::PutRecordsClient> kinesis_;
   std::unique_ptr<pipeline::Sender> sender_;

@@ -63,7 +63,12 @@ struct Config {
 
   // Records and delivery.
   PartitionKeyStrategy partition_key = PartitionKeyStrategy::kSandbox;
-  size_t queue_max_bytes = 32u * 1024 * 1024;  // bounded by bytes, not count
+  // Memory budget of everything held (queued, in flight, awaiting retry): 8 MiB leaves a
+  // 128 MB function almost all of its memory. Past it, records go to the spool.
+  size_t queue_max_bytes = 8u * 1024 * 1024;
+  // The spool under /tmp (which survives between invocations and an extension crash).
+  std::string spool_dir = "/tmp/telemetry-kinesis-spool";
+  size_t spool_max_bytes = 64u * 1024 * 1024;  // 0 disables the spool
   uint32_t max_batch_age_ms = 200;    // send a partial request once its oldest record is this old
   uint32_t shutdown_margin_ms = 200;  // exit this long before the SHUTDOWN deadline
 

@@ -11,6 +11,7 @@ namespace {
 
 constexpr size_t kMinQueueBytes = 1u * 1024 * 1024;
 constexpr size_t kMaxQueueBytes = 1024u * 1024 * 1024;
+constexpr uint64_t kMaxSpoolBytes = 10ull * 1024 * 1024 * 1024;  // Lambda's /tmp is at most 10 GB
 constexpr size_t kMaxStreamNameChars = 128;  // Kinesis CreateStream: StreamName 1-128 chars
 
 class Loader {
@@ -164,6 +165,14 @@ class Loader {
     }
     ReadNumber("TELEMETRY_KINESIS_QUEUE_MAX_BYTES", kMinQueueBytes, kMaxQueueBytes,
                config().queue_max_bytes);
+    if (auto dir = env_.Get("TELEMETRY_KINESIS_SPOOL_DIR")) {
+      if (!dir->starts_with("/")) {
+        Fail("TELEMETRY_KINESIS_SPOOL_DIR=\"" + *dir + "\" is invalid: expected an absolute path");
+      } else {
+        config().spool_dir = *dir;
+      }
+    }
+    ReadNumber("TELEMETRY_KINESIS_SPOOL_MAX_BYTES", 0, kMaxSpoolBytes, config().spool_max_bytes);
     ReadNumber("TELEMETRY_KINESIS_MAX_BATCH_AGE_MS", 1, 60'000, config().max_batch_age_ms);
     ReadNumber("TELEMETRY_KINESIS_SHUTDOWN_MARGIN_MS", 0, 1'000, config().shutdown_margin_ms);
     if (auto mode = ReadChoice("TELEMETRY_KINESIS_ON_INIT_ERROR", {"continue", "fail"})) {

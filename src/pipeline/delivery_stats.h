@@ -14,6 +14,13 @@ struct DeliveryStats {
   std::atomic<uint64_t> batches_rejected_queue_full{0};  // answered 503: nothing of them was taken
   std::atomic<uint64_t> events_received{0};              // events of accepted batches
   std::atomic<uint64_t> events_dropped_too_large{0};     // an event over the 1 MiB record limit
+  std::atomic<uint64_t> events_dropped_overflow{0};      // memory budget and spool both full
+
+  // Spool.
+  std::atomic<uint64_t> records_spooled{0};              // written to the spool (cumulative)
+  std::atomic<uint64_t> records_replayed_from_spool{0};  // read back into memory
+  std::atomic<uint64_t> events_recovered_from_spool{0};  // left by an earlier process: received now
+  std::atomic<uint64_t> records_dropped_spool_corrupt{0};  // damaged frames skipped
 
   // Sender side.
   std::atomic<uint64_t> records_delivered{0};

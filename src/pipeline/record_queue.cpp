@@ -5,12 +5,13 @@
 
 namespace tk::pipeline {
 
-bool RecordQueue::PushAll(std::vector<kinesis::Record>& records, SteadyClock::time_point now) {
+bool RecordQueue::PushAll(std::vector<kinesis::Record>& records, SteadyClock::time_point now,
+                          bool within_budget) {
   size_t bytes = 0;
   for (const kinesis::Record& record : records) bytes += record.Size();
   {
     std::lock_guard lock(mutex_);
-    if (held_bytes_ + bytes > max_bytes_) return false;
+    if (within_budget && held_bytes_ + bytes > max_bytes_) return false;
     for (kinesis::Record& record : records) entries_.push_back(Entry{std::move(record), now});
     queued_bytes_ += bytes;
     held_bytes_ += bytes;

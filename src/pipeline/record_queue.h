@@ -24,7 +24,9 @@ class RecordQueue {
 
   // Appends all of `records` (moved out) or none of them: a telemetry batch is accepted whole.
   // Returns false when they do not fit in the byte budget.
-  bool PushAll(std::vector<kinesis::Record>& records, SteadyClock::time_point now);
+  // `within_budget` false lets spool replays in even when they overshoot by part of a segment.
+  bool PushAll(std::vector<kinesis::Record>& records, SteadyClock::time_point now,
+               bool within_budget = true);
 
   // Puts records that must be re-sent back at the front, oldest first (bytes still held).
   void PushFrontForRetry(std::vector<kinesis::Record>&& records, SteadyClock::time_point now);
@@ -37,6 +39,7 @@ class RecordQueue {
   void Release(size_t bytes);
 
   size_t held_bytes() const;
+  size_t max_bytes() const { return max_bytes_; }
   size_t queued_records() const;
   bool empty() const;
 
@@ -46,6 +49,13 @@ class RecordQueue {
   template <typename Predicate>
   void WaitForWork(std::chrono::milliseconds max_age, SteadyClock::time_point deadline,
                    Predicate wake);
+  // Waits until `wake()` returns true (rechecked after every Notify()) or `deadline`. Unlike
+  // WaitForWork, queued records do not end this wait: it is the sender's backoff sleep.
+  template <typename Predicate>
+  void WaitUntil(SteadyClock::time_point deadline, Predicate wake) {
+    std::unique_lock lock(mutex_);
+    ready_.wait_until(lock, deadline, wake);
+  }
   // Wakes WaitForWork after a flag its predicate reads has changed. Taking the lock first
   // means a waiter cannot miss the change between its check and its wait.
   void Notify() {

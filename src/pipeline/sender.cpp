@@ -59,6 +59,8 @@ SteadyClock::time_point Sender::RequestDeadline() const {
 void Sender::Run() {
   kinesis::PutRecordsBatch batch;
   while (!stop_) {
+    // Spooled records go first as soon as memory has room (and before the drain can end).
+    if (options_.refill) options_.refill();
     if (draining_) {
       if (queue_.held_bytes() == 0 || SteadyClock::now() >= FromNanos(drain_deadline_ns_)) return;
     }
@@ -71,6 +73,7 @@ void Sender::Run() {
       return stop_ || draining_ || (flush_requested_ && !queue_empty);
     });
     if (stop_) return;
+    if (options_.refill) options_.refill();
     stats_.records_dropped_permanent += queue_.PopInto(batch);
     if (batch.empty()) continue;
     SendBatch(batch);
@@ -79,12 +82,15 @@ void Sender::Run() {
 }
 
 // Sleeps until the backoff after a failure has passed; returns false when woken early
-// (stop, or the drain deadline) so the caller re-evaluates.
+// (stop, a drain starting, or the drain deadline) so the caller re-evaluates.
 bool Sender::WaitOutBackoff() {
+  const bool draining = draining_;
   SteadyClock::time_point until = retry_not_before_;
-  if (draining_) until = std::min(until, FromNanos(drain_deadline_ns_));
+  if (draining) until = std::min(until, FromNanos(drain_deadline_ns_));
   if (SteadyClock::now() >= until) return true;
-  queue_.WaitForWork(std::chrono::hours(24), until, [this](bool) { return bool(stop_); });
+  // Queued records must not end this sleep (with a full request queued that would spin), but
+  // a drain starting must: its deadline may come before the backoff ends.
+  queue_.WaitUntil(until, [this, draining] { return stop_ || draining_ != draining; });
   return SteadyClock::now() >= retry_not_before_;
 }
 

@@ -29,6 +29,9 @@ struct SenderOptions {
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds backoff_base{100};
   std::chrono::milliseconds backoff_cap{5'000};
+  // Called before each request is packed: moves spooled records into the queue (the spool is
+  // replayed first, as soon as memory has room). Empty: no spool.
+  std::function<bool()> refill;
 };
 
 class Sender {

@@ -10,9 +10,16 @@ constexpr std::string_view kReportType = "platform.report";
 
 }  // namespace
 
+TelemetryIngest::TelemetryIngest(telemetry::RecordEncoder encoder, RecordBuffer& buffer,
+                                 DeliveryStats& stats)
+    : encoder_(std::move(encoder)), buffer_(buffer), stats_(stats) {}
+
 TelemetryIngest::TelemetryIngest(telemetry::RecordEncoder encoder, RecordQueue& queue,
                                  DeliveryStats& stats)
-    : encoder_(std::move(encoder)), queue_(queue), stats_(stats) {}
+    : encoder_(std::move(encoder)),
+      owned_buffer_(std::make_unique<RecordBuffer>(queue, nullptr, stats)),
+      buffer_(*owned_buffer_),
+      stats_(stats) {}
 
 telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string_view body) {
   std::lock_guard lock(mutex_);
@@ -38,16 +45,21 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string_view body) {
                                     " bytes: over Kinesis's 1 MiB record limit (counted)");
   }
   records_.resize(encoded);
-  if (!queue_.PushAll(records_, SteadyClock::now())) {
-    stats_.batches_rejected_queue_full++;
-    LogFirst(logged_queue_full_,
-             "telemetry queue is full (Kinesis is slower than the function's telemetry); "
-             "answering 503 and counting rejected batches");
-    return {503, "queue full"};
-  }
-  stats_.batches_accepted++;
   stats_.events_received += events_.size();
   stats_.events_dropped_too_large += too_large;
+  AcceptResult accepted = buffer_.Accept(records_);
+  if (accepted == AcceptResult::kDropped) {
+    stats_.batches_rejected_queue_full++;
+    LogFirst(logged_queue_full_,
+             "memory budget and spool are full (Kinesis is slower than the function's "
+             "telemetry): dropping batches, counted as dropped_overflow, answering 503");
+    return {503, "buffer full"};
+  }
+  if (accepted == AcceptResult::kSpooled) {
+    LogFirst(logged_spooling_,
+             "memory budget reached: spooling telemetry to disk until Kinesis catches up");
+  }
+  stats_.batches_accepted++;
   if (!report_request_id.empty()) {
     last_report_request_id_.assign(report_request_id);
     report_arrived_.notify_all();

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -11,6 +12,7 @@
 
 #include "kinesis/record.h"
 #include "pipeline/delivery_stats.h"
+#include "pipeline/record_buffer.h"
 #include "pipeline/record_queue.h"
 #include "telemetry/batch_parser.h"
 #include "telemetry/listener.h"
@@ -20,10 +22,14 @@ namespace tk::pipeline {
 
 class TelemetryIngest {
  public:
+  // Records go to `buffer` (memory, then the spool).
+  TelemetryIngest(telemetry::RecordEncoder encoder, RecordBuffer& buffer, DeliveryStats& stats);
+  // Records go to `queue` only (no spool).
   TelemetryIngest(telemetry::RecordEncoder encoder, RecordQueue& queue, DeliveryStats& stats);
 
-  // Handles one POST body. 200: every event is queued (or counted as too large). 400: the
-  // body is malformed and nothing of it was taken. 503: the queue is full; nothing taken.
+  // Handles one POST body. 200: every event is queued or spooled (or counted as too large).
+  // 400: the body is malformed and nothing of it was taken. 503: memory and spool are full;
+  // the batch is counted as dropped (dropped_overflow).
   // Logs at most once per kind of problem: every log line comes back as telemetry.
   telemetry::ListenerReply HandleBatch(std::string_view body);
 
@@ -40,11 +46,13 @@ class TelemetryIngest {
   telemetry::RecordEncoder encoder_;
   std::vector<telemetry::TelemetryEvent> events_;
   std::vector<kinesis::Record> records_;
-  RecordQueue& queue_;
+  std::unique_ptr<RecordBuffer> owned_buffer_;  // when constructed with a bare queue
+  RecordBuffer& buffer_;
   DeliveryStats& stats_;
   std::string last_report_request_id_;
   bool logged_malformed_ = false;
   bool logged_queue_full_ = false;
+  bool logged_spooling_ = false;
   bool logged_too_large_ = false;
 };
 

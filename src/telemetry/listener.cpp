@@ -39,6 +39,13 @@ Result<std::unique_ptr<TelemetryListener>> TelemetryListener::Start(const Listen
   // httplib answers 413 itself for larger bodies, before reading them.
   server.set_payload_max_length(options.max_body_bytes);
   server.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which lets a second listener bind the same port
+  // and silently receive part of the batches. SO_REUSEADDR alone keeps restarts working
+  // (TIME_WAIT) and makes a taken port an error.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   auto serve = [handler = std::move(handler)](const httplib::Request& request,
                                               httplib::Response& response) {
     ListenerReply reply = handler(request.body);

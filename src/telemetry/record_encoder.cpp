@@ -53,7 +53,11 @@ RecordEncoder::RecordEncoder(std::string envelope_prefix, config::PartitionKeySt
       random_(std::random_device{}()) {}
 
 size_t RecordEncoder::RecordSize(size_t event_bytes) const {
-  return envelope_prefix_.size() + event_bytes + kEnvelopeSuffix.size() + kSandboxIdHexDigits;
+  // The key counts against the 1 MiB too: a random key is 16 hex digits, a sandbox key is
+  // whatever id we were given (not necessarily one from DrawSandboxId()).
+  const size_t key_bytes =
+      strategy_ == config::PartitionKeyStrategy::kRandom ? kSandboxIdHexDigits : sandbox_id_.size();
+  return envelope_prefix_.size() + event_bytes + kEnvelopeSuffix.size() + key_bytes;
 }
 
 bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out) {

@@ -1,0 +1,253 @@
+// Spool segments on disk: framing, checksums, adoption after a crash, oldest-first takes.
+#include "pipeline/spool.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace tk::pipeline {
+namespace {
+
+constexpr std::string_view kFrameMagic = "TKS1";
+constexpr size_t kFrameHeaderBytes = 12;  // magic + payload length + CRC-32
+constexpr size_t kKeyLengthBytes = 2;
+constexpr std::string_view kSegmentPrefix = "segment-";
+constexpr std::string_view kSegmentSuffix = ".tks";
+
+void PutU32(std::string& out, uint32_t value) {
+  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<char>(value >> shift));
+}
+
+uint32_t GetU32(std::string_view bytes, size_t at) {
+  uint32_t value = 0;
+  for (size_t i = 0; i < 4; ++i) {
+    value |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+  }
+  return value;
+}
+
+uint32_t Crc32(std::string_view bytes) {
+  return static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+}
+
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t written = ::write(fd, bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return false;
+    bytes.remove_prefix(static_cast<size_t>(written));
+  }
+  return true;
+}
+
+bool ReadFile(const std::string& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out.clear();
+  char chunk[64 * 1024];
+  while (true) {
+    ssize_t got = ::read(fd, chunk, sizeof(chunk));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    out.append(chunk, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return true;
+}
+
+// Parses "segment-<sequence>.tks"; false for any other file name.
+bool ParseSegmentName(const std::string& name, uint64_t& sequence) {
+  if (!name.starts_with(kSegmentPrefix) || !name.ends_with(kSegmentSuffix)) return false;
+  std::string digits = name.substr(kSegmentPrefix.size(),
+                                   name.size() - kSegmentPrefix.size() - kSegmentSuffix.size());
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return false;
+  sequence = std::stoull(digits);
+  return true;
+}
+
+}  // namespace
+
+void EncodeSpoolFrame(const kinesis::Record& record, std::string& out) {
+  size_t key_bytes = std::min(record.partition_key.size(), size_t{UINT16_MAX});
+  size_t payload_bytes = kKeyLengthBytes + key_bytes + record.data.size();
+  size_t payload_start = out.size() + kFrameHeaderBytes;
+  out.append(kFrameMagic);
+  PutU32(out, static_cast<uint32_t>(payload_bytes));
+  PutU32(out, 0);  // CRC placeholder, filled below
+  out.push_back(static_cast<char>(key_bytes & 0xFF));
+  out.push_back(static_cast<char>(key_bytes >> 8));
+  out.append(record.partition_key, 0, key_bytes);
+  out.append(record.data);
+  uint32_t crc = Crc32(std::string_view(out).substr(payload_start, payload_bytes));
+  for (size_t i = 0; i < 4; ++i) out[payload_start - 4 + i] = static_cast<char>(crc >> (8 * i));
+}
+
+std::vector<kinesis::Record> DecodeSpoolSegment(std::string_view bytes, SpoolReadReport& report) {
+  std::vector<kinesis::Record> records;
+  size_t at = 0;
+  // Passes over garbage to the next frame marker, counting what was skipped.
+  auto resync = [&](size_t from) {
+    size_t next = bytes.find(kFrameMagic, from);
+    size_t stop = next == std::string_view::npos ? bytes.size() : next;
+    report.skipped_bytes += stop - at;
+    at = stop;
+  };
+  while (at < bytes.size()) {
+    if (bytes.size() - at < kFrameHeaderBytes) {
+      report.truncated_tail = true;
+      break;
+    }
+    if (bytes.substr(at, kFrameMagic.size()) != kFrameMagic) {
+      report.corrupt_frames++;
+      resync(at + 1);
+      continue;
+    }
+    size_t payload_bytes = GetU32(bytes, at + 4);
+    uint32_t expected_crc = GetU32(bytes, at + 8);
+    if (payload_bytes > bytes.size() - at - kFrameHeaderBytes) {
+      // Either the last frame was cut by a crash, or a damaged length: another frame after
+      // this one means damage.
+      if (bytes.find(kFrameMagic, at + 1) == std::string_view::npos) {
+        report.truncated_tail = true;
+        break;
+      }
+      report.corrupt_frames++;
+      resync(at + 1);
+      continue;
+    }
+    std::string_view payload = bytes.substr(at + kFrameHeaderBytes, payload_bytes);
+    size_t key_bytes = payload_bytes < kKeyLengthBytes
+                           ? SIZE_MAX
+                           : static_cast<unsigned char>(payload[0]) |
+                                 (static_cast<size_t>(static_cast<unsigned char>(payload[1])) << 8);
+    if (Crc32(payload) != expected_crc || key_bytes > payload_bytes - kKeyLengthBytes) {
+      report.corrupt_frames++;
+      resync(at + 1);
+      continue;
+    }
+    kinesis::Record record;
+    record.partition_key.assign(payload.substr(kKeyLengthBytes, key_bytes));
+    record.data.assign(payload.substr(kKeyLengthBytes + key_bytes));
+    records.push_back(std::move(record));
+    at += kFrameHeaderBytes + payload_bytes;
+  }
+  report.records += records.size();
+  return records;
+}
+
+Result<std::unique_ptr<Spool>> Spool::Open(const SpoolOptions& options) {
+  std::error_code error;
+  std::filesystem::create_directories(options.directory, error);
+  if (error) {
+    return Error{"cannot create spool directory " + options.directory + ": " + error.message()};
+  }
+  std::unique_ptr<Spool> spool(new Spool(options));
+  std::vector<uint64_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator(options.directory, error)) {
+    uint64_t sequence = 0;
+    if (!entry.is_regular_file() || !ParseSegmentName(entry.path().filename(), sequence)) continue;
+    found.push_back(sequence);
+    spool->total_bytes_ += static_cast<size_t>(entry.file_size(error));
+  }
+  if (error)
+    return Error{"cannot read spool directory " + options.directory + ": " + error.message()};
+  std::sort(found.begin(), found.end());
+  spool->segments_.assign(found.begin(), found.end());
+  spool->adopted_segments_ = found.size();
+  spool->next_sequence_ = found.empty() ? 0 : found.back() + 1;
+  spool->first_own_sequence_ = spool->next_sequence_;
+  return spool;
+}
+
+Spool::~Spool() {
+  std::lock_guard lock(mutex_);
+  CloseWriterLocked();
+}
+
+std::string Spool::SegmentPath(uint64_t sequence) const {
+  char name[64];
+  std::snprintf(name, sizeof(name), "segment-%020llu.tks",
+                static_cast<unsigned long long>(sequence));
+  return options_.directory + "/" + name;
+}
+
+bool Spool::OpenWriterLocked() {
+  uint64_t sequence = next_sequence_++;
+  writer_fd_ = ::open(SegmentPath(sequence).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (writer_fd_ < 0) return false;
+  segments_.push_back(sequence);
+  writer_bytes_ = 0;
+  return true;
+}
+
+void Spool::CloseWriterLocked() {
+  if (writer_fd_ >= 0) ::close(writer_fd_);
+  writer_fd_ = -1;
+  writer_bytes_ = 0;
+}
+
+SpoolAppendResult Spool::Append(std::span<const kinesis::Record> records) {
+  std::string frames;
+  for (const kinesis::Record& record : records) EncodeSpoolFrame(record, frames);
+  std::lock_guard lock(mutex_);
+  if (total_bytes_ + frames.size() > options_.max_bytes) return SpoolAppendResult::kFull;
+  if (writer_fd_ < 0 || writer_bytes_ >= options_.segment_bytes) {
+    CloseWriterLocked();
+    if (!OpenWriterLocked()) return SpoolAppendResult::kIoError;
+  }
+  if (!WriteAll(writer_fd_, frames)) {
+    // A partial write leaves a truncated frame that the reader skips; start a fresh segment.
+    CloseWriterLocked();
+    return SpoolAppendResult::kIoError;
+  }
+  writer_bytes_ += frames.size();
+  total_bytes_ += frames.size();
+  records_ += records.size();
+  return SpoolAppendResult::kAppended;
+}
+
+bool Spool::TakeOldestSegment(std::vector<kinesis::Record>& out, SpoolReadReport& report) {
+  std::lock_guard lock(mutex_);
+  if (segments_.empty()) return false;
+  uint64_t sequence = segments_.front();
+  report.adopted = sequence < first_own_sequence_;
+  if (segments_.size() == 1 && writer_fd_ >= 0) CloseWriterLocked();
+  std::string path = SegmentPath(sequence);
+  std::string bytes;
+  bool read = ReadFile(path, bytes);
+  ::unlink(path.c_str());
+  segments_.pop_front();
+  total_bytes_ -= std::min(total_bytes_, bytes.size());
+  if (!read) {
+    report.corrupt_frames++;  // the segment vanished or is unreadable: nothing to recover
+    return true;
+  }
+  std::vector<kinesis::Record> records = DecodeSpoolSegment(bytes, report);
+  records_ -= std::min(records_, records.size());
+  for (kinesis::Record& record : records) out.push_back(std::move(record));
+  return true;
+}
+
+bool Spool::empty() const {
+  std::lock_guard lock(mutex_);
+  return segments_.empty();
+}
+
+size_t Spool::bytes() const {
+  std::lock_guard lock(mutex_);
+  return total_bytes_;
+}
+
+size_t Spool::records() const {
+  std::lock_guard lock(mutex_);
+  return records_;
+}
+
+}  // namespace tk::pipeline

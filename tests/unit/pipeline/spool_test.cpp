@@ -1,0 +1,205 @@
+// Spool: framing round trip, bounds, oldest-first takes, crash adoption, damage tolerance.
+#include "pipeline/spool.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace tk::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+kinesis::Record MakeRecord(const std::string& key, const std::string& data) {
+  kinesis::Record record;
+  record.partition_key = key;
+  record.data = data;
+  return record;
+}
+
+class SpoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() /
+                 ("tk-spool-test-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(directory_);
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  std::unique_ptr<Spool> OpenSpool(size_t max_bytes = 1 << 20, size_t segment_bytes = 4096) {
+    auto spool = Spool::Open({directory_.string(), max_bytes, segment_bytes});
+    EXPECT_TRUE(spool.ok());
+    return std::move(spool).value();
+  }
+
+  std::vector<fs::path> SegmentFiles() const {
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(directory_)) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+
+  fs::path directory_;
+};
+
+TEST_F(SpoolTest, RoundTripsRecordsInOrderIncludingBinaryBytes) {
+  auto spool = OpenSpool();
+  std::vector<kinesis::Record> records = {MakeRecord("k1", "first"),
+                                          MakeRecord("k2", std::string("\0\xff\n", 3)),
+                                          MakeRecord("", "empty key")};
+  ASSERT_EQ(spool->Append(records), SpoolAppendResult::kAppended);
+  EXPECT_EQ(spool->records(), 3u);
+  std::vector<kinesis::Record> out;
+  SpoolReadReport report;
+  ASSERT_TRUE(spool->TakeOldestSegment(out, report));
+  ASSERT_EQ(out.size(), 3u);
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].partition_key, records[i].partition_key);
+    EXPECT_EQ(out[i].data, records[i].data);
+  }
+  EXPECT_EQ(report.corrupt_frames, 0u);
+  EXPECT_FALSE(report.truncated_tail);
+  EXPECT_TRUE(spool->empty());
+  EXPECT_EQ(spool->bytes(), 0u);
+  EXPECT_TRUE(SegmentFiles().empty()) << "a taken segment is deleted";
+}
+
+TEST_F(SpoolTest, RefusesAnAppendThatWouldExceedTheBoundAndWritesNothing) {
+  auto spool = OpenSpool(/*max_bytes=*/200);
+  std::vector<kinesis::Record> small = {MakeRecord("k", std::string(100, 'a'))};
+  ASSERT_EQ(spool->Append(small), SpoolAppendResult::kAppended);
+  size_t before = spool->bytes();
+  EXPECT_EQ(spool->Append(small), SpoolAppendResult::kFull);
+  EXPECT_EQ(spool->bytes(), before);
+  EXPECT_EQ(spool->records(), 1u);
+}
+
+TEST_F(SpoolTest, TakesSegmentsOldestFirstAcrossManySegments) {
+  auto spool = OpenSpool(1 << 20, /*segment_bytes=*/256);
+  for (int i = 0; i < 20; ++i) {
+    std::vector<kinesis::Record> one = {
+        MakeRecord("k", "record-" + std::to_string(i) + std::string(100, '.'))};
+    ASSERT_EQ(spool->Append(one), SpoolAppendResult::kAppended);
+  }
+  EXPECT_GT(SegmentFiles().size(), 3u);
+  std::vector<kinesis::Record> out;
+  SpoolReadReport report;
+  while (spool->TakeOldestSegment(out, report)) {
+  }
+  ASSERT_EQ(out.size(), 20u);
+  for (int i = 0; i < 20; ++i)
+    EXPECT_TRUE(out[i].data.starts_with("record-" + std::to_string(i) + "."));
+}
+
+TEST_F(SpoolTest, ANewProcessAdoptsSegmentsLeftByACrashedOneAndReplaysThemFirst) {
+  {
+    auto crashed = OpenSpool();
+    std::vector<kinesis::Record> records = {MakeRecord("k", "from the crashed process")};
+    ASSERT_EQ(crashed->Append(records), SpoolAppendResult::kAppended);
+    // No take: the process "dies" with the segment on disk.
+  }
+  auto restarted = OpenSpool();
+  EXPECT_EQ(restarted->adopted_segments(), 1u);
+  EXPECT_FALSE(restarted->empty());
+  std::vector<kinesis::Record> later = {MakeRecord("k", "after restart")};
+  ASSERT_EQ(restarted->Append(later), SpoolAppendResult::kAppended);
+
+  std::vector<kinesis::Record> out;
+  SpoolReadReport first;
+  ASSERT_TRUE(restarted->TakeOldestSegment(out, first));
+  EXPECT_TRUE(first.adopted);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, "from the crashed process");
+  SpoolReadReport second;
+  ASSERT_TRUE(restarted->TakeOldestSegment(out, second));
+  EXPECT_FALSE(second.adopted);
+  EXPECT_EQ(out.back().data, "after restart");
+}
+
+TEST_F(SpoolTest, SkipsADamagedFrameAndKeepsTheRecordsAroundIt) {
+  std::string bytes;
+  EncodeSpoolFrame(MakeRecord("a", "good one"), bytes);
+  size_t damaged_at = bytes.size();
+  EncodeSpoolFrame(MakeRecord("b", "will be damaged"), bytes);
+  EncodeSpoolFrame(MakeRecord("c", "good two"), bytes);
+  bytes[damaged_at + 20] ^= 0x5A;  // inside the second frame's payload: CRC mismatch
+
+  SpoolReadReport report;
+  std::vector<kinesis::Record> records = DecodeSpoolSegment(bytes, report);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].data, "good one");
+  EXPECT_EQ(records[1].data, "good two");
+  EXPECT_EQ(report.corrupt_frames, 1u);
+  EXPECT_FALSE(report.truncated_tail);
+}
+
+TEST_F(SpoolTest, ReportsATruncatedTailAsLeftByACrashMidWrite) {
+  std::string bytes;
+  EncodeSpoolFrame(MakeRecord("a", "complete"), bytes);
+  EncodeSpoolFrame(MakeRecord("b", "cut short by a crash"), bytes);
+  bytes.resize(bytes.size() - 5);
+  SpoolReadReport report;
+  std::vector<kinesis::Record> records = DecodeSpoolSegment(bytes, report);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].data, "complete");
+  EXPECT_TRUE(report.truncated_tail);
+}
+
+TEST_F(SpoolTest, ADamagedLengthFieldDoesNotHideTheFramesAfterIt) {
+  std::string bytes;
+  EncodeSpoolFrame(MakeRecord("a", "first"), bytes);
+  size_t second = bytes.size();
+  EncodeSpoolFrame(MakeRecord("b", "second"), bytes);
+  EncodeSpoolFrame(MakeRecord("c", "third"), bytes);
+  bytes[second + 7] = '\x7f';  // high byte of the length: points far past the end
+  SpoolReadReport report;
+  std::vector<kinesis::Record> records = DecodeSpoolSegment(bytes, report);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].data, "first");
+  EXPECT_EQ(records[1].data, "third");
+  EXPECT_EQ(report.corrupt_frames, 1u);
+}
+
+TEST_F(SpoolTest, RandomGarbageNeverCrashesTheReader) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 200; ++round) {
+    std::string bytes;
+    EncodeSpoolFrame(MakeRecord("k", "payload"), bytes);
+    for (int flips = 0; flips < 3; ++flips) {
+      bytes[random() % bytes.size()] = static_cast<char>(random());
+    }
+    bytes.append(random() % 16, static_cast<char>(random()));
+    SpoolReadReport report;
+    std::vector<kinesis::Record> records = DecodeSpoolSegment(bytes, report);
+    EXPECT_LE(records.size(), 1u);
+  }
+}
+
+TEST_F(SpoolTest, ADamagedSegmentOnDiskIsReportedAndTheSpoolGoesOn) {
+  {
+    auto spool = OpenSpool();
+    std::vector<kinesis::Record> records = {MakeRecord("a", "one"), MakeRecord("b", "two")};
+    ASSERT_EQ(spool->Append(records), SpoolAppendResult::kAppended);
+  }
+  auto files = SegmentFiles();
+  ASSERT_EQ(files.size(), 1u);
+  {
+    std::fstream file(files[0], std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(14);
+    file.put('\x00');
+  }
+  auto spool = OpenSpool();
+  std::vector<kinesis::Record> out;
+  SpoolReadReport report;
+  ASSERT_TRUE(spool->TakeOldestSegment(out, report));
+  EXPECT_EQ(out.size(), 1u);
+  EXPECT_EQ(report.corrupt_frames, 1u);
+  EXPECT_TRUE(spool->empty());
+}
+
+}  // namespace
+}  // namespace tk::pipeline
