@@ -41,7 +41,7 @@ is_installed() {
 }
 
 # 1. Debian packages: compilers, libraries, test and format tools.
-packages=(build-essential cmake pkg-config git curl ca-certificates libcurl4-openssl-dev libssl-dev
+packages=(build-essential cmake pkg-config git curl ca-certificates libcurl4-openssl-dev libssl-dev zlib1g-dev
           libsimdjson-dev libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev googletest
           libbenchmark-dev clang clang-format)
 # Node for kinesis-local and the integration tests: keep a node that is already there (whatever its
