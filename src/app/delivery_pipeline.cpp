@@ -86,6 +86,12 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
       [random] { return std::uniform_real_distribution<double>(0.0, 1.0)(*random); });
   p.sender_->Start();
 
+  if (config.emf_metrics) {
+    p.emf_ = std::make_unique<pipeline::EmfReporter>(metadata.function_name);
+    p.metrics_interval_ = std::chrono::milliseconds(config.metrics_interval_ms);
+    p.last_metrics_ = pipeline::SteadyClock::now();
+  }
+
   telemetry::RecordEncoder encoder(telemetry::RenderEnvelopePrefix(metadata), config.partition_key,
                                    metadata.sandbox_id);
   p.ingest_ = std::make_unique<pipeline::TelemetryIngest>(std::move(encoder), *p.buffer_, p.stats_);
@@ -100,6 +106,19 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   if (!listener) return listener.error();
   p.listener_ = std::move(listener).value();
   return pipeline;
+}
+
+void DeliveryPipeline::OnInvoke() {
+  sender_->FlushSoon();
+  if (emf_ && pipeline::SteadyClock::now() - last_metrics_ >= metrics_interval_) WriteMetrics();
+}
+
+void DeliveryPipeline::WriteMetrics() {
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  log::WriteRaw(emf_->Render(stats_, now_ms, queue_.held_bytes()));
+  last_metrics_ = pipeline::SteadyClock::now();
 }
 
 std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
@@ -117,6 +136,7 @@ std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
   uint64_t unsent = sender_->DrainAndStop(deadline);
   // A spool cannot reach the next sandbox: what is still in it is counted and removed.
   unsent += buffer_->DiscardSpool();
+  if (emf_) WriteMetrics();
   std::string summary = "shutdown: " + stats_.Summary();
   if (unsent > 0) summary += " (unsent records were still held at the deadline and are lost)";
   return summary;

@@ -9,6 +9,7 @@
 #include "http/curl_http_client.h"
 #include "kinesis/put_records_client.h"
 #include "pipeline/delivery_stats.h"
+#include "pipeline/emf_metrics.h"
 #include "pipeline/record_buffer.h"
 #include "pipeline/record_queue.h"
 #include "pipeline/sender.h"
@@ -29,8 +30,9 @@ class DeliveryPipeline {
 
   std::string SubscriptionUri() const { return listener_->SubscriptionUri(); }
 
-  // An invocation began: ship what the previous one produced, in the background.
-  void OnInvoke() { sender_->FlushSoon(); }
+  // An invocation began: ship what the previous one produced, in the background (and write
+  // an EMF metrics line when one is due).
+  void OnInvoke();
 
   // SHUTDOWN: wait (bounded) for the last invocation's report, stop listening, send what is
   // held until `deadline`. Returns the one summary line for the log.
@@ -53,6 +55,11 @@ class DeliveryPipeline {
   std::unique_ptr<pipeline::Sender> sender_;
   std::unique_ptr<pipeline::TelemetryIngest> ingest_;
   std::unique_ptr<telemetry::TelemetryListener> listener_;
+  std::unique_ptr<pipeline::EmfReporter> emf_;  // null unless TELEMETRY_KINESIS_METRICS=emf
+  std::chrono::milliseconds metrics_interval_{0};
+  pipeline::SteadyClock::time_point last_metrics_{};
+
+  void WriteMetrics();
 };
 
 }  // namespace tk::app

@@ -25,16 +25,7 @@ std::string_view LevelName(Level level) {
   return "INFO";
 }
 
-}  // namespace
-
-void SetMinLevel(Level level) { g_min_level.store(level, std::memory_order_relaxed); }
-Level MinLevel() { return g_min_level.load(std::memory_order_relaxed); }
-
-void Write(Level level, std::string_view message) {
-  if (level < MinLevel()) return;
-  std::string line;
-  line.reserve(message.size() + 32);
-  line.append("[telemetry-kinesis] ").append(LevelName(level)).append(" ").append(message);
+void WriteLine(std::string line) {
   line.push_back('\n');
   const char* data = line.data();
   size_t left = line.size();
@@ -45,5 +36,20 @@ void Write(Level level, std::string_view message) {
     left -= static_cast<size_t>(written);
   }
 }
+
+}  // namespace
+
+void SetMinLevel(Level level) { g_min_level.store(level, std::memory_order_relaxed); }
+Level MinLevel() { return g_min_level.load(std::memory_order_relaxed); }
+
+void Write(Level level, std::string_view message) {
+  if (level < MinLevel()) return;
+  std::string line;
+  line.reserve(message.size() + 32);
+  line.append("[telemetry-kinesis] ").append(LevelName(level)).append(" ").append(message);
+  WriteLine(std::move(line));
+}
+
+void WriteRaw(std::string_view line) { WriteLine(std::string(line)); }
 
 }  // namespace tk::log

@@ -16,6 +16,9 @@ Level MinLevel();
 
 void Write(Level level, std::string_view message);
 
+// Writes `line` as it is, plus a newline (for machine-read lines such as CloudWatch EMF).
+void WriteRaw(std::string_view line);
+
 inline void Debug(std::string_view message) { Write(Level::kDebug, message); }
 inline void Info(std::string_view message) { Write(Level::kInfo, message); }
 inline void Warn(std::string_view message) { Write(Level::kWarn, message); }

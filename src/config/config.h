@@ -72,6 +72,11 @@ struct Config {
   uint32_t max_batch_age_ms = 200;    // send a partial request once its oldest record is this old
   uint32_t shutdown_margin_ms = 200;  // exit this long before the SHUTDOWN deadline
 
+  // CloudWatch Embedded Metric Format lines on stderr: at shutdown, and at an invocation
+  // boundary once metrics_interval_ms has passed since the last line.
+  bool emf_metrics = false;
+  uint32_t metrics_interval_ms = 60'000;
+
   OnInitError on_init_error = OnInitError::kContinue;
   log::Level log_level = log::Level::kInfo;
 };

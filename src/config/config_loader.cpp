@@ -175,6 +175,11 @@ class Loader {
     ReadNumber("TELEMETRY_KINESIS_SPOOL_MAX_BYTES", 0, kMaxSpoolBytes, config().spool_max_bytes);
     ReadNumber("TELEMETRY_KINESIS_MAX_BATCH_AGE_MS", 1, 60'000, config().max_batch_age_ms);
     ReadNumber("TELEMETRY_KINESIS_SHUTDOWN_MARGIN_MS", 0, 1'000, config().shutdown_margin_ms);
+    if (auto metrics = ReadChoice("TELEMETRY_KINESIS_METRICS", {"none", "emf"})) {
+      config().emf_metrics = *metrics == 1;
+    }
+    ReadNumber("TELEMETRY_KINESIS_METRICS_INTERVAL_MS", 1'000, 3'600'000,
+               config().metrics_interval_ms);
     if (auto mode = ReadChoice("TELEMETRY_KINESIS_ON_INIT_ERROR", {"continue", "fail"})) {
       config().on_init_error = *mode == 0 ? OnInitError::kContinue : OnInitError::kFail;
     }

@@ -30,4 +30,29 @@ std::string DeliveryStats::Summary() const {
   return line;
 }
 
+void DeliveryStats::RecordLatency(uint64_t milliseconds) {
+  request_latency_ms_total += milliseconds;
+  uint64_t max = request_latency_ms_max.load(std::memory_order_relaxed);
+  while (milliseconds > max && !request_latency_ms_max.compare_exchange_weak(max, milliseconds)) {
+  }
+}
+
+DeliveryStatsSnapshot DeliveryStatsSnapshot::Of(const DeliveryStats& stats) {
+  DeliveryStatsSnapshot s;
+  s.events_received = stats.events_received;
+  s.events_recovered = stats.events_recovered_from_spool;
+  s.records_delivered = stats.records_delivered;
+  s.records_retried = stats.records_retried;
+  s.dropped_too_large = stats.events_dropped_too_large;
+  s.dropped_overflow = stats.events_dropped_overflow;
+  s.dropped_permanent = stats.records_dropped_permanent;
+  s.dropped_spool_corrupt = stats.records_dropped_spool_corrupt;
+  s.unsent_at_shutdown = stats.records_unsent_at_shutdown;
+  s.records_spooled = stats.records_spooled;
+  s.requests_sent = stats.requests_sent;
+  s.requests_failed = stats.requests_failed;
+  s.request_latency_ms_total = stats.request_latency_ms_total;
+  return s;
+}
+
 }  // namespace tk::pipeline

@@ -29,9 +29,23 @@ struct DeliveryStats {
   std::atomic<uint64_t> records_unsent_at_shutdown{0};
   std::atomic<uint64_t> requests_sent{0};
   std::atomic<uint64_t> requests_failed{0};  // whole-request failures (transport, 5xx, throttling)
+  std::atomic<uint64_t> request_latency_ms_total{0};  // summed over requests_sent
+  std::atomic<uint64_t> request_latency_ms_max{0};
 
   // One line for the shutdown log.
   std::string Summary() const;
+
+  void RecordLatency(uint64_t milliseconds);
+};
+
+// Plain copy of the counters at one moment (for differences between two moments).
+struct DeliveryStatsSnapshot {
+  uint64_t events_received = 0, events_recovered = 0, records_delivered = 0, records_retried = 0;
+  uint64_t dropped_too_large = 0, dropped_overflow = 0, dropped_permanent = 0;
+  uint64_t dropped_spool_corrupt = 0, unsent_at_shutdown = 0, records_spooled = 0;
+  uint64_t requests_sent = 0, requests_failed = 0, request_latency_ms_total = 0;
+
+  static DeliveryStatsSnapshot Of(const DeliveryStats& stats);
 };
 
 }  // namespace tk::pipeline

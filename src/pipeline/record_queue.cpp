@@ -36,7 +36,9 @@ void RecordQueue::PushFrontForRetry(std::vector<kinesis::Record>&& records,
 size_t RecordQueue::PopInto(kinesis::PutRecordsBatch& batch) {
   std::lock_guard lock(mutex_);
   size_t unsendable = 0;
-  while (!entries_.empty() && batch.Fits(entries_.front().record)) {
+  // A record that does not fit even an empty batch can never be sent: discard it below rather
+  // than leave it at the front, where it would block the queue and spin the sender.
+  while (!entries_.empty() && (batch.empty() || batch.Fits(entries_.front().record))) {
     size_t size = entries_.front().record.Size();
     queued_bytes_ -= size;
     if (!batch.Add(std::move(entries_.front().record))) {

@@ -95,8 +95,11 @@ bool Sender::WaitOutBackoff() {
 }
 
 void Sender::SendBatch(kinesis::PutRecordsBatch& batch) {
+  SteadyClock::time_point started = SteadyClock::now();
   kinesis::PutRecordsOutcome outcome = send_(batch.records(), RequestDeadline());
   stats_.requests_sent++;
+  stats_.RecordLatency(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()));
   switch (outcome.disposition) {
     case kinesis::Disposition::kSent:
       OnSent(batch, outcome);

@@ -76,6 +76,7 @@ test('with Kinesis down for the whole run, memory stays inside the budget and th
     ...await extensionEnv({ endpoint: DEAD_ENDPOINT, streamName: STREAM }),
     TELEMETRY_KINESIS_QUEUE_MAX_BYTES: String(MEMORY_BUDGET_BYTES),
     TELEMETRY_KINESIS_SPOOL_DIR: spoolDir,
+    TELEMETRY_KINESIS_METRICS: 'emf',
   };
   // 20 x 200 lines of ~1,000 bytes: ~5 MB of telemetry, five times the memory budget.
   const run = await runSandbox({
@@ -94,6 +95,14 @@ test('with Kinesis down for the whole run, memory stays inside the budget and th
     `peak RSS ${run.report.peak_rss_kb} KiB is over budget + fixed overhead\n${runSummary(run)}`);
   // At SHUTDOWN the spool cannot reach another sandbox: it is counted as unsent and removed.
   assert.deepEqual(spoolSegments(spoolDir), []);
+
+  // The same accounting as CloudWatch metrics: one EMF line at shutdown.
+  const emf = run.stderr.split('\n').filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l));
+  assert.equal(emf.length, 1, 'one EMF line at shutdown (the interval did not pass during the run)');
+  assert.equal(emf[0].EventsReceived, summary.received);
+  assert.equal(emf[0].UnsentAtShutdown, summary.unsent_at_shutdown);
+  assert.equal(emf[0].RecordsSpooled, summary.spooled);
+  assert.equal(emf[0]._aws.CloudWatchMetrics[0].Namespace, 'TelemetryKinesis');
 });
 
 test('after kill -9, the next extension in the same sandbox replays the spool', async () => {
