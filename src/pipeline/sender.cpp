@@ -145,6 +145,10 @@ void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOu
   }
   stats_.records_delivered += records.size() - failed.size();
   queue_.Release(delivered_bytes);
+  // Kinesis stored part of the request: it is making progress, so the failed entries wait one
+  // base backoff, not an ever longer one. (Escalating here would, under steady per-record
+  // throttling, push every retry to the cap and leave a backlog unsent at SHUTDOWN.)
+  if (failed.size() < records.size()) consecutive_failures_ = 0;
   std::string codes;
   for (const auto& [code, count] : outcome.failed_by_code) {
     codes.append(codes.empty() ? "" : ", ").append(code + " x" + std::to_string(count));

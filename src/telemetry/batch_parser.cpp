@@ -24,7 +24,8 @@ Status BatchParser::Parse(std::string_view body, std::vector<TelemetryEvent>& ev
   if (buffer_.size() < body.size() || buffer_.data() == nullptr) {
     buffer_ = simdjson::padded_string(std::max(body.size() * 2, kInitialBufferBytes));
   }
-  std::memcpy(buffer_.data(), body.data(), body.size());
+  // An empty view may have a null data(): memcpy must not see it even for zero bytes.
+  if (!body.empty()) std::memcpy(buffer_.data(), body.data(), body.size());
   length_ = body.size();
   if (Status valid = Validate(events); !valid) return valid;
   return SliceRawEvents(events);

@@ -1,0 +1,117 @@
+// A scripted stand-in for the PutRecords client behind the sender: records every request and
+// answers from a queue of outcomes (or a default), thread-safe, with bounded waits for tests.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kinesis/put_records_response.h"
+#include "kinesis/record.h"
+#include "pipeline/sender.h"
+
+namespace tk::testing {
+
+// What the sender handed over in one call.
+struct SentRequest {
+  std::vector<std::string> data;   // each record's data, in request order
+  std::vector<uint32_t> attempts;  // each record's failed-send count at the time
+  std::chrono::steady_clock::time_point sent_at;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+inline kinesis::PutRecordsOutcome Outcome(kinesis::Disposition disposition, std::string code = "",
+                                          std::string message = "") {
+  kinesis::PutRecordsOutcome outcome;
+  outcome.disposition = disposition;
+  outcome.error_code = std::move(code);
+  outcome.error_message = std::move(message);
+  return outcome;
+}
+
+inline kinesis::PutRecordsOutcome Delivered() { return Outcome(kinesis::Disposition::kSent); }
+
+// HTTP 200 in which the records at `failed_indices` (request order) were throttled.
+inline kinesis::PutRecordsOutcome PartiallyFailed(std::vector<size_t> failed_indices) {
+  kinesis::PutRecordsOutcome outcome = Outcome(kinesis::Disposition::kSent);
+  outcome.failed_by_code["ProvisionedThroughputExceededException"] = failed_indices.size();
+  outcome.failed_indices = std::move(failed_indices);
+  return outcome;
+}
+
+inline kinesis::PutRecordsOutcome Throttled() {
+  return Outcome(kinesis::Disposition::kRetryable, "ThrottlingException", "Rate exceeded");
+}
+
+inline kinesis::PutRecordsOutcome NotFound() {
+  return Outcome(kinesis::Disposition::kPermanent, "ResourceNotFoundException",
+                 "Stream telemetry not found");
+}
+
+class FakePutRecords {
+ public:
+  explicit FakePutRecords(kinesis::PutRecordsOutcome otherwise = Delivered())
+      : otherwise_(std::move(otherwise)) {}
+
+  // The answer to the next unanswered call; once the script is used up, `otherwise`.
+  void Script(kinesis::PutRecordsOutcome outcome) {
+    std::lock_guard lock(mutex_);
+    script_.push_back(std::move(outcome));
+  }
+
+  pipeline::SendRecordsFunction AsFunction() {
+    return [this](std::span<const kinesis::Record> records,
+                  std::chrono::steady_clock::time_point deadline) {
+      SentRequest request;
+      request.sent_at = std::chrono::steady_clock::now();
+      request.deadline = deadline;
+      for (const kinesis::Record& record : records) {
+        request.data.push_back(record.data);
+        request.attempts.push_back(record.attempts);
+      }
+      kinesis::PutRecordsOutcome outcome;
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(std::move(request));
+        if (script_.empty()) {
+          outcome = otherwise_;
+        } else {
+          outcome = std::move(script_.front());
+          script_.pop_front();
+        }
+      }
+      changed_.notify_all();
+      return outcome;
+    };
+  }
+
+  // Waits until at least `count` requests were made or `timeout` passed; returns whether
+  // they were.
+  bool WaitForRequests(size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
+  }
+
+  std::vector<SentRequest> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+
+  size_t request_count() {
+    std::lock_guard lock(mutex_);
+    return requests_.size();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<kinesis::PutRecordsOutcome> script_;
+  kinesis::PutRecordsOutcome otherwise_;
+  std::vector<SentRequest> requests_;
+};
+
+}  // namespace tk::testing

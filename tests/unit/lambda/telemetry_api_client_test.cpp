@@ -1,0 +1,91 @@
+// Tests the Telemetry API subscription: the body's schema, destination, types and buffering,
+// and that a refusal comes back as an error.
+#include "lambda/telemetry_api_client.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/loopback_server.h"
+
+namespace tk::lambda {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using tk::testing::LoopbackServer;
+using tk::testing::SeenRequest;
+
+constexpr char kTelemetryPath[] = "/2022-07-01/telemetry";
+
+TelemetrySubscription Subscription() {
+  return TelemetrySubscription{.destination_uri = "http://sandbox.localdomain:4243/",
+                               .types = {"platform", "function", "extension"},
+                               .max_items = 2'000,
+                               .max_bytes = 524'288,
+                               .timeout_ms = 100};
+}
+
+TEST(RenderSubscriptionBodyTest, HasTheSchemaDestinationTypesAndBuffering) {
+  const nlohmann::json body = nlohmann::json::parse(RenderSubscriptionBody(Subscription()));
+  EXPECT_EQ(body["schemaVersion"], "2022-12-13");
+  EXPECT_EQ(body["destination"]["protocol"], "HTTP");
+  EXPECT_EQ(body["destination"]["URI"], "http://sandbox.localdomain:4243/");
+  EXPECT_THAT(body["types"].get<std::vector<std::string>>(),
+              ElementsAre("platform", "function", "extension"));
+  EXPECT_EQ(body["buffering"]["maxItems"], 2'000);
+  EXPECT_EQ(body["buffering"]["maxBytes"], 524'288);
+  EXPECT_EQ(body["buffering"]["timeoutMs"], 100);
+  EXPECT_EQ(body.size(), 4u);
+  EXPECT_EQ(body["buffering"].size(), 3u);
+}
+
+// A client registered with a stand-in Lambda whose telemetry endpoint answers `status`.
+class SubscribeTest : public ::testing::Test {
+ protected:
+  void StartLambda(int status, std::string answer) {
+    lambda_.Post("/2020-01-01/extension/register",
+                 [](const httplib::Request&, httplib::Response& response) {
+                   response.set_header("Lambda-Extension-Identifier", "ext-1");
+                   response.set_content("{}", "application/json");
+                 });
+    lambda_.Put(kTelemetryPath,
+                [status, answer](const httplib::Request&, httplib::Response& response) {
+                  response.status = status;
+                  response.set_content(answer, "application/json");
+                });
+    ASSERT_TRUE(lambda_.Start());
+    client_ = std::make_unique<ExtensionsApiClient>(lambda_.address());
+    ASSERT_TRUE(client_->Register("telemetry-kinesis").ok());
+  }
+
+  LoopbackServer lambda_;
+  std::unique_ptr<ExtensionsApiClient> client_;
+};
+
+TEST_F(SubscribeTest, PutsTheSubscriptionWithTheExtensionIdentifier) {
+  StartLambda(200, "OK");
+  Status subscribed = SubscribeToTelemetry(*client_, Subscription());
+  ASSERT_TRUE(subscribed.ok()) << subscribed.error().message;
+  const std::vector<SeenRequest> requests = lambda_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].method, "PUT");
+  EXPECT_EQ(requests[1].path, kTelemetryPath);
+  EXPECT_EQ(requests[1].Header("Lambda-Extension-Identifier"), "ext-1");
+  EXPECT_EQ(requests[1].body, RenderSubscriptionBody(Subscription()));
+}
+
+TEST_F(SubscribeTest, SurfacesA400AnswerAsAnErrorWithLambdasMessage) {
+  StartLambda(
+      400, R"({"errorMessage":"buffering.maxItems out of range","errorType":"ValidationError"})");
+  Status subscribed = SubscribeToTelemetry(*client_, Subscription());
+  ASSERT_FALSE(subscribed.ok());
+  EXPECT_THAT(subscribed.error().message, HasSubstr("400"));
+  EXPECT_THAT(subscribed.error().message, HasSubstr("buffering.maxItems out of range"));
+}
+
+}  // namespace
+}  // namespace tk::lambda

@@ -1,0 +1,203 @@
+// Tests the byte-bounded queue: all-or-nothing pushes, bytes held until released, retries at
+// the front in order, packing to the request limits, and the sender's wait.
+#include "pipeline/record_queue.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kinesis/limits.h"
+
+namespace tk::pipeline {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A record of exactly `bytes` (partition key "k" included), tagged in its data.
+kinesis::Record RecordOf(size_t bytes, char tag = 'x') {
+  return kinesis::Record{.partition_key = "k", .data = std::string(bytes - 1, tag), .attempts = 0};
+}
+
+kinesis::Record Named(const std::string& name) {
+  return kinesis::Record{.partition_key = "k", .data = name, .attempts = 0};
+}
+
+std::vector<std::string> DataOf(const kinesis::PutRecordsBatch& batch) {
+  std::vector<std::string> data;
+  for (const kinesis::Record& record : batch.records()) data.push_back(record.data);
+  return data;
+}
+
+TEST(RecordQueueTest, TakesABatchThatFitsAndCountsItsBytes) {
+  RecordQueue queue(100);
+  std::vector<kinesis::Record> records = {RecordOf(30), RecordOf(20)};
+  EXPECT_TRUE(queue.PushAll(records, SteadyClock::now()));
+  EXPECT_TRUE(records.empty());
+  EXPECT_EQ(queue.held_bytes(), 50u);
+  EXPECT_EQ(queue.queued_records(), 2u);
+  EXPECT_FALSE(queue.empty());
+}
+
+TEST(RecordQueueTest, RefusesABatchThatDoesNotFitWholeAndTakesNothingOfIt) {
+  RecordQueue queue(100);
+  std::vector<kinesis::Record> first = {RecordOf(60)};
+  ASSERT_TRUE(queue.PushAll(first, SteadyClock::now()));
+
+  std::vector<kinesis::Record> second = {RecordOf(30, 'a'), RecordOf(11, 'b')};  // 41 > 40 left
+  EXPECT_FALSE(queue.PushAll(second, SteadyClock::now()));
+  ASSERT_EQ(second.size(), 2u);  // the caller still has the records, intact
+  EXPECT_EQ(second[0].data, std::string(29, 'a'));
+  EXPECT_EQ(second[1].data, std::string(10, 'b'));
+  EXPECT_EQ(queue.queued_records(), 1u);
+  EXPECT_EQ(queue.held_bytes(), 60u);
+
+  std::vector<kinesis::Record> exact = {RecordOf(40)};  // exactly the room left
+  EXPECT_TRUE(queue.PushAll(exact, SteadyClock::now()));
+  EXPECT_EQ(queue.held_bytes(), 100u);
+}
+
+TEST(RecordQueueTest, HoldsBytesOfTakenRecordsUntilReleased) {
+  RecordQueue queue(100);
+  std::vector<kinesis::Record> records = {RecordOf(70)};
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+
+  kinesis::PutRecordsBatch batch;
+  EXPECT_EQ(queue.PopInto(batch), 0u);
+  EXPECT_EQ(batch.size(), 1u);
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.held_bytes(), 70u);  // in flight still counts
+
+  std::vector<kinesis::Record> more = {RecordOf(40)};
+  EXPECT_FALSE(queue.PushAll(more, SteadyClock::now()));
+
+  queue.Release(batch.bytes());
+  EXPECT_EQ(queue.held_bytes(), 0u);
+  EXPECT_TRUE(queue.PushAll(more, SteadyClock::now()));
+}
+
+TEST(RecordQueueTest, NeverReleasesBelowZero) {
+  RecordQueue queue(100);
+  std::vector<kinesis::Record> records = {RecordOf(10)};
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+  queue.Release(1000);
+  EXPECT_EQ(queue.held_bytes(), 0u);
+}
+
+TEST(RecordQueueTest, PutsRetriesAtTheFrontInTheirOriginalOrder) {
+  RecordQueue queue(1000);
+  std::vector<kinesis::Record> records = {Named("a"), Named("b"), Named("c")};
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+  kinesis::PutRecordsBatch sent;
+  queue.PopInto(sent);
+  std::vector<kinesis::Record> later = {Named("d"), Named("e")};
+  ASSERT_TRUE(queue.PushAll(later, SteadyClock::now()));
+  const size_t held_before_retry = queue.held_bytes();
+
+  std::vector<kinesis::Record> failed = {Named("a"), Named("c")};
+  queue.PushFrontForRetry(std::move(failed), SteadyClock::now());
+  EXPECT_EQ(queue.held_bytes(), held_before_retry);  // already held: not counted twice
+
+  kinesis::PutRecordsBatch next;
+  queue.PopInto(next);
+  EXPECT_THAT(DataOf(next), ::testing::ElementsAre("a", "c", "d", "e"));
+}
+
+TEST(RecordQueueTest, PacksAtMostFiveHundredRecordsPerRequest) {
+  RecordQueue queue(10 * kinesis::kMiB);
+  std::vector<kinesis::Record> records;
+  for (int i = 0; i < 1200; ++i) records.push_back(Named(std::to_string(i)));
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+
+  for (size_t expected : {500u, 500u, 200u}) {
+    kinesis::PutRecordsBatch batch;
+    EXPECT_EQ(queue.PopInto(batch), 0u);
+    EXPECT_EQ(batch.size(), expected);
+  }
+  EXPECT_TRUE(queue.empty());
+}
+
+TEST(RecordQueueTest, PacksAtMostFiveMebibytesPerRequest) {
+  RecordQueue queue(10 * kinesis::kMiB);
+  std::vector<kinesis::Record> records;
+  for (int i = 0; i < 6; ++i) records.push_back(RecordOf(1'000'000));
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+  kinesis::PutRecordsBatch first;
+  queue.PopInto(first);
+  EXPECT_EQ(first.size(), 5u);
+  EXPECT_LE(first.bytes(), kinesis::kMaxRequestBytes);
+  kinesis::PutRecordsBatch second;
+  queue.PopInto(second);
+  EXPECT_EQ(second.size(), 1u);
+}
+
+TEST(RecordQueueTest, DiscardsAndCountsARecordNoRequestCanCarry) {
+  RecordQueue queue(1000);
+  std::vector<kinesis::Record> records = {
+      Named("a"), {.partition_key = "", .data = "keyless", .attempts = 0}, Named("b")};
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+  kinesis::PutRecordsBatch batch;
+  EXPECT_EQ(queue.PopInto(batch), 1u);
+  EXPECT_THAT(DataOf(batch), ::testing::ElementsAre("a", "b"));
+  EXPECT_EQ(queue.held_bytes(), batch.bytes());  // the discarded record's bytes are released
+}
+
+TEST(RecordQueueTest, DiscardsARecordLargerThanAnyRequestInsteadOfBlockingTheQueue) {
+  RecordQueue queue(10 * kinesis::kMiB);
+  std::vector<kinesis::Record> records = {RecordOf(kinesis::kMaxRequestBytes + 1), Named("b")};
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+  kinesis::PutRecordsBatch batch;
+  EXPECT_EQ(queue.PopInto(batch), 1u);
+  EXPECT_THAT(DataOf(batch), ::testing::ElementsAre("b"));
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.held_bytes(), batch.bytes());
+}
+
+TEST(RecordQueueTest, WaitForWorkReturnsAtTheDeadlineWhenNothingIsQueued) {
+  RecordQueue queue(1000);
+  const auto start = SteadyClock::now();
+  queue.WaitForWork(milliseconds(10'000), start + milliseconds(20), [](bool) { return false; });
+  const auto waited = SteadyClock::now() - start;
+  EXPECT_GE(waited, milliseconds(20));
+  EXPECT_LT(waited, milliseconds(2'000));
+}
+
+TEST(RecordQueueTest, WaitForWorkReturnsAtOnceForAFullRequestOrAnOldRecord) {
+  const auto far = SteadyClock::now() + std::chrono::hours(1);
+  {
+    RecordQueue queue(10 * kinesis::kMiB);
+    std::vector<kinesis::Record> records(kinesis::kMaxRecordsPerRequest, Named("r"));
+    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+    const auto start = SteadyClock::now();
+    queue.WaitForWork(milliseconds(10'000), far, [](bool) { return false; });
+    EXPECT_LT(SteadyClock::now() - start, milliseconds(1'000));
+  }
+  {
+    RecordQueue queue(1000);
+    std::vector<kinesis::Record> records = {Named("old")};
+    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now() - milliseconds(500)));
+    const auto start = SteadyClock::now();
+    queue.WaitForWork(milliseconds(100), far, [](bool) { return false; });
+    EXPECT_LT(SteadyClock::now() - start, milliseconds(1'000));
+  }
+}
+
+TEST(RecordQueueTest, WaitForWorkWakesOnNotifyWhenThePredicateTurnsTrue) {
+  RecordQueue queue(1000);
+  std::atomic<bool> wake{false};
+  std::thread notifier([&] {
+    std::this_thread::sleep_for(milliseconds(10));
+    wake = true;
+    queue.Notify();
+  });
+  const auto start = SteadyClock::now();
+  queue.WaitForWork(milliseconds(10'000), start + std::chrono::seconds(10),
+                    [&](bool) { return wake.load(); });
+  EXPECT_LT(SteadyClock::now() - start, milliseconds(5'000));
+  notifier.join();
+}
+
+}  // namespace
+}  // namespace tk::pipeline

@@ -1,0 +1,267 @@
+// Tests the sender thread against a scripted PutRecords: partial-failure resends, whole-request
+// retries with backoff, permanent drops, flush triggers, the shutdown drain, and that every
+// record is accounted for (received == delivered + dropped + unsent).
+#include "pipeline/sender.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kinesis/limits.h"
+#include "support/fake_put_records.h"
+
+namespace tk::pipeline {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using tk::testing::FakePutRecords;
+using tk::testing::SentRequest;
+
+// Generous bound for "soon" on a loaded 2-core machine or under sanitizers.
+constexpr milliseconds kSoon{1'000};
+
+SenderOptions Options(milliseconds max_batch_age, milliseconds backoff_base = milliseconds(2),
+                      milliseconds backoff_cap = milliseconds(8)) {
+  SenderOptions options;
+  options.max_batch_age = max_batch_age;
+  options.request_timeout = milliseconds(10'000);
+  options.backoff_base = backoff_base;
+  options.backoff_cap = backoff_cap;
+  return options;
+}
+
+std::vector<std::string> Names(const std::string& prefix, size_t count) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < count; ++i) names.push_back(prefix + std::to_string(i));
+  return names;
+}
+
+// The queue, stats and fake Kinesis around one sender; the sender is destroyed first.
+class SenderTest : public ::testing::Test {
+ protected:
+  explicit SenderTest(kinesis::PutRecordsOutcome otherwise = tk::testing::Delivered())
+      : kinesis_(std::move(otherwise)) {}
+
+  void StartSender(SenderOptions options) {
+    // uniform01 == 0: every backoff is exactly half its exponential window.
+    sender_ = std::make_unique<Sender>(queue_, kinesis_.AsFunction(), stats_, options,
+                                       [] { return 0.0; });
+    sender_->Start();
+  }
+
+  void Push(const std::vector<std::string>& names) {
+    std::vector<kinesis::Record> records;
+    for (const std::string& name : names) {
+      records.push_back({.partition_key = "sandbox", .data = name, .attempts = 0});
+    }
+    ASSERT_TRUE(queue_.PushAll(records, SteadyClock::now()));
+    received_ += names.size();
+  }
+
+  void ExpectEveryRecordAccountedFor() {
+    EXPECT_EQ(received_, stats_.records_delivered.load() + stats_.records_dropped_permanent.load() +
+                             stats_.records_unsent_at_shutdown.load());
+  }
+
+  RecordQueue queue_{64 * kinesis::kMiB};
+  DeliveryStats stats_;
+  FakePutRecords kinesis_;
+  std::unique_ptr<Sender> sender_;
+  uint64_t received_ = 0;
+};
+
+TEST_F(SenderTest, RetriesOnlyFailedRecordsAfterPartialFailure) {
+  kinesis_.Script(tk::testing::PartiallyFailed({1, 3}));
+  Push(Names("r", 5));
+  StartSender(Options(milliseconds(1)));
+
+  ASSERT_TRUE(kinesis_.WaitForRequests(2, kSoon));
+  const std::vector<SentRequest> requests = kinesis_.requests();
+  EXPECT_THAT(requests[0].data, ElementsAreArray(Names("r", 5)));
+  EXPECT_THAT(requests[1].data, ElementsAre("r1", "r3"));
+  EXPECT_THAT(requests[1].attempts, ElementsAre(1u, 1u));
+
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(kinesis_.request_count(), 2u);
+  EXPECT_EQ(stats_.records_delivered.load(), 5u);
+  EXPECT_EQ(stats_.records_retried.load(), 2u);
+  EXPECT_EQ(stats_.requests_sent.load(), 2u);
+  EXPECT_EQ(stats_.requests_failed.load(), 0u);
+  EXPECT_EQ(queue_.held_bytes(), 0u);
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(SenderTest, ResendsTheWholeRequestWithBackoffAfterARetryableFailure) {
+  kinesis_.Script(tk::testing::Throttled());
+  kinesis_.Script(tk::testing::Throttled());
+  Push(Names("r", 3));
+  // Backoff windows 40 ms then 80 ms; with uniform01 == 0 the waits are 20 ms and 40 ms.
+  StartSender(Options(milliseconds(1), milliseconds(40), milliseconds(1'000)));
+
+  ASSERT_TRUE(kinesis_.WaitForRequests(3, kSoon));
+  const std::vector<SentRequest> requests = kinesis_.requests();
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_THAT(requests[i].data, ElementsAre("r0", "r1", "r2")) << "request " << i;
+    EXPECT_THAT(requests[i].attempts, ::testing::Each(static_cast<uint32_t>(i))) << i;
+  }
+  EXPECT_GE(requests[1].sent_at - requests[0].sent_at, milliseconds(20));
+  EXPECT_GE(requests[2].sent_at - requests[1].sent_at, milliseconds(40));
+
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(stats_.requests_failed.load(), 2u);
+  EXPECT_EQ(stats_.records_retried.load(), 6u);
+  EXPECT_EQ(stats_.records_delivered.load(), 3u);
+  EXPECT_EQ(queue_.held_bytes(), 0u);
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(SenderTest, DropsAndCountsRecordsOnAPermanentErrorAndGoesOnWithNewRecords) {
+  kinesis_.Script(tk::testing::NotFound());
+  Push(Names("a", 3));
+  StartSender(Options(milliseconds(1)));
+  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+
+  Push(Names("b", 2));
+  ASSERT_TRUE(kinesis_.WaitForRequests(2, kSoon));
+  EXPECT_THAT(kinesis_.requests()[1].data, ElementsAre("b0", "b1"));
+
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(kinesis_.request_count(), 2u);  // the dropped records are never re-sent
+  EXPECT_EQ(stats_.records_dropped_permanent.load(), 3u);
+  EXPECT_EQ(stats_.records_delivered.load(), 2u);
+  EXPECT_EQ(stats_.records_retried.load(), 0u);
+  EXPECT_EQ(queue_.held_bytes(), 0u);
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(SenderTest, FlushSoonSendsAPartialBatchWithoutWaitingForTheBatchAge) {
+  StartSender(Options(seconds(10)));
+  Push(Names("r", 3));
+  // Without a flush, a partial request waits for its age (10 s).
+  EXPECT_FALSE(kinesis_.WaitForRequests(1, milliseconds(100)));
+
+  const auto flushed_at = SteadyClock::now();
+  sender_->FlushSoon();
+  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+  const SentRequest request = kinesis_.requests()[0];
+  EXPECT_LT(request.sent_at - flushed_at, kSoon);
+  EXPECT_THAT(request.data, ElementsAre("r0", "r1", "r2"));
+
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(SenderTest, FlushSoonWithNothingQueuedSendsNothing) {
+  StartSender(Options(seconds(10)));
+  sender_->FlushSoon();
+  EXPECT_FALSE(kinesis_.WaitForRequests(1, milliseconds(100)));
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(kinesis_.request_count(), 0u);
+}
+
+TEST_F(SenderTest, SendsAFullRequestOfFiveHundredRecordsWithoutAFlush) {
+  StartSender(Options(seconds(10)));
+  const auto pushed_at = SteadyClock::now();
+  Push(Names("r", kinesis::kMaxRecordsPerRequest + 1));
+
+  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+  const SentRequest request = kinesis_.requests()[0];
+  EXPECT_LT(request.sent_at - pushed_at, kSoon);
+  EXPECT_EQ(request.data.size(), kinesis::kMaxRecordsPerRequest);
+  EXPECT_EQ(request.data.front(), "r0");
+  EXPECT_EQ(request.data.back(), "r499");
+  // The one left over is a partial request: it waits for its age or a flush.
+  EXPECT_FALSE(kinesis_.WaitForRequests(2, milliseconds(100)));
+
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_THAT(kinesis_.requests()[1].data, ElementsAre("r500"));
+  EXPECT_EQ(stats_.records_delivered.load(), 501u);
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(SenderTest, DrainAndStopSendsEverythingHeldBeforeTheDeadline) {
+  kinesis_.Script(tk::testing::PartiallyFailed({0, 499}));
+  StartSender(Options(seconds(10)));
+  Push(Names("r", 1'200));
+
+  const auto deadline = SteadyClock::now() + seconds(5);
+  EXPECT_EQ(sender_->DrainAndStop(deadline), 0u);
+  EXPECT_LT(SteadyClock::now(), deadline);
+  EXPECT_EQ(stats_.records_delivered.load(), 1'200u);
+  EXPECT_EQ(stats_.records_unsent_at_shutdown.load(), 0u);
+  EXPECT_EQ(queue_.held_bytes(), 0u);
+  // The two failed records go first in the next request.
+  const std::vector<SentRequest> requests = kinesis_.requests();
+  ASSERT_GE(requests.size(), 2u);
+  EXPECT_EQ(requests[1].data[0], "r0");
+  EXPECT_EQ(requests[1].data[1], "r499");
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(SenderTest, DrainAndStopReturnsAtOnceWhenNothingIsHeld) {
+  StartSender(Options(seconds(10)));
+  const auto start = SteadyClock::now();
+  EXPECT_EQ(sender_->DrainAndStop(start + seconds(10)), 0u);
+  EXPECT_LT(SteadyClock::now() - start, kSoon);
+}
+
+class FailingSenderTest : public SenderTest {
+ protected:
+  FailingSenderTest() : SenderTest(tk::testing::Throttled()) {}
+};
+
+TEST_F(FailingSenderTest, DrainAndStopReturnsByTheDeadlineAndCountsUnsentRecords) {
+  StartSender(Options(seconds(10), milliseconds(10), milliseconds(50)));
+  Push(Names("r", 10));
+
+  const auto deadline = SteadyClock::now() + milliseconds(300);
+  EXPECT_EQ(sender_->DrainAndStop(deadline), 10u);
+  EXPECT_LT(SteadyClock::now(), deadline + milliseconds(200));
+  EXPECT_EQ(stats_.records_unsent_at_shutdown.load(), 10u);
+  EXPECT_EQ(stats_.records_delivered.load(), 0u);
+  const std::vector<SentRequest> requests = kinesis_.requests();
+  ASSERT_GE(requests.size(), 2u);  // it did keep retrying within the deadline
+  for (const SentRequest& request : requests) EXPECT_LE(request.deadline, deadline);
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(FailingSenderTest, DrainAndStopCutsALongBackoffShortAtTheDeadline) {
+  // One failure, then a 2 s backoff (4 s window, uniform01 == 0): longer than the drain has.
+  StartSender(Options(milliseconds(1), seconds(4), seconds(4)));
+  Push(Names("r", 5));
+  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+
+  const auto start = SteadyClock::now();
+  EXPECT_EQ(sender_->DrainAndStop(start + milliseconds(100)), 5u);
+  EXPECT_LT(SteadyClock::now() - start, milliseconds(700));
+  EXPECT_EQ(kinesis_.request_count(), 1u);
+  ExpectEveryRecordAccountedFor();
+}
+
+double ProcessCpuSeconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
+TEST_F(FailingSenderTest, WaitsOutABackoffWithoutSpinningWhenAFullRequestIsQueued) {
+  StartSender(Options(milliseconds(1), seconds(4), seconds(4)));  // 2 s backoff
+  Push(Names("r", 600));                                          // more than one request
+  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+
+  const double cpu_before = ProcessCpuSeconds();
+  std::this_thread::sleep_for(milliseconds(300));
+  const double cpu_used = ProcessCpuSeconds() - cpu_before;
+  EXPECT_LT(cpu_used, 0.15) << "the sender thread busy-waits during its backoff";
+  EXPECT_EQ(kinesis_.request_count(), 1u);  // and the backoff is honoured
+
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now()), 600u);
+  ExpectEveryRecordAccountedFor();
+}
+
+}  // namespace
+}  // namespace tk::pipeline

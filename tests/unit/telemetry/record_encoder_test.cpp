@@ -1,0 +1,189 @@
+// Tests the record envelope (rendered once, escaped), the per-event record, partition keys and
+// the 1 MiB per-record limit.
+#include "telemetry/record_encoder.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "kinesis/limits.h"
+
+namespace tk::telemetry {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::EndsWith;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+constexpr char kSandboxId[] = "0123456789abcdef";
+
+FunctionMetadata Metadata(std::string account_id = "123456789012") {
+  FunctionMetadata metadata;
+  metadata.function_name = "orders-api";
+  metadata.function_version = "$LATEST";
+  metadata.region = "eu-west-1";
+  metadata.memory_mb = 256;
+  metadata.account_id = std::move(account_id);
+  metadata.sandbox_id = kSandboxId;
+  metadata.extension_version = "telemetry-kinesis/0.1.0";
+  return metadata;
+}
+
+std::string ReadSample(const std::string& name) {
+  std::ifstream in(std::filesystem::path(TK_SHARED_DIR) / "telemetry-samples" / name,
+                   std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string event = text.str();
+  while (!event.empty() && (event.back() == '\n' || event.back() == ' ')) event.pop_back();
+  return event;
+}
+
+// The envelope as a JSON object: the prefix closed with a null event.
+nlohmann::ordered_json ParsePrefix(const std::string& prefix) {
+  return nlohmann::ordered_json::parse(prefix + "null}");
+}
+
+std::vector<std::string> Keys(const nlohmann::ordered_json& object) {
+  std::vector<std::string> keys;
+  for (const auto& item : object.items()) keys.push_back(item.key());
+  return keys;
+}
+
+TEST(RenderEnvelopePrefixTest, HoldsTheFunctionMetadataInOrderEndingAtTheEventKey) {
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  EXPECT_THAT(prefix, StartsWith("{"));
+  EXPECT_THAT(prefix, EndsWith(",\"event\":"));
+  const nlohmann::ordered_json envelope = ParsePrefix(prefix);
+  EXPECT_THAT(Keys(envelope), ElementsAre("function", "version", "region", "memoryMB", "account",
+                                          "sandbox", "extension", "event"));
+  EXPECT_EQ(envelope["function"], "orders-api");
+  EXPECT_EQ(envelope["version"], "$LATEST");
+  EXPECT_EQ(envelope["region"], "eu-west-1");
+  EXPECT_EQ(envelope["memoryMB"], 256);
+  EXPECT_TRUE(envelope["memoryMB"].is_number_unsigned());
+  EXPECT_EQ(envelope["account"], "123456789012");
+  EXPECT_EQ(envelope["sandbox"], kSandboxId);
+  EXPECT_EQ(envelope["extension"], "telemetry-kinesis/0.1.0");
+}
+
+TEST(RenderEnvelopePrefixTest, LeavesOutTheAccountWhenItIsUnknown) {
+  const nlohmann::ordered_json envelope = ParsePrefix(RenderEnvelopePrefix(Metadata("")));
+  EXPECT_FALSE(envelope.contains("account"));
+  EXPECT_THAT(Keys(envelope), ElementsAre("function", "version", "region", "memoryMB", "sandbox",
+                                          "extension", "event"));
+}
+
+TEST(RenderEnvelopePrefixTest, EscapesOddFunctionNamesAndVersions) {
+  FunctionMetadata metadata = Metadata();
+  metadata.function_name = "we\"ird\\name\n\t\x01/</script> \xc3\xa9\xe2\x9c\x93";
+  metadata.function_version = "\"}],\"event\":1,{";
+  const nlohmann::ordered_json envelope = ParsePrefix(RenderEnvelopePrefix(metadata));
+  EXPECT_EQ(envelope["function"], metadata.function_name);
+  EXPECT_EQ(envelope["version"], metadata.function_version);
+  EXPECT_TRUE(envelope["event"].is_null());
+}
+
+TEST(RecordEncoderTest, WrapsTheEventBytesUntouchedInTheEnvelope) {
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  RecordEncoder encoder(prefix, config::PartitionKeyStrategy::kSandbox, kSandboxId);
+  const std::string raw = ReadSample("platform.report.json");  // multi-line, indented
+  kinesis::Record record;
+  record.attempts = 3;  // stale state from a reused record
+  ASSERT_TRUE(encoder.Encode(raw, record));
+  EXPECT_EQ(record.data, prefix + raw + "}");
+  EXPECT_EQ(record.attempts, 0u);
+  const nlohmann::json parsed = nlohmann::json::parse(record.data);
+  EXPECT_EQ(parsed["event"], nlohmann::json::parse(raw));
+  EXPECT_EQ(parsed["function"], "orders-api");
+  EXPECT_EQ(encoder.RecordSize(raw.size()), record.data.size() + record.partition_key.size());
+}
+
+TEST(RecordEncoderTest, SandboxStrategyGivesEveryRecordTheSandboxKey) {
+  RecordEncoder encoder(RenderEnvelopePrefix(Metadata()), config::PartitionKeyStrategy::kSandbox,
+                        kSandboxId);
+  kinesis::Record record;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(encoder.Encode(R"({"type":"function","record":"x"})", record));
+    ASSERT_EQ(record.partition_key, kSandboxId);
+  }
+}
+
+TEST(RecordEncoderTest, RandomStrategyGivesRecordsDifferentHexKeys) {
+  RecordEncoder encoder(RenderEnvelopePrefix(Metadata()), config::PartitionKeyStrategy::kRandom,
+                        kSandboxId);
+  std::set<std::string> keys;
+  kinesis::Record record;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(encoder.Encode(R"({"type":"function","record":"x"})", record));
+    EXPECT_THAT(record.partition_key, MatchesRegex("[0-9a-f]{16}"));
+    keys.insert(record.partition_key);
+  }
+  EXPECT_EQ(keys.size(), 100u);  // 64-bit keys: a collision in 100 draws is ~3e-16
+}
+
+TEST(DrawSandboxIdTest, DrawsSixteenHexDigitsFreshEachTime) {
+  const std::string first = DrawSandboxId();
+  const std::string second = DrawSandboxId();
+  EXPECT_THAT(first, MatchesRegex("[0-9a-f]{16}"));
+  EXPECT_THAT(second, MatchesRegex("[0-9a-f]{16}"));
+  EXPECT_NE(first, second);
+}
+
+// An event JSON of exactly `bytes` bytes.
+std::string EventOfSize(size_t bytes) {
+  const std::string head = R"({"type":"function","record":")";
+  const std::string tail = "\"}";
+  return head + std::string(bytes - head.size() - tail.size(), 'x') + tail;
+}
+
+struct KeyCase {
+  std::string name;
+  config::PartitionKeyStrategy strategy;
+  std::string sandbox_id;
+};
+
+std::string KeyCaseName(const ::testing::TestParamInfo<KeyCase>& param) { return param.param.name; }
+
+void PrintTo(const KeyCase& key_case, std::ostream* out) { *out << key_case.name; }
+
+class RecordLimitTest : public ::testing::TestWithParam<KeyCase> {};
+
+TEST_P(RecordLimitTest, AcceptsARecordOfExactlyOneMebibyteAndRefusesOneByteMore) {
+  const KeyCase& key_case = GetParam();
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  RecordEncoder encoder(prefix, key_case.strategy, key_case.sandbox_id);
+  const size_t key_bytes =
+      key_case.strategy == config::PartitionKeyStrategy::kRandom ? 16 : key_case.sandbox_id.size();
+  const size_t fitting_event = kinesis::kMaxRecordBytes - prefix.size() - 1 - key_bytes;
+
+  kinesis::Record record;
+  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), record));
+  EXPECT_EQ(record.data.size() + record.partition_key.size(), kinesis::kMaxRecordBytes);
+  EXPECT_EQ(record.Size(), kinesis::kMaxRecordBytes);
+  EXPECT_EQ(encoder.RecordSize(fitting_event), kinesis::kMaxRecordBytes);
+
+  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), record));
+  EXPECT_EQ(encoder.RecordSize(fitting_event + 1), kinesis::kMaxRecordBytes + 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    PartitionKeys, RecordLimitTest,
+    ::testing::Values(KeyCase{"DrawnSandboxId", config::PartitionKeyStrategy::kSandbox,
+                              "0123456789abcdef"},
+                      KeyCase{"ShortSandboxId", config::PartitionKeyStrategy::kSandbox, "sb-1"},
+                      KeyCase{"InstanceIdAsSandboxId", config::PartitionKeyStrategy::kSandbox,
+                              "82561ce0-53dd-47d1-90e0-c8f5e063e62e"},
+                      KeyCase{"Random", config::PartitionKeyStrategy::kRandom, "sb-1"}),
+    KeyCaseName);
+
+}  // namespace
+}  // namespace tk::telemetry
