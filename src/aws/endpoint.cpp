@@ -170,7 +170,8 @@ Result<Endpoint> ParseEndpointUrl(std::string_view url, std::string_view variabl
   }
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) {
-    return Error{prefix + "\"" + std::string(url) + "\" is not a URL like https://host[:port]"};
+    // The value is not echoed: it could carry user:password@ credentials.
+    return Error{prefix + "is not a URL like https://host[:port]"};
   }
   std::string scheme(url.substr(0, scheme_end));
   for (char& c : scheme) c = AsciiLower(c);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/ca_bundle.h"
 #include "common/log.h"
 #include "config/environment.h"
 
@@ -45,6 +46,7 @@ struct Config {
       endpoint_url;  // resolved PutRecords endpoint, e.g. https://kinesis.eu-west-1.amazonaws.com
   std::string endpoint_host;  // Host header for endpoint_url
   std::string ca_file;        // CA bundle for TLS; empty = the TLS library's default
+  aws::CaBundleSource ca_file_source = aws::CaBundleSource::kLibraryDefault;  // for the log
 
   // Credentials (Lambda provides the execution role's temporary credentials in these).
   std::string access_key_id;
@@ -89,6 +91,9 @@ struct LoadedConfig {
   bool ok() const { return errors.empty(); }
 };
 
+// Reads `environment`; files (the CA bundle) are looked up on the real filesystem.
 LoadedConfig LoadConfig(const Environment& environment);
+// The same with the filesystem injected (tests).
+LoadedConfig LoadConfig(const Environment& environment, const aws::FileExists& file_exists);
 
 }  // namespace tk::config

@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "aws/ca_bundle.h"
 #include "aws/endpoint.h"
 #include "config/config.h"
 
@@ -16,11 +17,13 @@ constexpr size_t kMaxStreamNameChars = 128;  // Kinesis CreateStream: StreamName
 
 class Loader {
  public:
-  explicit Loader(const Environment& environment) : env_(environment) {}
+  Loader(const Environment& environment, const aws::FileExists& file_exists)
+      : env_(environment), file_exists_(file_exists) {}
 
   LoadedConfig Load() {
     LoadFunction();
     LoadStream();
+    LoadCaBundle();
     LoadCredentials();
     LoadSubscription();
     LoadDelivery();
@@ -69,7 +72,11 @@ class Loader {
 
   void LoadStream() {
     auto region = env_.Get("AWS_REGION");
-    if (!region) Fail("AWS_REGION is not set: expected the function's region, e.g. us-east-1");
+    auto stream_setting = env_.Get("TELEMETRY_KINESIS_STREAM");
+    // A stream ARN carries its region; a stream name needs AWS_REGION (Lambda always sets it).
+    if (!region && !(stream_setting && stream_setting->starts_with("arn:"))) {
+      Fail("AWS_REGION is not set: expected the function's region, e.g. us-east-1");
+    }
     config().region = region.value_or("");
 
     auto stream = env_.Get("TELEMETRY_KINESIS_STREAM");
@@ -101,7 +108,20 @@ class Loader {
     }
     config().endpoint_url = endpoint->url;
     config().endpoint_host = endpoint->host_header;
-    config().ca_file = env_.Get("AWS_CA_BUNDLE").value_or(env_.Get("SSL_CERT_FILE").value_or(""));
+  }
+
+  // Certificates are always verified: a bundle variable naming no file is an error, not a reason
+  // to fall back; without variables the OS's bundle is searched (Amazon Linux keeps it elsewhere
+  // than the Debian-built libcurl looks by default).
+  void LoadCaBundle() {
+    auto bundle = aws::FindCaBundle(env_.Get(aws::kAwsCaBundleVariable).value_or(""),
+                                    env_.Get(aws::kSslCertFileVariable).value_or(""), file_exists_);
+    if (!bundle) {
+      Fail(bundle.error().message);
+      return;
+    }
+    config().ca_file = bundle->path;
+    config().ca_file_source = bundle->source;
   }
 
   static bool IsValidStreamName(std::string_view name) {
@@ -190,11 +210,18 @@ class Loader {
   }
 
   const Environment& env_;
+  const aws::FileExists& file_exists_;
   LoadedConfig result_;
 };
 
 }  // namespace
 
-LoadedConfig LoadConfig(const Environment& environment) { return Loader(environment).Load(); }
+LoadedConfig LoadConfig(const Environment& environment) {
+  return LoadConfig(environment, aws::IsReadableFile);
+}
+
+LoadedConfig LoadConfig(const Environment& environment, const aws::FileExists& file_exists) {
+  return Loader(environment, file_exists).Load();
+}
 
 }  // namespace tk::config

@@ -18,6 +18,18 @@ constexpr char kIdentifierHeader[] = "Lambda-Extension-Identifier";
 // timeout (a poll timeout could also expire across a freeze and fail a healthy call).
 constexpr time_t kLongPollTimeoutSeconds = 365L * 24 * 3600;
 
+// Lambda's answers are trusted but a field of an unexpected type must not throw (nlohmann's
+// value() does): read strings and integers only when they have that type.
+std::string StringField(const nlohmann::json& body, const char* name) {
+  auto found = body.find(name);
+  return found != body.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+int64_t IntegerField(const nlohmann::json& body, const char* name) {
+  auto found = body.find(name);
+  return found != body.end() && found->is_number_integer() ? found->get<int64_t>() : 0;
+}
+
 std::string Describe(const httplib::Result& result) {
   if (!result) return "Extensions API unreachable: " + httplib::to_string(result.error());
   return "Extensions API answered " + std::to_string(result->status) + ": " +
@@ -48,9 +60,9 @@ Result<Registration> ExtensionsApiClient::Register(const std::string& extension_
   }
   auto body = nlohmann::json::parse(result->body, nullptr, /*allow_exceptions=*/false);
   if (body.is_object()) {
-    registration.function_name = body.value("functionName", "");
-    registration.function_version = body.value("functionVersion", "");
-    registration.account_id = body.value("accountId", "");
+    registration.function_name = StringField(body, "functionName");
+    registration.function_version = StringField(body, "functionVersion");
+    registration.account_id = StringField(body, "accountId");
   }
   extension_id_ = registration.extension_id;
   return registration;
@@ -62,17 +74,17 @@ Result<LifecycleEvent> ExtensionsApiClient::NextEvent() {
   auto body = nlohmann::json::parse(result->body, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) return Error{"event/next answer is not a JSON object"};
   LifecycleEvent event;
-  std::string type = body.value("eventType", "");
+  std::string type = StringField(body, "eventType");
   if (type == "INVOKE") {
     event.type = EventType::kInvoke;
-    event.request_id = body.value("requestId", "");
+    event.request_id = StringField(body, "requestId");
   } else if (type == "SHUTDOWN") {
     event.type = EventType::kShutdown;
-    event.shutdown_reason = body.value("shutdownReason", "");
+    event.shutdown_reason = StringField(body, "shutdownReason");
   } else {
     return Error{"event/next returned unknown eventType \"" + type + "\""};
   }
-  event.deadline_ms = body.value("deadlineMs", int64_t{0});
+  event.deadline_ms = IntegerField(body, "deadlineMs");
   return event;
 }
 

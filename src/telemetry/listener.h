@@ -26,7 +26,7 @@ struct ListenerReply {
 struct ListenerOptions {
   std::string host;           // "sandbox.localdomain"; loopback when that name does not resolve
   uint16_t port = 0;          // 0 = any free port (tests)
-  size_t max_body_bytes = 0;  // larger bodies get 413 without being read
+  size_t max_body_bytes = 2 * 1024 * 1024;  // larger bodies get 413 without being read
   size_t worker_threads = 2;
 };
 

@@ -82,6 +82,25 @@ TEST(ConfigLoaderTest, AppliesDocumentedDefaultsWhenOnlyRequiredVariablesAreSet)
   EXPECT_EQ(config.log_level, log::Level::kInfo);
 }
 
+TEST(ConfigLoaderTest, TakesTheRegionFromAStreamArnWhenAwsRegionIsUnset) {
+  Environment environment({
+      {"TELEMETRY_KINESIS_STREAM", "arn:aws:kinesis:ap-south-1:123456789012:stream/telemetry"},
+      {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+      {"AWS_SECRET_ACCESS_KEY", kSecret},
+  });
+  LoadedConfig loaded = LoadConfig(environment);
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_EQ(loaded.config.region, "ap-south-1");
+  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.ap-south-1.amazonaws.com");
+}
+
+TEST(ConfigLoaderTest, NeverEchoesAnEndpointUrlThatCouldCarryCredentials) {
+  LoadedConfig loaded = LoadWith({{"AWS_ENDPOINT_URL_KINESIS", "user:hunter2@kinesis.local"}});
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(AllErrors(loaded), ::testing::HasSubstr("AWS_ENDPOINT_URL_KINESIS"));
+  EXPECT_THAT(AllErrors(loaded), ::testing::Not(::testing::HasSubstr("hunter2")));
+}
+
 TEST(ConfigLoaderTest, ReadsTheFunctionMetadataLambdaProvides) {
   LoadedConfig loaded = LoadWith({{"AWS_LAMBDA_FUNCTION_NAME", "orders-api"},
                                   {"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},

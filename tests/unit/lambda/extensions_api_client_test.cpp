@@ -163,6 +163,19 @@ TEST(ExtensionsApiClientTest, RejectsAnUnknownOrMalformedNextEvent) {
   }
 }
 
+TEST(ExtensionsApiClientTest, ToleratesFieldsOfAnUnexpectedTypeWithoutThrowing) {
+  LoopbackServer lambda;
+  lambda.Get(kNextPath, AnswerJson(R"({"eventType":"SHUTDOWN","shutdownReason":7,)"
+                                   R"("deadlineMs":"soon"})"));
+  ASSERT_TRUE(lambda.Start());
+  ExtensionsApiClient client(lambda.address());
+  Result<LifecycleEvent> event = client.NextEvent();
+  ASSERT_TRUE(event.ok()) << event.error().message;
+  EXPECT_EQ(event->type, EventType::kShutdown);
+  EXPECT_EQ(event->shutdown_reason, "");
+  EXPECT_EQ(event->deadline_ms, 0);
+}
+
 TEST(ExtensionsApiClientTest, ReportsAnInitErrorWithTheFunctionErrorTypeHeader) {
   LoopbackServer lambda;
   lambda.Post(kRegisterPath, AnswerRegister);
