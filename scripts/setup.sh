@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prepares a Debian 12 machine and builds the project: system packages (only those missing), the Node
-# tooling of the integration tests (only when the lockfile changed), then a CMake Release build in build/.
+# Prepares a Debian 12 machine and builds the project: system packages (only those missing; with the
+# arm64 cross toolchain and libraries), the Node tooling of the integration tests and of deploy/ (only
+# when a lockfile changed), then a CMake Release build in build/ and the Lambda layer zips.
 # Idempotent. Quiet on success; on failure prints what failed and the tail of its log, exits non-zero.
 set -euo pipefail
 
@@ -36,12 +37,20 @@ as_root() {
   fi
 }
 
+# True when package $1 is installed; an unqualified name means the native architecture's (with arm64
+# added for the cross build, dpkg reports one status per installed architecture), except for
+# Architecture: all packages, which have a single instance.
+native_arch=$(dpkg --print-architecture)
 is_installed() {
-  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+  local name=$1
+  if [[ $name != *:* ]] && [ "$(dpkg-query -W -f='${Architecture}' "$name" 2>/dev/null)" != all ]; then
+    name="$name:$native_arch"
+  fi
+  [ "$(dpkg-query -W -f='${Status}' "$name" 2>/dev/null)" = "install ok installed" ]
 }
 
 # 1. Debian packages: compilers, libraries, test and format tools.
-packages=(build-essential cmake pkg-config git curl ca-certificates libcurl4-openssl-dev libssl-dev zlib1g-dev
+packages=(build-essential cmake pkg-config git curl ca-certificates libssl-dev zlib1g-dev
           libsimdjson-dev libcpp-httplib-dev nlohmann-json3-dev libgtest-dev libgmock-dev googletest
           libbenchmark-dev clang clang-format)
 # Node for kinesis-local and the integration tests: keep a node that is already there (whatever its
@@ -49,6 +58,22 @@ packages=(build-essential cmake pkg-config git curl ca-certificates libcurl4-ope
 if ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
+# The Lambda layer (cmake --build build --target layer) and its empty-root test: zip/unzip, the
+# openssl CLI (test CA), binutils (readelf/objdump evidence).
+packages+=(zip unzip openssl binutils)
+# The arm64 layer: Debian's cross compiler, the arm64 libraries through dpkg multiarch, and
+# qemu-user-static to run it in the test (started explicitly: binfmt_misc may not be registered).
+# libsimdjson-dev cannot be installed for two architectures at once (it is not "Multi-Arch: same"),
+# so only the arm64 runtime library is; cmake/aarch64-linux-gnu/ supplies its CMake package.
+if [ "$native_arch" = amd64 ]; then
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    run_step dpkg-add-arm64 as_root dpkg --add-architecture arm64
+  fi
+  packages+=(g++-aarch64-linux-gnu qemu-user-static libssl-dev:arm64
+             zlib1g-dev:arm64 libsimdjson14:arm64 libcpp-httplib-dev:arm64)
+fi
+# The sanitizer and fuzz stage (scripts/test-sanitizers.sh): clang's libFuzzer and sanitizer runtimes.
+packages+=(libclang-rt-14-dev)
 missing=()
 for package in "${packages[@]}"; do
   is_installed "$package" || missing+=("$package")
@@ -76,6 +101,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "$wanted" >"$stamp"
 fi
 
-# 3. Configure and build (incremental after the first run).
+# 2b. The CDK app's packages (deploy/, its own lockfile), the same way.
+deploy_stamp="$repo_root/deploy/node_modules/.telemetry-kinesis-stamp"
+wanted=$(cat deploy/package.json deploy/package-lock.json | sha256sum | cut -d' ' -f1)
+if [ ! -f "$deploy_stamp" ] || [ "$(cat "$deploy_stamp")" != "$wanted" ]; then
+  run_step npm-ci-deploy npm ci --prefix deploy --no-audit --no-fund
+  echo "$wanted" >"$deploy_stamp"
+fi
+
+# 3. Configure and build (incremental after the first run), then the Lambda layer zips
+# (build/telemetry-kinesis-layer-x86_64.zip, and -arm64.zip cross-built in build/arm64).
 run_step cmake-configure cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
 run_step cmake-build cmake --build "$build_dir" -j"$(nproc)"
+run_step cmake-layer cmake --build "$build_dir" --target layer -j"$(nproc)"

@@ -62,9 +62,9 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   std::unique_ptr<DeliveryPipeline> pipeline(new DeliveryPipeline(config));
   DeliveryPipeline& p = *pipeline;
 
-  http::CurlOptions curl_options;
-  curl_options.ca_file = config.ca_file;
-  p.http_ = std::make_unique<http::CurlHttpClient>(curl_options);
+  http::HttpClientOptions http_options;
+  http_options.ca_file = config.ca_file;
+  p.http_ = std::make_unique<http::HttplibHttpClient>(http_options);
   p.kinesis_ = std::make_unique<kinesis::PutRecordsClient>(KinesisConfigFrom(config), *p.http_);
 
   p.OpenSpool(config);

@@ -6,7 +6,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
-#include "http/curl_http_client.h"
+#include "http/httplib_http_client.h"
 #include "kinesis/put_records_client.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/emf_metrics.h"
@@ -50,7 +50,7 @@ class DeliveryPipeline {
   pipeline::RecordQueue queue_;
   std::unique_ptr<pipeline::Spool> spool_;
   std::unique_ptr<pipeline::RecordBuffer> buffer_;
-  std::unique_ptr<http::CurlHttpClient> http_;
+  std::unique_ptr<http::HttplibHttpClient> http_;
   std::unique_ptr<kinesis::PutRecordsClient> kinesis_;
   std::unique_ptr<pipeline::Sender> sender_;
   std::unique_ptr<pipeline::TelemetryIngest> ingest_;

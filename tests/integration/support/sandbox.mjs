@@ -7,8 +7,10 @@ import { DUMMY_CREDENTIALS } from './kinesis_client.mjs';
 import { buildDir } from './paths.mjs';
 import { freePort } from './ports.mjs';
 
-export const sandboxPath = path.join(buildDir, 'lambda-sandbox');
-export const extensionPath = path.join(buildDir, 'telemetry-kinesis');
+// TK_SANDBOX_PATH / TK_EXTENSION_PATH override the build's binaries (the sanitizer stage of
+// scripts/test.sh runs a sanitized extension under the Release sandbox).
+export const sandboxPath = process.env.TK_SANDBOX_PATH ?? path.join(buildDir, 'lambda-sandbox');
+export const extensionPath = process.env.TK_EXTENSION_PATH ?? path.join(buildDir, 'telemetry-kinesis');
 
 /**
  * The extension's environment for shipping to `streamName` at `endpoint` (kinesis-local or a proxy),
@@ -30,14 +32,17 @@ export async function extensionEnv({ endpoint, streamName, listenerPort }) {
  * Resolves to { exitCode, signal, timedOut, report, events, stdout, stderr, durationMs } where
  * `report` is the parsed --report JSON (null when absent) and `events` the --events-out NDJSON lines
  * as { raw, json } (raw: the line exactly as the sandbox POSTed it, as a string).
- * The process is killed after timeoutMs (timedOut: true).
+ * The process is killed after timeoutMs (timedOut: true). `extension` replaces build/telemetry-kinesis
+ * (e.g. a wrapper that starts the packaged layer in a chroot; its file name is the extension name).
  */
-export async function runSandbox({ invocations, logLines, env = {}, extraArgs = [], timeoutMs = 120000 }) {
+export async function runSandbox({
+  invocations, logLines, env = {}, extraArgs = [], timeoutMs = 120000, extension = extensionPath,
+}) {
   const workDir = mkdtempSync(path.join(tmpdir(), 'lambda-sandbox-'));
   const eventsPath = path.join(workDir, 'events.ndjson');
   const reportPath = path.join(workDir, 'report.json');
   const args = [
-    '--extension', extensionPath,
+    '--extension', extension,
     '--invocations', String(invocations),
     '--log-lines', String(logLines),
     '--events-out', eventsPath,

@@ -1,0 +1,95 @@
+// The extension's hot path without sockets: a Telemetry API batch goes through the listener's
+// handler (parse, encode, queue), the sender's packing, the PutRecords body, SigV4 and the
+// response classification, exactly as in the process; only the HTTP transport is a canned answer.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "bench_sizes.h"
+#include "common/telemetry_batch.h"
+#include "kinesis/put_records_batch.h"
+#include "kinesis/put_records_client.h"
+#include "pipeline/delivery_stats.h"
+#include "pipeline/record_queue.h"
+#include "pipeline/telemetry_ingest.h"
+#include "telemetry/batch_parser.h"
+
+namespace tk::bench {
+namespace {
+
+// Answers every PutRecords with success for as many records as the request carried.
+class CannedKinesis final : public http::HttpClient {
+ public:
+  http::Response Send(const http::Request& request) override {
+    size_t records = 0;
+    for (size_t at = request.body.find("\"Data\""); at != std::string::npos;
+         at = request.body.find("\"Data\"", at + 1)) {
+      ++records;
+    }
+    http::Response response;
+    response.status = 200;
+    response.body = R"({"FailedRecordCount":0,"Records":[)";
+    for (size_t i = 0; i < records; ++i) {
+      if (i != 0) response.body.push_back(',');
+      response.body.append(
+          R"({"SequenceNumber":"49590338271490256608559692538361571095921575989136588898",)"
+          R"("ShardId":"shardId-000000000000"})");
+    }
+    response.body.append("]}");
+    return response;
+  }
+};
+
+// Parse + encode only (the listener thread's share of the work).
+void BM_ParseEncode(benchmark::State& state) {
+  const std::string body = FunctionLogBatch(kEventsPerBatch, static_cast<size_t>(state.range(0)));
+  telemetry::BatchParser parser;
+  telemetry::RecordEncoder encoder = TypicalEncoder();
+  std::vector<telemetry::TelemetryEvent> events;
+  std::vector<kinesis::Record> records(kEventsPerBatch);
+  size_t record_bytes = 0;
+  for (auto _ : state) {
+    if (!parser.Parse(body, events).ok()) state.SkipWithError("parse failed");
+    record_bytes = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+      encoder.Encode(events[i].raw, records[i]);
+      record_bytes += records[i].data.size();
+    }
+    benchmark::DoNotOptimize(records.data());
+  }
+  SetPerEventCounters(state, kEventsPerBatch, record_bytes);
+}
+BENCHMARK(BM_ParseEncode)->Arg(kLogLineBytes)->Unit(benchmark::kMicrosecond);
+
+// Everything from the POST body to the request handed to the transport, and its answer read.
+void BM_HotPath(benchmark::State& state) {
+  const std::string body = FunctionLogBatch(kEventsPerBatch, static_cast<size_t>(state.range(0)));
+  pipeline::DeliveryStats stats;
+  pipeline::RecordQueue queue(size_t{64} << 20);
+  pipeline::TelemetryIngest ingest(TypicalEncoder(), queue, stats);
+  CannedKinesis http;
+  kinesis::KinesisClientConfig config;
+  config.endpoint_url = "http://127.0.0.1:4567";
+  config.region = "eu-west-1";
+  config.target.stream_name = "telemetry";
+  config.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-token"};
+  kinesis::PutRecordsClient client(config, http);
+  kinesis::PutRecordsBatch batch;
+  size_t record_bytes = 0;
+  for (auto _ : state) {
+    if (ingest.HandleBatch(body).status != 200) state.SkipWithError("ingest refused the batch");
+    record_bytes = queue.held_bytes();
+    while (!queue.empty()) {
+      queue.PopInto(batch);
+      kinesis::PutRecordsOutcome outcome = client.Send(batch.records());
+      if (outcome.disposition != kinesis::Disposition::kSent) state.SkipWithError("send failed");
+      queue.Release(batch.bytes());
+      batch.Clear();
+    }
+  }
+  SetPerEventCounters(state, kEventsPerBatch, record_bytes);
+}
+BENCHMARK(BM_HotPath)->Arg(kLogLineBytes)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace tk::bench

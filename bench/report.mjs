@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+// Writes docs/benchmarks.md and docs/benchmarks.svg from the results of bench/run.mjs, so the
+// published figures are always the output of one run of scripts/bench.sh.
+//
+//   node bench/report.mjs --results DIR --docs DIR
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { round } from './lib/stats.mjs';
+import { targetsChart } from './lib/chart.mjs';
+
+const sourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
+const resultsDir = path.resolve(option('--results', path.join(sourceDir, 'bench', 'results')));
+const docsDir = path.resolve(option('--docs', path.join(sourceDir, 'docs')));
+
+const load = (name) => {
+  const file = path.join(resultsDir, `${name}.json`);
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
+};
+const machine = load('machine');
+const init = load('init');
+const sustained = load('sustained');
+const packing = load('packing');
+const throughput = load('throughput');
+const drain = load('drain');
+const kinesisLocal = load('kinesis_local');
+const micro = load('micro');
+for (const [name, value] of Object.entries({ machine, init, sustained, packing, throughput, drain, kinesisLocal, micro })) {
+  if (!value) throw new Error(`missing result: ${name} (run bench/run.mjs first)`);
+}
+
+const fmt = (value, digits = 2) => (value === null || value === undefined ? 'n/a'
+  : Number(value).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 }));
+const mib = (kib) => round(kib / 1024, 1);
+const rate = (r) => sustained.rates.find((x) => x.rate === r);
+const r10k = rate(10000);
+const r100k = rate(100000);
+const r1k = rate(1000);
+
+// Each target of issue 5: goal, measured value, and whether it holds. "at most" targets pass at or
+// under the goal, "at least" ones at or over it.
+const targets = [
+  { name: 'Init overhead (start → first /next), median', goal: 5, unit: 'ms', kind: 'max',
+    measured: init.init_ms.median, note: `p99 ${fmt(init.init_ms.p99)} ms over ${init.cold_starts} cold starts` },
+  { name: 'Per-invocation overhead at 10k events/s, p99', goal: 1, unit: 'ms', kind: 'max',
+    measured: r10k.overhead_ms_p99,
+    note: `runtime done → /next (Lambda's billed overhead); INVOKE → /next p99 ${fmt(r10k.next_call_ms_p99)} ms` },
+  { name: 'Peak RSS at 10k events/s for 60 s', goal: 10, unit: 'MiB', kind: 'max',
+    measured: mib(r10k.peak_rss_kb),
+    note: `anonymous ${fmt(mib(r10k.peak_rss_anon_kb), 1)} MiB, shared-library pages ${fmt(mib(r10k.peak_rss_file_kb), 1)} MiB` },
+  { name: 'CPU per 250-byte event, listener → request sent, at 10k events/s', goal: 2, unit: 'µs', kind: 'max',
+    measured: r10k.cpu_us_per_event, note: `${fmt(r100k.cpu_us_per_event)} µs at 100k/s, ${fmt(throughput.max.cpu_us_per_event)} µs at the maximum rate` },
+  { name: 'Hot path ÷ base64+SHA-256 floor (same run)', goal: 3, unit: '×', kind: 'max',
+    measured: micro.hot_path_over_floor,
+    note: `${fmt(micro.hot_path_ns_per_event, 0)} ns vs ${fmt(micro.floor_ns_per_event, 0)} ns per event` },
+  { name: 'Sustained events/s into the loopback sink', goal: 300000, unit: 'events/s', kind: 'min',
+    measured: throughput.max.events_per_s,
+    note: `paced at ${fmt(throughput.paced.target_rate, 0)}/s: ${fmt(throughput.paced.events_per_s, 0)}/s, ${throughput.paced.refused_posts} refused POSTs, ${throughput.paced.lost_events} lost` },
+  { name: 'PutRecords requests per 10,000 events (default format)', goal: 21, unit: '', kind: 'max',
+    measured: packing.requests_per_10k_events,
+    note: `${fmt(r10k.requests_per_10k_events, 1)} in 100 ms invocations at 10k/s (a flush per invocation)` },
+];
+for (const t of targets) t.pass = t.kind === 'max' ? t.measured <= t.goal : t.measured >= t.goal;
+
+const targetRows = targets.map((t) => `| ${t.name} | ${t.kind === 'max' ? '≤' : '≥'} ${fmt(t.goal)} ${t.unit} | **${fmt(t.measured)} ${t.unit}** | ${t.pass ? '✅ pass' : '❌ miss'} | ${t.note} |`);
+
+const sustainedRows = sustained.rates.map((r) => `| ${fmt(r.rate, 0)} | ${r.seconds} s × ${r.runs_count} | ${fmt(r.cpu_us_per_event)} | ${fmt(mib(r.peak_rss_kb), 1)} (${fmt(mib(r.peak_rss_anon_kb), 1)} anon) | ${fmt(r.overhead_ms_median)} / ${fmt(r.overhead_ms_p99)} | ${fmt(r.next_call_ms_median)} / ${fmt(r.next_call_ms_p99)} | ${fmt(r.requests_per_10k_events, 1)} | ${fmt(r.payload_units_per_10k_events, 0)} | ${r.lost_events} |`);
+
+const microRows = Object.entries(micro.benchmarks).map(([name, b]) => {
+  const perEvent = b.events ? `${fmt((b.cpu_time_us * 1000) / b.events, 0)} ns` : '';
+  const speed = b.bytes_per_second ? `${fmt(b.bytes_per_second / 1e9, 2)} GB/s` : '';
+  return `| \`${name}\` | ${fmt(b.cpu_time_us, 1)} µs | ${perEvent} | ${speed} |`;
+});
+
+// Resident memory at the end of the 60 s run at 10k events/s, by mapping (largest first).
+const smaps = r10k.runs.find((r) => r.smaps_kb)?.smaps_kb ?? {};
+const smapsTotal = Object.values(smaps).reduce((a, b) => a + b, 0);
+const anonKb = (smaps['[anon]'] ?? 0) + (smaps['[heap]'] ?? 0) + (smaps['[stack]'] ?? 0);
+const libKb = smapsTotal - anonKb;
+const smapsRows = Object.entries(smaps).sort((a, b) => b[1] - a[1]).slice(0, 12)
+  .map(([name, kb]) => `| \`${path.basename(name)}\` | ${fmt(kb, 0)} |`);
+
+// Why a target is missed, with the evidence (kept next to the generator so it is reviewed with it).
+const MISS_NOTES = {
+  'Peak RSS at 10k events/s for 60 s': `file-backed library pages alone are ${fmt(mib(r10k.peak_rss_file_kb), 1)} MiB of the peak
+  (a C program that only links the same 39 libraries is ~11 MiB resident before \`main()\`; \`curl_global_init\`
+  adds ~2 MiB of OpenSSL tables). Our own memory is the anonymous part (${fmt(mib(r10k.peak_rss_anon_kb), 1)} MiB).
+  Fix: link a libcurl built with HTTP(S) and OpenSSL only, statically, with OpenSSL's libcrypto/libssl (no
+  GnuTLS, Kerberos, LDAP, SSH, RTMP, IDN, PSL, nghttp2, brotli, zstd); the packaging task, not the code.`,
+  'Init overhead (start → first /next), median': `the dynamic loader and the library constructors take ~4 ms
+  before \`main()\` (\`LD_DEBUG=statistics\`, and a do-nothing program linked with the same libraries starts in 4.9 ms vs
+  0.8 ms); perf shows GnuTLS/libtasn1/nettle constructors as half of the user CPU of a cold start. Fix: the same
+  static, minimal libcurl.`,
+  'CPU per 250-byte event, listener → request sent, at 10k events/s': `see the per-rate table: fixed costs per
+  Telemetry POST, per request and per invocation are amortised over fewer events at low rates.`,
+};
+
+const command = 'bash scripts/bench.sh';
+const md = `# Benchmarks
+
+<!-- Generated by bench/report.mjs from bench/results/*.json: do not edit by hand; run \`${command}\`. -->
+
+All figures below come from one run of \`${command}\` (${fmt(machine.suite_seconds / 60, 1)} minutes), which builds
+the Release tools in \`build-bench/\`, runs every benchmark, writes \`bench/results/*.json\` and regenerates this page
+and [the chart](benchmarks.svg). Figures are medians of several runs; the machine was shared with other work
+(load average ${machine.load_average_at_start.join(', ')} at the start, ${machine.load_average_at_end.join(', ')} at the end), so
+they are conservative.
+
+![targets at a glance](benchmarks.svg)
+
+## Targets
+
+| target | goal | measured | | detail |
+| --- | --- | --- | --- | --- |
+${targetRows.join('\n')}
+
+## Machine
+
+| | |
+| --- | --- |
+| CPU | ${machine.cpu} × ${machine.cpus} |
+| memory | ${machine.memory_gib} GiB |
+| kernel | ${machine.kernel} |
+| compiler | ${machine.compiler} (CMake Release: -O3 -DNDEBUG) |
+| commit | ${machine.commit}${machine.worktree_dirty ? ' (with uncommitted changes)' : ''} |
+| date | ${machine.date} |
+
+## What runs
+
+- **The extension** is \`build-bench/telemetry-kinesis\`, started by the Lambda sandbox emulator
+  (\`build-bench/lambda-sandbox\`, [tools/lambda-sandbox](../tools/lambda-sandbox/README.md)) exactly as in the tests:
+  register, subscribe (default buffering unless noted), \`/next\` loop, SHUTDOWN.
+- **Kinesis** is \`bench/putrecords-sink\` ([source](../bench/putrecords_sink/main.cpp)): a loopback HTTP server that
+  checks each PutRecords request as Kinesis does (shape, 500 records, 5 MiB, 1 MiB per record, 1–256-byte keys,
+  base64) and answers every record with a SequenceNumber and ShardId, storing nothing, so that the endpoint is
+  not what is measured. kinesis-local (the real Kinesis API engine) is measured separately.
+- **Load**: 250-byte function log lines. Sustained rates are generated by the sandbox in 100 ms invocations
+  (\`--log-lines rate/10 --invoke-duration-ms 100\`). Throughput runs use \`bench/tk-bench-load\`, which POSTs
+  pre-rendered Telemetry API batches of 3,000 events (~1 MiB, Lambda's largest \`maxBytes\`) to the extension's
+  listener during one long invocation; for the maximum it is closed-loop on the sink (at most 10,000 events
+  offered and not yet received), so the extension runs as fast as its pipeline sustains without filling its
+  memory budget (no 503, no spool).
+- **CPU per event** is the extension's user + system time (wait4 rusage, the whole run including init and
+  shutdown) divided by the records the sink received. **RSS** is the sandbox's VmHWM sampling every 5 ms;
+  the anonymous/file split is sampled by the bench from \`/proc/PID/status\` (RssAnon, RssFile) every 50 ms.
+
+## Init overhead
+
+Process start to the first \`/next\` call (register, listener, subscribe) over ${init.cold_starts} cold starts:
+median **${fmt(init.init_ms.median)} ms**, p99 ${fmt(init.init_ms.p99)} ms, best ${fmt(init.init_ms.min)} ms. An idle run
+(one empty invocation) peaks at ${fmt(mib(init.idle_peak_rss_kb), 1)} MiB RSS, uses ${fmt(init.idle_run_cpu_ms, 1)} ms of CPU in all and shuts down
+in ${fmt(init.idle_shutdown_ms, 1)} ms.
+
+## Sustained rates
+
+| events/s | runs | CPU µs/event | peak RSS MiB | overhead ms median / p99 | INVOKE → /next ms median / p99 | requests / 10k events | PUT units / 10k events | lost |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${sustainedRows.join('\n')}
+
+*Overhead* is Lambda's: from the runtime's end of an invocation to the extension's next \`/next\` (what is added to
+billed duration). The extension calls \`/next\` as soon as it has read INVOKE, before the function finishes, so it is
+zero unless the extension is slower than the whole invocation; *INVOKE → /next* is that reaction time itself.
+At 1k events/s the fixed cost per invocation dominates CPU per event (${fmt(r1k.requests_per_10k_events, 0)} requests per
+10k events: the flush at each invocation boundary sends the ~100 events of each 100 ms invocation on their own).
+
+## Throughput
+
+| | events/s | MB/s (record bytes) | CPU µs/event | detail |
+| --- | --- | --- | --- | --- |
+| maximum sustained into the loopback sink | **${fmt(throughput.max.events_per_s, 0)}** | ${fmt(throughput.max.mb_per_s, 1)} | ${fmt(throughput.max.cpu_us_per_event)} | median of ${throughput.max.runs.length} × ${throughput.max.seconds} s, closed loop |
+| paced at ${fmt(throughput.paced.target_rate, 0)}/s into the sink | ${fmt(throughput.paced.events_per_s, 0)} | | ${fmt(throughput.paced.cpu_us_per_event)} | ${throughput.paced.runs.length} × ${throughput.paced.seconds} s: ${throughput.paced.refused_posts} refused POSTs, ${throughput.paced.lost_events} events lost |
+| into kinesis-local (4 shards) | ${fmt(kinesisLocal.events_per_s, 0)} | ${fmt(kinesisLocal.mb_per_s, 2)} | | ${fmt(kinesisLocal.events, 0)} queued events sent in ${fmt(kinesisLocal.median_ms, 0)} ms (median of ${kinesisLocal.runs_ms.length}); kinesis-local is the bottleneck |
+
+## PutRecords requests and PUT payload units
+
+One invocation logging 10,000 lines over one second: **${fmt(packing.requests_per_10k_events, 1)} requests** and
+${fmt(packing.payload_units_per_10k_events, 0)} PUT payload units (25 KB each, rounded up per record) per 10,000 events
+(${packing.runs.map((r) => `${r.requests} requests for ${fmt(r.records, 0)} records`).join('; ')}). One event per record
+(the default format) costs one payload unit per event; 500 records per request is the API's limit.
+
+## Shutdown drain
+
+A backlog of ${fmt(drain.events, 0)} encoded events queued before the sender starts, sent by the real sender thread,
+PutRecords client and libcurl to the sink, timed as \`DrainAndStop\` runs at SHUTDOWN (\`bench/tk-bench-drain\`):
+**${fmt(drain.median_ms, 1)} ms** (median of ${drain.runs_ms.length}; ${fmt(drain.requests_per_10k_events, 0)} requests), i.e.
+${fmt(drain.events_per_s, 0)} events/s, far inside Lambda's ~2,000 ms SHUTDOWN window.
+
+## Hot path (Google Benchmark, in-process, no sockets)
+
+\`bench/tk-bench-micro\`, median of repetitions, CPU time per iteration. \`BM_HotPath\` is a 1,000-event Telemetry API batch
+through the listener's handler (parse, encode, queue), the sender's packing, the PutRecords body, SigV4 and the
+response classification, with a canned HTTP answer; \`BM_Floor_Base64Sha256\` base64-encodes the same records and
+hashes the encoded text once: the work no implementation can avoid. Hot path / floor =
+**${fmt(micro.hot_path_over_floor)}×**.
+
+| benchmark | CPU per iteration | per event | speed |
+| --- | --- | --- | --- |
+${microRows.join('\n')}
+
+## Where the memory goes
+
+Resident memory of the extension near the end of the 60 s run at 10k events/s, by mapping (KiB), total
+${fmt(smapsTotal, 0)} KiB: ${fmt(libKb, 0)} KiB are pages of shared libraries (file-backed, mostly shared with other
+processes), ${fmt(anonKb, 0)} KiB are the extension's own heap and stacks.
+
+| mapping | KiB |
+| --- | --- |
+${smapsRows.join('\n')}
+
+Linking Debian's libraries costs ${fmt(10, 0)}–${fmt(12, 0)} MiB of RSS before \`main()\` runs: \`libcurl4\` (OpenSSL flavour) pulls in
+GnuTLS (through librtmp), nettle, gmp, p11-kit, Kerberos, OpenLDAP, libssh2 and more, and their constructors run at
+load (GnuTLS parses its ASN.1 tables then). That is also most of the init time. See
+[the analysis](#analysis-of-misses) for what would remove it.
+
+## Analysis of misses
+
+${targets.filter((t) => !t.pass).map((t) => `- **${t.name}** (${fmt(t.measured)} ${t.unit}, goal ${fmt(t.goal)} ${t.unit}): ${MISS_NOTES[t.name] ?? 'see above.'}`).join('\n') || 'None: every target holds.'}
+
+## Reproduce
+
+\`\`\`sh
+${command}            # ~${Math.round(machine.suite_seconds / 60)} min: builds build-bench/ (Release), runs everything, rewrites bench/results/ and this page
+${command} --smoke    # seconds: every scenario once, briefly, into a temporary folder (what the test suite runs)
+node bench/run.mjs --build-dir build-bench --only throughput   # one scenario
+\`\`\`
+`;
+
+writeFileSync(path.join(docsDir, 'benchmarks.md'), md);
+mkdirSync(docsDir, { recursive: true });
+writeFileSync(path.join(docsDir, 'benchmarks.svg'), targetsChart(targets, sustained.rates, machine));
+process.stdout.write(`wrote ${path.join(docsDir, 'benchmarks.md')} and benchmarks.svg\n`);

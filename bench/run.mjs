@@ -1,0 +1,359 @@
+#!/usr/bin/env node
+// Runs the benchmark suite of issue 5 and writes one JSON file per scenario to the results folder:
+// init overhead, sustained rates (per-invocation overhead, RSS, CPU per event, packing), the
+// maximum sustained rate into the loopback sink and the 300k events/s check, requests per 10,000
+// events, the shutdown drain, kinesis-local, the hot-path micro benchmarks, and the machine.
+// scripts/bench.sh builds the tools and calls this, then bench/report.mjs writes the docs.
+//
+//   node bench/run.mjs --build-dir DIR --results DIR [--smoke] [--only name,name]
+//
+// --smoke: every scenario once, for a second or two (the test suite runs this).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startKinesisLocal } from '../tests/integration/support/kinesis_local.mjs';
+import {
+  extensionEnv, run, runSandbox, startSink, waitForListener,
+} from './lib/processes.mjs';
+import { median, percentile, round, steadyRatePerSecond } from './lib/stats.mjs';
+
+const sourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function parseArgs(argv) {
+  const args = { smoke: false, only: null, buildDir: path.join(sourceDir, 'build-bench'),
+    results: path.join(sourceDir, 'bench', 'results') };
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--smoke') args.smoke = true;
+    else if (argv[i] === '--build-dir') args.buildDir = path.resolve(argv[++i]);
+    else if (argv[i] === '--results') args.results = path.resolve(argv[++i]);
+    else if (argv[i] === '--only') args.only = argv[++i].split(',');
+    else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+
+// Every figure of the issue, with how many runs and how long. The 10k events/s run is the one the
+// RSS target names (60 s); the others are shorter, which is enough for a steady state.
+const LINE_BYTES = 250;
+const INVOCATION_MS = 100;
+const PLAN = args.smoke ? {
+  initRuns: 2,
+  rates: [{ rate: 1000, seconds: 1, runs: 1 }, { rate: 10000, seconds: 1, runs: 1 }],
+  packingRuns: 1,
+  throughput: { seconds: 1, runs: 1, backlogEvents: 10000 },
+  paced: { rate: 300000, seconds: 1, runs: 1 },
+  drain: { events: 10000, runs: 1 },
+  kinesisLocal: { events: 1000, runs: 1 },
+  microArgs: ['--benchmark_min_time=0.01'],
+} : {
+  initRuns: 20,
+  rates: [{ rate: 1000, seconds: 20, runs: 3 }, { rate: 10000, seconds: 60, runs: 3 },
+    { rate: 100000, seconds: 20, runs: 3 }],
+  packingRuns: 3,
+  throughput: { seconds: 10, runs: 3, backlogEvents: 10000 },
+  paced: { rate: 300000, seconds: 10, runs: 3 },
+  drain: { events: 10000, runs: 7 },
+  kinesisLocal: { events: 10000, runs: 3 },
+  microArgs: ['--benchmark_repetitions=5', '--benchmark_report_aggregates_only=true'],
+};
+
+mkdirSync(args.results, { recursive: true });
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'tk-bench-'));
+const sink = await startSink(args.buildDir);
+const log = (line) => process.stdout.write(`${line}\n`);
+
+function save(name, value) {
+  writeFileSync(path.join(args.results, `${name}.json`), `${JSON.stringify(value, null, 2)}\n`);
+}
+
+// A fresh spool directory per run: other processes on the machine must not share ours.
+let spoolCounter = 0;
+const spoolDir = () => path.join(scratch, `spool-${spoolCounter++}`);
+
+function nextCallStats(report) {
+  const values = report?.per_invocation_next_call_ms ?? [];
+  return { median: median(values), p99: percentile(values, 99), max: values.length ? Math.max(...values) : null };
+}
+
+function requireOk(result, what) {
+  if (!result.report?.ok) {
+    throw new Error(`${what}: sandbox run failed (exit ${result.code}): ${JSON.stringify(result.report?.failures ?? result.stderr.slice(-2000))}`);
+  }
+}
+
+async function scenarioInit() {
+  const runs = [];
+  for (let i = 0; i < PLAN.initRuns; i += 1) {
+    const { env } = await extensionEnv(sink.endpoint, spoolDir());
+    const result = await runSandbox(args.buildDir, {
+      args: ['--invocations', '1', '--log-lines', '0'], env, timeoutMs: 30000,
+    });
+    requireOk(result, 'init');
+    runs.push({ init_ms: result.report.init_ms, peak_rss_kb: result.report.peak_rss_kb,
+      shutdown_ms: result.report.shutdown_ms,
+      cpu_ms: result.report.cpu_user_ms + result.report.cpu_sys_ms });
+  }
+  const init = runs.map((r) => r.init_ms);
+  const value = {
+    runs, cold_starts: runs.length,
+    init_ms: { median: round(median(init), 3), p99: round(percentile(init, 99), 3), min: round(Math.min(...init), 3) },
+    idle_peak_rss_kb: median(runs.map((r) => r.peak_rss_kb)),
+    idle_shutdown_ms: round(median(runs.map((r) => r.shutdown_ms)), 2),
+    idle_run_cpu_ms: round(median(runs.map((r) => r.cpu_ms)), 2),
+  };
+  log(`init: median ${value.init_ms.median} ms, p99 ${value.init_ms.p99} ms over ${runs.length} cold starts`);
+  save('init', value);
+}
+
+async function scenarioSustained() {
+  const rates = [];
+  for (const { rate, seconds, runs: count } of PLAN.rates) {
+    const runs = [];
+    for (let i = 0; i < count; i += 1) {
+      const { env } = await extensionEnv(sink.endpoint, spoolDir());
+      await sink.reset();
+      const invocations = Math.round((seconds * 1000) / INVOCATION_MS);
+      const result = await runSandbox(args.buildDir, {
+        args: ['--invocations', String(invocations), '--log-lines', String((rate * INVOCATION_MS) / 1000),
+          '--log-line-bytes', String(LINE_BYTES), '--invoke-duration-ms', String(INVOCATION_MS)],
+        env, timeoutMs: (seconds + 60) * 1000,
+        // One resident-memory snapshot, near the end of the load, for the breakdown by mapping.
+        snapshotAtMs: i === 0 ? Math.max(500, seconds * 1000 - 1000) : undefined,
+      });
+      requireOk(result, `sustained ${rate}/s`);
+      const stats = await sink.stats();
+      const r = result.report;
+      const cpuMs = r.cpu_user_ms + r.cpu_sys_ms;
+      runs.push({
+        events_emitted: r.events_emitted, events_delivered_to_extension: r.events_delivered,
+        records_at_sink: stats.records, requests: stats.requests, payload_units: stats.payload_units,
+        data_bytes: stats.data_bytes, cpu_ms: round(cpuMs, 1),
+        cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3),
+        peak_rss_kb: r.peak_rss_kb, peak_rss_anon_kb: result.peakAnonKb, peak_rss_file_kb: result.peakFileKb,
+        overhead_ms: r.overhead_ms, next_call_ms: nextCallStats(r),
+        requests_per_10k_events: round((stats.requests * 10000) / stats.records, 2),
+        payload_units_per_10k_events: round((stats.payload_units * 10000) / stats.records, 1),
+        smaps_kb: result.smaps,
+      });
+    }
+    const pick = (f) => round(median(runs.map(f)), 3);
+    const summary = {
+      rate, seconds, runs_count: runs.length, line_bytes: LINE_BYTES, invocation_ms: INVOCATION_MS,
+      cpu_us_per_event: pick((x) => x.cpu_us_per_event),
+      peak_rss_kb: pick((x) => x.peak_rss_kb),
+      peak_rss_anon_kb: pick((x) => x.peak_rss_anon_kb),
+      peak_rss_file_kb: pick((x) => x.peak_rss_file_kb),
+      overhead_ms_p99: pick((x) => x.overhead_ms.p99),
+      overhead_ms_median: pick((x) => x.overhead_ms.median),
+      next_call_ms_p99: pick((x) => x.next_call_ms.p99),
+      next_call_ms_median: pick((x) => x.next_call_ms.median),
+      requests_per_10k_events: pick((x) => x.requests_per_10k_events),
+      payload_units_per_10k_events: pick((x) => x.payload_units_per_10k_events),
+      lost_events: runs.reduce((n, x) => n + Math.max(0, x.events_delivered_to_extension - x.records_at_sink), 0),
+      runs,
+    };
+    log(`sustained ${rate}/s x ${seconds}s: ${summary.cpu_us_per_event} us/event, peak RSS ${summary.peak_rss_kb} KiB, `
+      + `overhead p99 ${summary.overhead_ms_p99} ms, INVOKE->/next p99 ${summary.next_call_ms_p99} ms, `
+      + `${summary.requests_per_10k_events} requests/10k events`);
+    rates.push(summary);
+  }
+  save('sustained', { rates });
+}
+
+async function scenarioPacking() {
+  // One invocation that logs 10,000 lines over a second: how many PutRecords requests carry them.
+  const runs = [];
+  for (let i = 0; i < PLAN.packingRuns; i += 1) {
+    const { env } = await extensionEnv(sink.endpoint, spoolDir());
+    await sink.reset();
+    const result = await runSandbox(args.buildDir, {
+      args: ['--invocations', '1', '--log-lines', '10000', '--log-line-bytes', String(LINE_BYTES),
+        '--invoke-duration-ms', '1000'],
+      env, timeoutMs: 60000,
+    });
+    requireOk(result, 'packing');
+    const stats = await sink.stats();
+    runs.push({ records: stats.records, requests: stats.requests, payload_units: stats.payload_units,
+      requests_per_10k_events: round((stats.requests * 10000) / stats.records, 2),
+      payload_units_per_10k_events: round((stats.payload_units * 10000) / stats.records, 1),
+      records_per_request: round(stats.records / stats.requests, 1) });
+  }
+  const value = {
+    runs,
+    requests_per_10k_events: median(runs.map((r) => r.requests_per_10k_events)),
+    payload_units_per_10k_events: median(runs.map((r) => r.payload_units_per_10k_events)),
+  };
+  log(`packing: ${value.requests_per_10k_events} requests and ${value.payload_units_per_10k_events} PUT payload units per 10,000 events`);
+  save('packing', value);
+}
+
+// One sandbox invocation held open while tk-bench-load offers batches to the extension's listener.
+async function loadRun({ seconds, loadArgs }) {
+  const { env, listenerPort } = await extensionEnv(sink.endpoint, spoolDir(), {
+    TELEMETRY_KINESIS_BUFFER_MAX_ITEMS: '10000', TELEMETRY_KINESIS_BUFFER_MAX_BYTES: '1048576',
+  });
+  await sink.reset();
+  const holdMs = seconds * 1000 + 3000;
+  const result = await runSandbox(args.buildDir, {
+    args: ['--invocations', '1', '--log-lines', '0', '--invoke-duration-ms', String(holdMs),
+      '--function-timeout-ms', String(holdMs + 30000)],
+    env, timeoutMs: holdMs + 60000,
+    async during() {
+      if (!(await waitForListener(listenerPort))) throw new Error('the extension did not listen');
+      const load = await run(path.join(args.buildDir, 'bench', 'tk-bench-load'), [
+        '--url', `http://127.0.0.1:${listenerPort}/`, '--duration-ms', String(seconds * 1000),
+        '--events-per-post', '3000', '--line-bytes', String(LINE_BYTES), ...loadArgs,
+      ], { timeoutMs: seconds * 1000 + 30000 });
+      return JSON.parse(load.stdout);
+    },
+  });
+  requireOk(result, 'load run');
+  const stats = await sink.stats();
+  const cpuMs = result.report.cpu_user_ms + result.report.cpu_sys_ms;
+  const rate = steadyRatePerSecond(stats.records_per_bucket, stats.bucket_ms, result.during.elapsed_ms);
+  return {
+    load: result.during, records_at_sink: stats.records, requests: stats.requests,
+    steady_events_per_s: Math.round(rate),
+    steady_mb_per_s: round((rate * (stats.data_bytes / stats.records)) / 1e6, 1),
+    cpu_ms: round(cpuMs, 1), cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3),
+    peak_rss_kb: result.report.peak_rss_kb,
+    lost_events: Math.max(0, result.during.events_accepted - stats.records),
+  };
+}
+
+async function scenarioThroughput() {
+  const { seconds, runs: count, backlogEvents } = PLAN.throughput;
+  const runs = [];
+  for (let i = 0; i < count; i += 1) {
+    runs.push(await loadRun({ seconds, loadArgs: ['--sink', `${sink.endpoint}/`, '--max-backlog-events', String(backlogEvents)] }));
+  }
+  const paced = [];
+  for (let i = 0; i < PLAN.paced.runs; i += 1) {
+    paced.push(await loadRun({ seconds: PLAN.paced.seconds, loadArgs: ['--rate', String(PLAN.paced.rate)] }));
+  }
+  const value = {
+    max: {
+      seconds, backlog_events: backlogEvents, runs,
+      events_per_s: median(runs.map((r) => r.steady_events_per_s)),
+      mb_per_s: median(runs.map((r) => r.steady_mb_per_s)),
+      cpu_us_per_event: median(runs.map((r) => r.cpu_us_per_event)),
+    },
+    paced: {
+      target_rate: PLAN.paced.rate, seconds: PLAN.paced.seconds, runs: paced,
+      events_per_s: median(paced.map((r) => r.steady_events_per_s)),
+      refused_posts: paced.reduce((n, r) => n + Object.entries(r.load.statuses)
+        .filter(([status]) => status !== '200').reduce((m, [, c]) => m + c, 0), 0),
+      lost_events: paced.reduce((n, r) => n + r.lost_events, 0),
+      cpu_us_per_event: median(paced.map((r) => r.cpu_us_per_event)),
+    },
+  };
+  log(`throughput: max ${value.max.events_per_s} events/s (${value.max.mb_per_s} MB/s) into the sink; `
+    + `paced ${PLAN.paced.rate}/s: ${value.paced.events_per_s} events/s, ${value.paced.refused_posts} refused POSTs, `
+    + `${value.paced.lost_events} lost`);
+  save('throughput', value);
+}
+
+function drainTool(endpoint, events, runs, extra = []) {
+  return run(path.join(args.buildDir, 'bench', 'tk-bench-drain'),
+    ['--endpoint', endpoint, '--events', String(events), '--runs', String(runs),
+      '--line-bytes', String(LINE_BYTES), ...extra], { timeoutMs: 600000 });
+}
+
+async function scenarioDrain() {
+  await sink.reset();
+  const result = await drainTool(sink.endpoint, PLAN.drain.events, PLAN.drain.runs);
+  if (result.code !== 0) throw new Error(`tk-bench-drain failed: ${result.stderr}`);
+  const drain = JSON.parse(result.stdout);
+  const value = {
+    ...drain,
+    median_ms: round(median(drain.runs_ms), 2),
+    events_per_s: Math.round(drain.events / (median(drain.runs_ms) / 1000)),
+    requests_per_10k_events: round((median(drain.requests_per_run) * 10000) / drain.events, 1),
+  };
+  log(`drain: ${value.events} queued events sent in ${value.median_ms} ms (median of ${drain.runs_ms.length})`);
+  save('drain', value);
+}
+
+async function scenarioKinesisLocal() {
+  const kinesis = await startKinesisLocal({ streams: [{ name: 'telemetry-bench', shards: 4 }] });
+  try {
+    const { events, runs } = PLAN.kinesisLocal;
+    const result = await drainTool(kinesis.endpoint, events, runs, ['--deadline-ms', '300000']);
+    if (result.code !== 0) throw new Error(`tk-bench-drain (kinesis-local) failed: ${result.stderr}`);
+    const drain = JSON.parse(result.stdout);
+    const ms = median(drain.runs_ms);
+    const value = { ...drain, median_ms: round(ms, 1), events_per_s: Math.round(events / (ms / 1000)),
+      mb_per_s: round((events * 520) / (ms / 1000) / 1e6, 2), unsent: drain.unsent_per_run };
+    log(`kinesis-local: ${value.events_per_s} events/s (${events} events in ${value.median_ms} ms)`);
+    save('kinesis_local', value);
+  } finally {
+    await kinesis.stop();
+  }
+}
+
+async function scenarioMicro() {
+  const out = path.join(scratch, 'micro.json');
+  const result = await run(path.join(args.buildDir, 'bench', 'tk-bench-micro'),
+    [...PLAN.microArgs, `--benchmark_out=${out}`, '--benchmark_out_format=json'], { timeoutMs: 600000 });
+  if (result.code !== 0) throw new Error(`tk-bench-micro failed: ${result.stderr}`);
+  const raw = JSON.parse(readFileSync(out, 'utf8'));
+  // Per benchmark: the median aggregate when repeated, else the single run.
+  const byName = {};
+  for (const b of raw.benchmarks) {
+    const name = b.run_name ?? b.name;
+    if (b.run_type === 'aggregate' && b.aggregate_name !== 'median') continue;
+    byName[name] = { real_time_us: b.real_time, cpu_time_us: b.cpu_time, time_unit: b.time_unit,
+      events: b.events ?? null, bytes_per_second: b.bytes_per_second ?? null };
+  }
+  const perEvent = (name) => (byName[name] ? (byName[name].cpu_time_us * 1000) / byName[name].events : null);
+  const floorNs = perEvent('BM_Floor_Base64Sha256/250');
+  const hotNs = perEvent('BM_HotPath/250');
+  const value = {
+    context: raw.context, benchmarks: byName,
+    floor_ns_per_event: round(floorNs, 1), hot_path_ns_per_event: round(hotNs, 1),
+    parse_encode_ns_per_event: round(perEvent('BM_ParseEncode/250'), 1),
+    hot_path_over_floor: round(hotNs / floorNs, 2),
+  };
+  log(`micro: hot path ${value.hot_path_ns_per_event} ns/event = ${value.hot_path_over_floor}x the base64+SHA-256 floor (${value.floor_ns_per_event} ns)`);
+  save('micro', value);
+}
+
+function machine() {
+  const sh = (file, argv) => { try { return execFileSync(file, argv, { encoding: 'utf8' }).trim(); } catch { return null; } };
+  return {
+    date: new Date().toISOString(),
+    cpu: os.cpus()[0]?.model, cpus: os.cpus().length,
+    memory_gib: round(os.totalmem() / 2 ** 30, 1), kernel: os.release(),
+    compiler: sh('c++', ['--version'])?.split('\n')[0] ?? null,
+    commit: sh('git', ['-C', sourceDir, 'rev-parse', '--short', 'HEAD']),
+    worktree_dirty: (sh('git', ['-C', sourceDir, 'status', '--porcelain']) ?? '') !== '',
+    load_average_at_start: os.loadavg().map((v) => round(v, 2)),
+    smoke: args.smoke,
+  };
+}
+
+const SCENARIOS = {
+  init: scenarioInit, sustained: scenarioSustained, packing: scenarioPacking,
+  throughput: scenarioThroughput, drain: scenarioDrain, kinesis_local: scenarioKinesisLocal,
+  micro: scenarioMicro,
+};
+
+const started = Date.now();
+const info = machine();
+try {
+  for (const [name, scenario] of Object.entries(SCENARIOS)) {
+    if (args.only && !args.only.includes(name)) continue;
+    await scenario();
+  }
+} finally {
+  await sink.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+info.load_average_at_end = os.loadavg().map((v) => round(v, 2));
+info.suite_seconds = round((Date.now() - started) / 1000, 1);
+if (!args.only) save('machine', info);
+log(`done in ${info.suite_seconds} s; results in ${args.results}`);

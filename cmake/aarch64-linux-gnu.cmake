@@ -1,0 +1,26 @@
+# CMake toolchain file: cross-compile for arm64 (aarch64) Linux with Debian's cross toolchain
+# (g++-aarch64-linux-gnu) and the arm64 -dev packages installed through dpkg multiarch
+# (scripts/setup.sh installs both). Used by the `layer-arm64` target; see README "Lambda layer".
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+
+set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
+# Debian multiarch: arm64 libraries live in /usr/lib/aarch64-linux-gnu, headers in
+# /usr/include/aarch64-linux-gnu and the shared /usr/include.
+set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
+
+# Never pick up the build machine's x86_64 .pc files.
+set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
+set(ENV{PKG_CONFIG_PATH} "")
+
+# libsimdjson-dev is not multiarch-installable next to the amd64 one (it is not "Multi-Arch:
+# same"), so only the arm64 runtime library (libsimdjson14:arm64) is installed and this folder
+# supplies the CMake package that the -dev package would have (headers are arch-independent).
+set(simdjson_DIR "${CMAKE_CURRENT_LIST_DIR}/aarch64-linux-gnu")
+
+# Where the layer packager looks for the shared libraries to bundle, in order: the multiarch
+# runtime packages first (what an arm64 Debian system loads), then the cross toolchain's own.
+set(TK_LAYER_LIBRARY_DIRS
+    "/lib/aarch64-linux-gnu;/usr/lib/aarch64-linux-gnu;/usr/aarch64-linux-gnu/lib"
+    CACHE STRING "Directories searched for the layer's shared libraries")

@@ -1,0 +1,41 @@
+// The HTTP(S) edge of the sender: one kept-alive connection to the Kinesis endpoint through
+// cpp-httplib over OpenSSL (the TLS library the extension already carries for SigV4), so the
+// layer ships one HTTP library and one TLS library instead of libcurl's dependency tree.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "http/http_client.h"
+
+namespace tk::http {
+
+struct HttpClientOptions {
+  std::string ca_file;  // PEM bundle; empty: OpenSSL's default verify paths
+  long connect_timeout_ms = 2000;
+  long request_timeout_ms = 10000;  // per socket read/write; Request::timeout_ms lowers it
+};
+
+// HttpClient over one cpp-httplib client per origin (scheme://host:port). Consecutive requests
+// to the same origin reuse one TCP (+TLS) connection. TLS peer and host name verification are
+// always on: there is no option to turn them off. Not thread-safe: one sender thread owns it.
+// Send() never throws; network and TLS failures come back in Response::transport_error
+// (never with request headers, so never with the Authorization header).
+class HttplibHttpClient final : public HttpClient {
+ public:
+  explicit HttplibHttpClient(HttpClientOptions options = {});
+  ~HttplibHttpClient() override;
+  HttplibHttpClient(const HttplibHttpClient&) = delete;
+  HttplibHttpClient& operator=(const HttplibHttpClient&) = delete;
+
+  Response Send(const Request& request) override;
+
+  // Closes the pooled connection (e.g. after a SnapStart restore: the peer is long gone).
+  void DropConnections();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tk::http

@@ -1,0 +1,69 @@
+// Fuzzes the listener's path for one POST body: the batch parser, the record encoder and the
+// PutRecords body writer. Any input must be rejected cleanly or yield events that are slices of
+// the body, records that end with the event's bytes, and a request body of the promised size.
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz_check.h"
+#include "kinesis/put_records_request.h"
+#include "kinesis/record.h"
+#include "telemetry/batch_parser.h"
+#include "telemetry/record_encoder.h"
+
+namespace {
+
+tk::telemetry::RecordEncoder MakeEncoder() {
+  tk::telemetry::FunctionMetadata metadata;
+  metadata.function_name = "fuzz-function";
+  metadata.function_version = "$LATEST";
+  metadata.region = "eu-west-1";
+  metadata.memory_mb = 128;
+  metadata.account_id = "123456789012";
+  metadata.sandbox_id = "0123456789abcdef";
+  metadata.extension_version = "telemetry-kinesis/fuzz";
+  return tk::telemetry::RecordEncoder(tk::telemetry::RenderEnvelopePrefix(metadata),
+                                      tk::config::PartitionKeyStrategy::kSandbox,
+                                      metadata.sandbox_id);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // One parser and encoder for the whole run, as in the extension: buffers are reused and grow.
+  static tk::telemetry::BatchParser parser;
+  static tk::telemetry::RecordEncoder encoder = MakeEncoder();
+  static simdjson::dom::parser checker;
+
+  const std::string body(reinterpret_cast<const char*>(data), size);
+  std::vector<tk::telemetry::TelemetryEvent> events;
+  if (!parser.Parse(body, events).ok()) return 0;
+
+  std::vector<tk::kinesis::Record> records;
+  for (const tk::telemetry::TelemetryEvent& event : events) {
+    // The views point into the parser's own copy of the body: compare contents, not addresses.
+    TK_FUZZ_CHECK(!event.raw.empty());
+    TK_FUZZ_CHECK(body.find(event.raw) != std::string::npos);
+    tk::kinesis::Record record;
+    if (!encoder.Encode(event.raw, record)) continue;  // over the 1 MiB record limit
+    TK_FUZZ_CHECK(record.Size() == encoder.RecordSize(event.raw.size()));
+    TK_FUZZ_CHECK(record.data.ends_with(std::string(event.raw) + "}"));
+    // The envelope around a valid event is itself one valid JSON object.
+    simdjson::dom::element parsed;
+    TK_FUZZ_CHECK(checker.parse(record.data).get(parsed) == simdjson::SUCCESS);
+    TK_FUZZ_CHECK(parsed.is_object());
+    records.push_back(std::move(record));
+    if (records.size() == 500) break;  // one PutRecords request at most
+  }
+  tk::kinesis::StreamTarget target;
+  target.stream_name = "fuzz-stream";
+  const std::string request = tk::kinesis::SerializePutRecordsBody(target, records);
+  TK_FUZZ_CHECK(request.size() == tk::kinesis::PutRecordsBodySize(target, records));
+  simdjson::dom::element parsed_request;
+  TK_FUZZ_CHECK(checker.parse(request).get(parsed_request) == simdjson::SUCCESS);
+  return 0;
+}

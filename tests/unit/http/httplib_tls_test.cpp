@@ -1,0 +1,156 @@
+// TLS verification cannot be disabled by accident: an HTTPS server on loopback with a certificate
+// nobody trusts is refused (a transport error naming the certificate), with or without
+// "insecure" environment variables, and the transport has no option that turns checks off.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "http/httplib_http_client.h"
+
+namespace tk::http {
+namespace {
+
+// HttpClientOptions is an aggregate of exactly its three fields (CA bundle, connect and request
+// timeouts). A fourth field (say, `bool verify_peer`) fails to compile here: whoever adds one
+// must come and read why there is none.
+struct AnyValue {
+  template <typename T>
+  operator T() const;  // NOLINT: unevaluated only
+};
+template <typename T, typename... Fields>
+concept BracedFrom = requires(Fields... fields) {
+  T{fields...};
+};
+static_assert(BracedFrom<HttpClientOptions, AnyValue, AnyValue, AnyValue>);
+static_assert(
+    !BracedFrom<HttpClientOptions, AnyValue, AnyValue, AnyValue, AnyValue>,
+    "HttpClientOptions gained a field: TLS verification must stay impossible to turn off");
+
+// A throwaway folder with a key and a self-signed certificate made by the openssl CLI.
+class SelfSignedCertificate {
+ public:
+  explicit SelfSignedCertificate(const std::string& san) {
+    char pattern[] = "/tmp/tk-tls-test-XXXXXX";
+    if (::mkdtemp(pattern) == nullptr) return;
+    dir_ = pattern;
+    const std::string command =
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+        "-subj /CN=tk-test -addext subjectAltName=" +
+        san + " -keyout " + key() + " -out " + cert() + " >/dev/null 2>&1";
+    ok_ = std::system(command.c_str()) == 0;
+  }
+  ~SelfSignedCertificate() {
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+  bool ok() const { return ok_; }
+  std::string key() const { return dir_ + "/key.pem"; }
+  std::string cert() const { return dir_ + "/cert.pem"; }
+
+ private:
+  std::string dir_;
+  bool ok_ = false;
+};
+
+// An HTTPS server on 127.0.0.1 that counts the requests that reached it.
+class TlsServer {
+ public:
+  explicit TlsServer(const SelfSignedCertificate& certificate)
+      : server_(certificate.cert().c_str(), certificate.key().c_str()) {
+    server_.Post("/", [this](const httplib::Request&, httplib::Response& response) {
+      requests_++;
+      response.set_content("{}", "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 2'000 && !server_.is_running(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  ~TlsServer() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  bool valid() { return server_.is_valid() && port_ > 0; }
+  std::string Url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/"; }
+  int requests() const { return requests_; }
+
+ private:
+  httplib::SSLServer server_;
+  std::thread thread_;
+  int port_ = -1;
+  std::atomic<int> requests_{0};
+};
+
+Response PostTo(const std::string& url, HttpClientOptions options = {}) {
+  options.connect_timeout_ms = 5000;
+  options.request_timeout_ms = 10000;
+  HttplibHttpClient client(options);
+  Request request;
+  request.url = url;
+  request.body = "{}";
+  return client.Send(request);
+}
+
+class HttplibTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(certificate_.ok()) << "the openssl CLI could not make a test certificate";
+    ASSERT_TRUE(server_.valid());
+  }
+  SelfSignedCertificate certificate_{"IP:127.0.0.1"};
+  TlsServer server_{certificate_};
+};
+
+TEST_F(HttplibTlsTest, RefusesASelfSignedServerAsATransportErrorNamingTheCertificate) {
+  const Response response = PostTo(server_.Url());
+  EXPECT_FALSE(response.transport_ok());
+  EXPECT_EQ(response.status, 0);
+  EXPECT_NE(response.transport_error.find("certificate"), std::string::npos)
+      << response.transport_error;
+  EXPECT_EQ(server_.requests(), 0);
+}
+
+TEST_F(HttplibTlsTest, AcceptsTheSameServerOnceItsCertificateIsTheConfiguredBundle) {
+  // The control: the refusal above is verification, not a broken server.
+  const Response response =
+      PostTo(server_.Url(), HttpClientOptions{.ca_file = certificate_.cert()});
+  EXPECT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(server_.requests(), 1);
+}
+
+TEST_F(HttplibTlsTest, RefusesATrustedCertificateIssuedForAnotherHost) {
+  SelfSignedCertificate other("DNS:kinesis.other.example");
+  ASSERT_TRUE(other.ok());
+  TlsServer elsewhere(other);
+  ASSERT_TRUE(elsewhere.valid());
+  const Response response = PostTo(elsewhere.Url(), HttpClientOptions{.ca_file = other.cert()});
+  EXPECT_FALSE(response.transport_ok());
+  EXPECT_EQ(elsewhere.requests(), 0);
+}
+
+TEST_F(HttplibTlsTest, InsecureSoundingEnvironmentVariablesChangeNothing) {
+  const char* names[] = {
+      "CURL_INSECURE",     "CURLOPT_SSL_VERIFYPEER",       "CURL_SSL_NO_VERIFY",
+      "GIT_SSL_NO_VERIFY", "NODE_TLS_REJECT_UNAUTHORIZED", "PYTHONHTTPSVERIFY",
+      "AWS_CA_BUNDLE",     "TELEMETRY_KINESIS_TLS_VERIFY", "TELEMETRY_KINESIS_INSECURE"};
+  const char* values[] = {"1", "0", "1", "1", "0", "0", "", "false", "true"};
+  for (size_t i = 0; i < std::size(names); ++i) ::setenv(names[i], values[i], 1);
+  const Response response = PostTo(server_.Url());
+  for (const char* name : names) ::unsetenv(name);
+  EXPECT_FALSE(response.transport_ok());
+  EXPECT_NE(response.transport_error.find("certificate"), std::string::npos)
+      << response.transport_error;
+  EXPECT_EQ(server_.requests(), 0);
+}
+
+}  // namespace
+}  // namespace tk::http
