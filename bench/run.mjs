@@ -39,16 +39,19 @@ const args = parseArgs(process.argv.slice(2));
 // Every figure of the issue, with how many runs and how long. The 10k events/s run is the one the
 // RSS target names (60 s); the others are shorter, which is enough for a steady state.
 const LINE_BYTES = 250;
+const KINESIS_LOCAL_SHARDS = 16;
 const INVOCATION_MS = 100;
 const PLAN = args.smoke ? {
   initRuns: 2,
-  rates: [{ rate: 1000, seconds: 1, runs: 1 }, { rate: 10000, seconds: 1, runs: 1 }],
+  rates: [{ rate: 1000, seconds: 1, runs: 1 }, { rate: 10000, seconds: 1, runs: 1 },
+    { rate: 100000, seconds: 1, runs: 1 }],
   packingRuns: 1,
   throughput: { seconds: 1, runs: 1, backlogEvents: 10000 },
   paced: { rate: 300000, seconds: 1, runs: 1 },
   drain: { events: 10000, runs: 1 },
   kinesisLocal: { events: 1000, runs: 1 },
   microArgs: ['--benchmark_min_time=0.01'],
+  floorStarts: 3,
 } : {
   initRuns: 20,
   rates: [{ rate: 1000, seconds: 20, runs: 3 }, { rate: 10000, seconds: 60, runs: 3 },
@@ -59,6 +62,7 @@ const PLAN = args.smoke ? {
   drain: { events: 10000, runs: 7 },
   kinesisLocal: { events: 10000, runs: 3 },
   microArgs: ['--benchmark_repetitions=5', '--benchmark_report_aggregates_only=true'],
+  floorStarts: 30,
 };
 
 mkdirSync(args.results, { recursive: true });
@@ -279,15 +283,19 @@ async function scenarioDrain() {
 }
 
 async function scenarioKinesisLocal() {
-  const kinesis = await startKinesisLocal({ streams: [{ name: 'telemetry-bench', shards: 4 }] });
+  // Random partition keys over 16 shards: kinesis-local enforces Kinesis's per-shard write limit
+  // (1,000 records/s), which one key (the default, per sandbox) would hit first; this measures
+  // kinesis-local itself.
+  const kinesis = await startKinesisLocal({ streams: [{ name: 'telemetry-bench', shards: KINESIS_LOCAL_SHARDS }] });
   try {
     const { events, runs } = PLAN.kinesisLocal;
-    const result = await drainTool(kinesis.endpoint, events, runs, ['--deadline-ms', '300000']);
+    const result = await drainTool(kinesis.endpoint, events, runs,
+      ['--deadline-ms', '300000', '--random-keys']);
     if (result.code !== 0) throw new Error(`tk-bench-drain (kinesis-local) failed: ${result.stderr}`);
     const drain = JSON.parse(result.stdout);
     const ms = median(drain.runs_ms);
-    const value = { ...drain, median_ms: round(ms, 1), events_per_s: Math.round(events / (ms / 1000)),
-      mb_per_s: round((events * 520) / (ms / 1000) / 1e6, 2), unsent: drain.unsent_per_run };
+    const value = { ...drain, shards: KINESIS_LOCAL_SHARDS, median_ms: round(ms, 1),
+      events_per_s: Math.round(events / (ms / 1000)), unsent: drain.unsent_per_run };
     log(`kinesis-local: ${value.events_per_s} events/s (${events} events in ${value.median_ms} ms)`);
     save('kinesis_local', value);
   } finally {
@@ -322,6 +330,31 @@ async function scenarioMicro() {
   save('micro', value);
 }
 
+// What the libraries cost before main(): a do-nothing program linked like the extension vs one
+// linked with nothing, started many times (and their resident memory at main).
+async function scenarioFloors() {
+  const starts = async (file, argv = []) => {
+    const ms = [];
+    let memory = null;
+    for (let i = 0; i < PLAN.floorStarts; i += 1) {
+      const started = process.hrtime.bigint();
+      const result = await run(path.join(args.buildDir, 'bench', file), argv, { timeoutMs: 10000 });
+      ms.push(Number(process.hrtime.bigint() - started) / 1e6);
+      memory = JSON.parse(result.stdout);
+    }
+    return { start_ms_median: round(median(ms), 3), ...memory };
+  };
+  const value = {
+    plain: await starts('tk-bench-plain-empty'),
+    linked: await starts('tk-bench-linked-empty'),
+    linked_tls_init: await starts('tk-bench-linked-empty', ['--tls-init']),
+  };
+  value.loader_and_constructors_ms = round(value.linked.start_ms_median - value.plain.start_ms_median, 3);
+  log(`floors: linking the extension's libraries costs ${value.loader_and_constructors_ms} ms at start and `
+    + `${value.linked.rss_kb} KiB resident at main (${value.linked.rss_file_kb} KiB of it library pages)`);
+  save('floors', value);
+}
+
 function machine() {
   const sh = (file, argv) => { try { return execFileSync(file, argv, { encoding: 'utf8' }).trim(); } catch { return null; } };
   return {
@@ -329,8 +362,9 @@ function machine() {
     cpu: os.cpus()[0]?.model, cpus: os.cpus().length,
     memory_gib: round(os.totalmem() / 2 ** 30, 1), kernel: os.release(),
     compiler: sh('c++', ['--version'])?.split('\n')[0] ?? null,
-    commit: sh('git', ['-C', sourceDir, 'rev-parse', '--short', 'HEAD']),
-    worktree_dirty: (sh('git', ['-C', sourceDir, 'status', '--porcelain']) ?? '') !== '',
+    // Outside a git checkout (an exported tree), TK_BENCH_COMMIT says what was measured.
+    commit: sh('git', ['-C', sourceDir, 'rev-parse', '--short', 'HEAD']) ?? process.env.TK_BENCH_COMMIT ?? null,
+    worktree_dirty: (sh('git', ['-C', sourceDir, 'status', '--porcelain']) ?? 'unknown') !== '',
     load_average_at_start: os.loadavg().map((v) => round(v, 2)),
     smoke: args.smoke,
   };
@@ -339,7 +373,7 @@ function machine() {
 const SCENARIOS = {
   init: scenarioInit, sustained: scenarioSustained, packing: scenarioPacking,
   throughput: scenarioThroughput, drain: scenarioDrain, kinesis_local: scenarioKinesisLocal,
-  micro: scenarioMicro,
+  micro: scenarioMicro, floors: scenarioFloors,
 };
 
 const started = Date.now();

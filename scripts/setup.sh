@@ -74,6 +74,9 @@ if [ "$native_arch" = amd64 ]; then
 fi
 # The sanitizer and fuzz stage (scripts/test-sanitizers.sh): clang's libFuzzer and sanitizer runtimes.
 packages+=(libclang-rt-14-dev)
+# The KPL record format's test (tests/protobuf): our hand-written encoder is checked byte for byte
+# against libprotobuf. Build machine only: the extension does not link libprotobuf (no arm64 copy).
+packages+=(libprotobuf-dev protobuf-compiler)
 missing=()
 for package in "${packages[@]}"; do
   is_installed "$package" || missing+=("$package")

@@ -1,10 +1,16 @@
 // Entry point: wiring only. The executable's file name is the extension's registered name.
+#include <malloc.h>
+
 #include <csignal>
 #include <string>
 
 #include "app/extension_app.h"
 
 int main(int /*argc*/, char** argv) {
+  // One malloc arena for every thread: once warmed up the pipeline recycles its record buffers and
+  // allocates little, while an arena per thread kept each thread's freed memory resident
+  // (measured: about 1.5 MiB less peak RSS at 10k events/s, bench/results/sustained.json).
+  mallopt(M_ARENA_MAX, 1);
   // A peer closing a socket must not kill the extension; write errors are handled as values.
   std::signal(SIGPIPE, SIG_IGN);
   std::string name = argv[0] != nullptr ? argv[0] : "telemetry-kinesis";

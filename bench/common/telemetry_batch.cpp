@@ -28,7 +28,7 @@ std::string FunctionLogBatch(size_t events, size_t line_bytes, size_t first_seri
   return body;
 }
 
-telemetry::RecordEncoder TypicalEncoder() {
+telemetry::RecordEncoder TypicalEncoder(bool random_keys) {
   telemetry::FunctionMetadata metadata;
   metadata.function_name = "orders-api";
   metadata.function_version = "$LATEST";
@@ -37,8 +37,10 @@ telemetry::RecordEncoder TypicalEncoder() {
   metadata.account_id = "123456789012";
   metadata.sandbox_id = "5f0c2a9be41d7730";
   metadata.extension_version = "telemetry-kinesis/0.1.0";
-  return telemetry::RecordEncoder(telemetry::RenderEnvelopePrefix(metadata),
-                                  config::PartitionKeyStrategy::kSandbox, metadata.sandbox_id);
+  return telemetry::RecordEncoder(
+      telemetry::RenderEnvelopePrefix(metadata),
+      random_keys ? config::PartitionKeyStrategy::kRandom : config::PartitionKeyStrategy::kSandbox,
+      metadata.sandbox_id);
 }
 
 std::vector<kinesis::Record> EncodedRecords(size_t count, size_t line_bytes) {

@@ -18,8 +18,9 @@ std::string FunctionLogEvent(size_t serial, size_t line_bytes);
 // A Telemetry API POST body: a JSON array of `events` function log events.
 std::string FunctionLogBatch(size_t events, size_t line_bytes, size_t first_serial = 0);
 
-// The encoder the extension builds for a typical function (128 MB, sandbox partition key).
-telemetry::RecordEncoder TypicalEncoder();
+// The encoder the extension builds for a typical function (128 MB, sandbox partition key; or a
+// random key per record).
+telemetry::RecordEncoder TypicalEncoder(bool random_keys = false);
 
 // `count` records as the encoder makes them from FunctionLogEvent()s.
 std::vector<kinesis::Record> EncodedRecords(size_t count, size_t line_bytes);

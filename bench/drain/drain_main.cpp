@@ -5,15 +5,18 @@
 // DrainAndStop runs at SHUTDOWN. The connection is warmed first, as it is in a running extension.
 //
 //   tk-bench-drain --endpoint http://127.0.0.1:PORT [--events 10000] [--line-bytes 250] [--runs 5]
-//                  [--stream telemetry-bench] [--deadline-ms 2000]
+//                  [--stream telemetry-bench] [--deadline-ms 2000] [--random-keys]
 //
+// --random-keys gives every record its own partition key (TELEMETRY_KINESIS_PARTITION_KEY=random),
+// spreading a multi-shard stream's per-shard write limits; by default all records share the
+// sandbox's key, as the extension's default does.
 // --deadline-ms longer than Lambda's 2 s measures a slow endpoint's throughput (kinesis-local).
 //
 // Prints one JSON object: {"events","line_bytes","runs_ms":[...],"requests_per_run":[...],
-// "unsent_per_run":[...]}.
+// "unsent_per_run":[...],"retried_per_run":[...]}.
 #include <charconv>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <random>
 #include <string>
@@ -42,6 +45,7 @@ struct Flags {
   size_t line_bytes = 250;
   int runs = 5;
   std::string stream = "telemetry-bench";
+  bool random_keys = false;
   size_t deadline_ms = kDefaultDeadlineMs;
 };
 
@@ -50,9 +54,14 @@ bool ParseSize(const std::string& text, size_t& out) {
 }
 
 bool ParseFlags(int argc, char** argv, Flags& flags) {
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    const std::string value = argv[i + 1];
+    if (arg == "--random-keys") {
+      flags.random_keys = true;
+      continue;
+    }
+    if (i + 1 >= argc) return false;
+    const std::string value = argv[++i];
     size_t number = 0;
     if (arg == "--endpoint") {
       flags.endpoint = value;
@@ -70,7 +79,7 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
       return false;
     }
   }
-  return argc % 2 == 1 && !flags.endpoint.empty();
+  return !flags.endpoint.empty();
 }
 
 tk::kinesis::KinesisClientConfig ClientConfig(const Flags& flags) {
@@ -86,13 +95,14 @@ struct RunResult {
   double ms = 0;
   uint64_t requests = 0;
   uint64_t unsent = 0;
+  uint64_t retried = 0;
 };
 
 RunResult DrainOnce(const Flags& flags) {
   tk::pipeline::DeliveryStats stats;
   tk::pipeline::RecordQueue queue(kQueueBytes);
   // The backlog arrives as the listener queues it: Telemetry API batches, parsed and encoded.
-  tk::pipeline::TelemetryIngest ingest(tk::bench::TypicalEncoder(), queue, stats);
+  tk::pipeline::TelemetryIngest ingest(tk::bench::TypicalEncoder(flags.random_keys), queue, stats);
   for (size_t sent = 0; sent < flags.events; sent += kEventsPerPost) {
     const size_t count = std::min(kEventsPerPost, flags.events - sent);
     ingest.HandleBatch(tk::bench::FunctionLogBatch(count, flags.line_bytes, sent));
@@ -124,6 +134,7 @@ RunResult DrainOnce(const Flags& flags) {
   result.unsent = sender.DrainAndStop(started + std::chrono::milliseconds(flags.deadline_ms));
   result.ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
   result.requests = stats.requests_sent;
+  result.retried = stats.records_retried;
   return result;
 }
 
@@ -143,20 +154,24 @@ int main(int argc, char** argv) {
   Flags flags;
   if (!ParseFlags(argc, argv, flags)) {
     std::cerr << "usage: tk-bench-drain --endpoint URL [--events N] [--line-bytes B] [--runs R] "
-                 "[--stream NAME] [--deadline-ms D]\n";
+                 "[--stream NAME] [--deadline-ms D] [--random-keys]\n";
     return 2;
   }
   std::vector<double> runs_ms;
   std::vector<uint64_t> requests;
   std::vector<uint64_t> unsent;
+  std::vector<uint64_t> retried;
   for (int run = 0; run < flags.runs; ++run) {
     RunResult result = DrainOnce(flags);
     runs_ms.push_back(result.ms);
     requests.push_back(result.requests);
     unsent.push_back(result.unsent);
+    retried.push_back(result.retried);
   }
   std::cout << "{\"events\":" << flags.events << ",\"line_bytes\":" << flags.line_bytes
-            << ",\"runs_ms\":" << JsonArray(runs_ms) << ",\"requests_per_run\":"
-            << JsonArray(requests) << ",\"unsent_per_run\":" << JsonArray(unsent) << "}\n";
+            << ",\"runs_ms\":" << JsonArray(runs_ms)
+            << ",\"requests_per_run\":" << JsonArray(requests)
+            << ",\"unsent_per_run\":" << JsonArray(unsent)
+            << ",\"retried_per_run\":" << JsonArray(retried) << "}\n";
   return 0;
 }

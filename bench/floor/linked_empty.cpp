@@ -1,16 +1,17 @@
 // tk-bench-linked-empty: a program that does nothing but is linked with every library the
 // extension links (tk-bench-plain-empty is the same without them). Their difference is what the
 // dynamic loader and the libraries' constructors cost before the extension's main() runs: start-up
-// time and resident memory that no code of ours can avoid. With --curl-init it also runs
-// curl_global_init (OpenSSL's initialisation), as the extension's first PutRecords does.
+// time and resident memory that no code of ours can avoid. With --tls-init it also initialises
+// OpenSSL's TLS library as the extension's first HTTPS request does.
 //
 // Prints {"rss_kb","rss_anon_kb","rss_file_kb"} of this process at the end of main.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
-#ifdef TK_LINKED_EMPTY_CURL
-#include <curl/curl.h>
+#ifdef TK_LINKED_EMPTY_OPENSSL
+#include <openssl/ssl.h>
 #endif
 
 namespace {
@@ -34,8 +35,11 @@ long StatusKb(const char* key) {
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef TK_LINKED_EMPTY_CURL
-  if (argc > 1 && std::string(argv[1]) == "--curl-init") curl_global_init(CURL_GLOBAL_DEFAULT);
+#ifdef TK_LINKED_EMPTY_OPENSSL
+  if (argc > 1 && std::string(argv[1]) == "--tls-init") {
+    OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, nullptr);
+    SSL_CTX_free(SSL_CTX_new(TLS_client_method()));
+  }
 #else
   (void)argc;
   (void)argv;

@@ -9,6 +9,7 @@
 #include "common/telemetry_batch.h"
 #include "kinesis/put_records_batch.h"
 #include "kinesis/put_records_client.h"
+#include "kinesis/record_recycler.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/record_queue.h"
 #include "pipeline/telemetry_ingest.h"
@@ -66,7 +67,11 @@ void BM_HotPath(benchmark::State& state) {
   const std::string body = FunctionLogBatch(kEventsPerBatch, static_cast<size_t>(state.range(0)));
   pipeline::DeliveryStats stats;
   pipeline::RecordQueue queue(size_t{64} << 20);
-  pipeline::TelemetryIngest ingest(TypicalEncoder(), queue, stats);
+  // Wired as in the extension: delivered records go back to the encoder for reuse.
+  kinesis::RecordRecycler recycler;
+  telemetry::RecordEncoder encoder = TypicalEncoder();
+  encoder.RecycleFrom(&recycler);
+  pipeline::TelemetryIngest ingest(std::move(encoder), queue, stats);
   CannedKinesis http;
   kinesis::KinesisClientConfig config;
   config.endpoint_url = "http://127.0.0.1:4567";
@@ -84,6 +89,7 @@ void BM_HotPath(benchmark::State& state) {
       kinesis::PutRecordsOutcome outcome = client.Send(batch.records());
       if (outcome.disposition != kinesis::Disposition::kSent) state.SkipWithError("send failed");
       queue.Release(batch.bytes());
+      recycler.Give(batch.records());
       batch.Clear();
     }
   }

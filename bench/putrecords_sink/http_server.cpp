@@ -19,7 +19,7 @@
 namespace sink {
 namespace {
 
-constexpr int kPollSliceMs = 200;        // how often blocked threads look at the stop flag
+constexpr int kPollSliceMs = 200;            // how often blocked threads look at the stop flag
 constexpr size_t kReadChunkBytes = 1 << 20;  // one recv() takes up to this much
 constexpr int kListenBacklog = 64;
 
@@ -188,7 +188,7 @@ void HttpServer::Serve(int fd, const std::atomic<bool>& stop) {
   while (!stop) {
     Head head;
     const bool have_head = ParseHead(std::string_view(buffer.data(), used), head);
-    // No Content-Length: no body (a GET). Chunked bodies are not supported (curl sends a length).
+    // No Content-Length: no body (a GET). Chunked bodies are not supported (clients send a length).
     if (have_head && head.chunked) {
       SendReply(fd, HttpReply{411, "text/plain", "Content-Length required\n"}, true);
       return;

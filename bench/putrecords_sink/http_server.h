@@ -36,8 +36,8 @@ class HttpServer {
   using Handler = std::function<void(const HttpRequest&, HttpReply&)>;
 
   // Binds 127.0.0.1:`port` (0: any free port). Returns null and sets `error` on failure.
-  static std::unique_ptr<HttpServer> Listen(uint16_t port, HttpServerLimits limits,
-                                            Handler handler, std::string& error);
+  static std::unique_ptr<HttpServer> Listen(uint16_t port, HttpServerLimits limits, Handler handler,
+                                            std::string& error);
   ~HttpServer();
 
   uint16_t port() const { return port_; }

@@ -89,7 +89,8 @@ Answer PutRecordsAnswerer::Respond(std::string_view target, std::string_view bod
         if (name == "Data") data_bytes = Base64DecodedSize(text);
         if (name == "PartitionKey") key_bytes = static_cast<int64_t>(text.size());
       }
-      if (data_bytes < 0) return Refuse({"SerializationException", "Data is missing or not base64"});
+      if (data_bytes < 0)
+        return Refuse({"SerializationException", "Data is missing or not base64"});
       if (key_bytes < 1 || key_bytes > static_cast<int64_t>(kMaxPartitionKeyBytes)) {
         return Refuse({"ValidationException", "PartitionKey must be 1..256 characters"});
       }
@@ -98,7 +99,8 @@ Answer PutRecordsAnswerer::Respond(std::string_view target, std::string_view bod
         return Refuse({"ValidationException", "a record is over 1 MiB"});
       }
       request_bytes += record_bytes;
-      payload_units += std::max<uint64_t>(1, (record_bytes + kPayloadUnitBytes - 1) / kPayloadUnitBytes);
+      payload_units +=
+          std::max<uint64_t>(1, (record_bytes + kPayloadUnitBytes - 1) / kPayloadUnitBytes);
       ++records;
     }
   }

@@ -27,9 +27,9 @@ inline constexpr size_t kPayloadUnitBytes = 25 * 1024;
 
 struct Answer {
   int status = 200;
-  std::string body;         // application/x-amz-json-1.1
-  uint64_t records = 0;     // records accepted (0 unless status 200)
-  uint64_t data_bytes = 0;  // their Data, decoded, plus partition keys
+  std::string body;            // application/x-amz-json-1.1
+  uint64_t records = 0;        // records accepted (0 unless status 200)
+  uint64_t data_bytes = 0;     // their Data, decoded, plus partition keys
   uint64_t payload_units = 0;  // PUT payload units of those records
 };
 

@@ -52,15 +52,14 @@ uint64_t SinkStats::records() const {
 
 std::string SinkStats::Json() const {
   std::lock_guard lock(mutex_);
-  std::string json = "{\"requests\":" + std::to_string(requests_) +
-                     ",\"records\":" + std::to_string(records_) +
-                     ",\"data_bytes\":" + std::to_string(data_bytes_) +
-                     ",\"payload_units\":" + std::to_string(payload_units_) +
-                     ",\"body_bytes\":" + std::to_string(body_bytes_) +
-                     ",\"refused\":" + std::to_string(refused_) +
-                     ",\"first_ms\":" + std::to_string(first_ms_) +
-                     ",\"last_ms\":" + std::to_string(last_ms_) +
-                     ",\"bucket_ms\":" + std::to_string(kBucket.count()) + ",\"records_per_bucket\":[";
+  std::string json =
+      "{\"requests\":" + std::to_string(requests_) + ",\"records\":" + std::to_string(records_) +
+      ",\"data_bytes\":" + std::to_string(data_bytes_) +
+      ",\"payload_units\":" + std::to_string(payload_units_) +
+      ",\"body_bytes\":" + std::to_string(body_bytes_) +
+      ",\"refused\":" + std::to_string(refused_) + ",\"first_ms\":" + std::to_string(first_ms_) +
+      ",\"last_ms\":" + std::to_string(last_ms_) +
+      ",\"bucket_ms\":" + std::to_string(kBucket.count()) + ",\"records_per_bucket\":[";
   for (size_t i = 0; i < buckets_.size(); ++i) {
     if (i != 0) json.push_back(',');
     json.append(std::to_string(buckets_[i]));

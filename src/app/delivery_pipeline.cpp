@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <random>
 
+#include "aws/credentials.h"
 #include "common/log.h"
 
 #include "kinesis/limits.h"
@@ -14,6 +15,11 @@ namespace {
 // Lambda may send a batch up to maxBytes, plus JSON framing; accept twice that and refuse
 // anything larger with 413 before reading it.
 constexpr size_t kBodyAllowanceFactor = 2;
+// A pooled connection idle this long (wall clock: a freeze or a snapshot counts) is probably
+// dead: NAT gateways and load balancers drop flows idle for 350 s, and a flow dropped without a
+// FIN or RST costs a whole request timeout to notice. A fresh connection costs one TLS handshake,
+// so the threshold stays well below that.
+constexpr std::chrono::seconds kMaxConnectionIdle{60};
 // Spool segments are replayed whole; half the memory budget at most, so a replay fits.
 constexpr size_t kSpoolSegmentBytes = 1024 * 1024;
 
@@ -65,25 +71,27 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   http::HttpClientOptions http_options;
   http_options.ca_file = config.ca_file;
   p.http_ = std::make_unique<http::HttplibHttpClient>(http_options);
-  p.kinesis_ = std::make_unique<kinesis::PutRecordsClient>(KinesisConfigFrom(config), *p.http_);
+  p.kinesis_config_ = KinesisConfigFrom(config);
+  p.kinesis_ = std::make_unique<kinesis::PutRecordsClient>(p.kinesis_config_, *p.http_);
 
   p.OpenSpool(config);
   p.buffer_ = std::make_unique<pipeline::RecordBuffer>(p.queue_, p.spool_.get(), p.stats_);
 
   pipeline::SenderOptions sender_options;
-  sender_options.max_batch_age = std::chrono::milliseconds(config.max_batch_age_ms);
+  // periodic,<ms>: a partial request waits for its timer, i.e. until its oldest record is <ms> old.
+  sender_options.max_batch_age = std::chrono::milliseconds(
+      config.flush.mode == config::FlushMode::kPeriodic ? config.flush.period_ms
+                                                        : config.max_batch_age_ms);
   sender_options.refill = [buffer = p.buffer_.get()] { return buffer->Refill(); };
-  auto random = std::make_shared<std::mt19937_64>(std::random_device{}());
+  sender_options.recycler = &p.recycler_;
+  p.random_ = std::make_shared<std::mt19937_64>(std::random_device{}());
   p.sender_ = std::make_unique<pipeline::Sender>(
       p.queue_,
-      [client = p.kinesis_.get()](std::span<const kinesis::Record> records,
-                                  pipeline::SteadyClock::time_point deadline) {
-        auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - pipeline::SteadyClock::now());
-        return client->Send(records, std::max(timeout, std::chrono::milliseconds(1)));
+      [&p](std::span<const kinesis::Record> records, pipeline::SteadyClock::time_point deadline) {
+        return p.SendOnSenderThread(records, deadline);
       },
       p.stats_, sender_options,
-      [random] { return std::uniform_real_distribution<double>(0.0, 1.0)(*random); });
+      [random = p.random_] { return std::uniform_real_distribution<double>(0.0, 1.0)(*random); });
   p.sender_->Start();
 
   if (config.emf_metrics) {
@@ -94,7 +102,31 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
 
   telemetry::RecordEncoder encoder(telemetry::RenderEnvelopePrefix(metadata), config.partition_key,
                                    metadata.sandbox_id);
+  encoder.RecycleFrom(&p.recycler_);
   p.ingest_ = std::make_unique<pipeline::TelemetryIngest>(std::move(encoder), *p.buffer_, p.stats_);
+  // SnapStart: a restored environment must not share the snapshot's sandbox id and random state
+  // with every other environment restored from it (Lambda docs, "Handling uniqueness with
+  // Lambda SnapStart").
+  p.ingest_->OnRestore(
+      [metadata, strategy = config.partition_key, recycler = &p.recycler_] {
+        telemetry::FunctionMetadata renewed = metadata;
+        renewed.sandbox_id = telemetry::DrawSandboxId();
+        telemetry::RecordEncoder fresh(telemetry::RenderEnvelopePrefix(renewed), strategy,
+                                       renewed.sandbox_id);
+        fresh.RecycleFrom(recycler);
+        return fresh;
+      },
+      [&p] { p.NoteRestore("platform.restoreStart"); });
+
+  // ndjson/kpl: with random keys, a packed record takes its first event's key (one random key
+  // per record); otherwise events with one key share records.
+  p.ingest_->PackWith(telemetry::MakeRecordPacker(
+      config.records, config.partition_key == config::PartitionKeyStrategy::kRandom
+                          ? telemetry::AggregateKey::kFirstEventKey
+                          : telemetry::AggregateKey::kPerEventKey));
+  if (config.filters.active()) {
+    p.ingest_->FilterWith(std::make_unique<telemetry::EventFilter>(config.filters));
+  }
 
   telemetry::ListenerOptions listener_options;
   listener_options.host = config.listener_host;
@@ -108,8 +140,56 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   return pipeline;
 }
 
-void DeliveryPipeline::OnInvoke() {
-  sender_->FlushSoon();
+kinesis::PutRecordsOutcome DeliveryPipeline::SendOnSenderThread(
+    std::span<const kinesis::Record> records, pipeline::SteadyClock::time_point deadline) {
+  // The HTTP client, the Kinesis client and the jitter source belong to this thread: a restore or
+  // a reconnect noticed elsewhere is applied here, before the next request.
+  const auto now = std::chrono::system_clock::now();
+  const bool restored = restore_for_sender_.exchange(false);
+  if (restored) {
+    random_->seed(std::random_device{}());
+    if (auto credentials = aws::CredentialsFromEnvironment()) {
+      kinesis_config_.credentials = *std::move(credentials);
+      kinesis_ = std::make_unique<kinesis::PutRecordsClient>(kinesis_config_, *http_);
+    }  // else: keep the ones read at start (the message names variables only, never values)
+  }
+  if (restored || now - last_request_ >= kMaxConnectionIdle) http_->DropConnections();
+  last_request_ = now;
+  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - pipeline::SteadyClock::now());
+  return kinesis_->Send(records, std::max(timeout, std::chrono::milliseconds(1)));
+}
+
+void DeliveryPipeline::NoteRestore(const char* source) {
+  if (restored_.exchange(true)) return;
+  restore_for_sender_ = true;
+  restore_notice_ = source;
+}
+
+void DeliveryPipeline::OnRestore(const char* source) {
+  if (restored_.load()) return;
+  ingest_->RenewEncoderOnce();
+  NoteRestore(source);
+}
+
+std::optional<std::string> DeliveryPipeline::TakeRestoreNotice() {
+  const char* source = restore_notice_.exchange(nullptr);
+  if (source == nullptr) return std::nullopt;
+  return std::string("SnapStart restore noticed (") + source +
+         "): new sandbox id and partition-key randomness; the sender drops its pooled "
+         "connection, re-reads the credentials and re-seeds its jitter before its next request";
+}
+
+EndFlush DeliveryPipeline::FlushBeforeNext(const std::string& request_id,
+                                           pipeline::SteadyClock::time_point runtime_deadline,
+                                           std::chrono::milliseconds budget) {
+  if (!ingest_->WaitForRuntimeDone(request_id, runtime_deadline)) return EndFlush::kNoRuntimeDone;
+  return sender_->FlushAndWait(pipeline::SteadyClock::now() + budget) ? EndFlush::kDelivered
+                                                                      : EndFlush::kBudgetSpent;
+}
+
+void DeliveryPipeline::OnInvoke(bool ship_now) {
+  if (ship_now) sender_->FlushSoon();
   if (emf_ && pipeline::SteadyClock::now() - last_metrics_ >= metrics_interval_) WriteMetrics();
 }
 
@@ -127,10 +207,16 @@ std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
   pipeline::SteadyClock::time_point now = pipeline::SteadyClock::now();
   // The report of the last invocation is sent by Lambda after our last /next, so it can only
   // arrive now. Wait for it, but never more than half of the time we have.
-  if (!last_request_id.empty() && deadline > now) {
+  if (deadline > now) {
     auto half = (deadline - now) / 2;
-    ingest_->WaitForReport(last_request_id,
-                           now + std::min<pipeline::SteadyClock::duration>(report_wait, half));
+    auto until = now + std::min<pipeline::SteadyClock::duration>(report_wait, half);
+    // Without INVOKE events (Managed Instances) there is no "last" invocation: invocations
+    // overlap, so wait for the report of every one that started.
+    if (last_request_id.empty()) {
+      ingest_->WaitForOpenInvocations(until);
+    } else {
+      ingest_->WaitForReport(last_request_id, until);
+    }
   }
   listener_->Stop();
   uint64_t unsent = sender_->DrainAndStop(deadline);

@@ -1,13 +1,18 @@
 // Everything between the telemetry listener and Kinesis, built from one Config.
 #pragma once
 
+#include <atomic>
 #include <memory>
+#include <optional>
+#include <random>
+#include <span>
 #include <string>
 
 #include "common/result.h"
 #include "config/config.h"
 #include "http/httplib_http_client.h"
 #include "kinesis/put_records_client.h"
+#include "kinesis/record_recycler.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/emf_metrics.h"
 #include "pipeline/record_buffer.h"
@@ -20,6 +25,13 @@
 
 namespace tk::app {
 
+// What a flush before /next achieved.
+enum class EndFlush {
+  kDelivered,      // everything held was delivered (or dropped and counted) within the budget
+  kBudgetSpent,    // the budget ran out; the rest goes in the background
+  kNoRuntimeDone,  // platform.runtimeDone did not arrive before the invocation's deadline
+};
+
 class DeliveryPipeline {
  public:
   // Builds the pipeline, starts the sender thread and the listener. Errors: the listener
@@ -30,9 +42,25 @@ class DeliveryPipeline {
 
   std::string SubscriptionUri() const { return listener_->SubscriptionUri(); }
 
-  // An invocation began: ship what the previous one produced, in the background (and write
-  // an EMF metrics line when one is due).
-  void OnInvoke();
+  // An invocation began: when `ship_now`, ship what the previous one produced, in the
+  // background (and write an EMF metrics line when one is due).
+  void OnInvoke(bool ship_now);
+
+  // Flush before /next: waits (until `runtime_deadline`) for the platform.runtimeDone of
+  // `request_id` -- by then Lambda has sent the invocation's telemetry except its report --, then
+  // sends everything held, waiting at most `budget`. Blocks the lifecycle thread.
+  EndFlush FlushBeforeNext(const std::string& request_id,
+                           pipeline::SteadyClock::time_point runtime_deadline,
+                           std::chrono::milliseconds budget);
+
+  // SnapStart restore (`source` says how it was noticed). Once per process: a fresh sandbox id
+  // and partition-key randomness for new records; before its next request the sender drops the
+  // pooled connection (its peer forgot it while the snapshot waited), re-reads the credentials
+  // from the environment and re-seeds the backoff jitter. Never blocks.
+  void OnRestore(const char* source);
+  // The log line for a restore noticed since the last call (by OnRestore or by the listener
+  // seeing platform.restoreStart, which must not log itself), once.
+  std::optional<std::string> TakeRestoreNotice();
 
   // SHUTDOWN: wait (bounded) for the last invocation's report, stop listening, send what is
   // held until `deadline`. Returns the one summary line for the log.
@@ -45,19 +73,31 @@ class DeliveryPipeline {
  private:
   explicit DeliveryPipeline(const config::Config& config);
   void OpenSpool(const config::Config& config);
+  void NoteRestore(const char* source);
+  // The sender's request function: applies a pending restore or reconnect, then sends.
+  kinesis::PutRecordsOutcome SendOnSenderThread(std::span<const kinesis::Record> records,
+                                                pipeline::SteadyClock::time_point deadline);
 
   pipeline::DeliveryStats stats_;
   pipeline::RecordQueue queue_;
+  kinesis::RecordRecycler recycler_;  // sender -> encoder; outlives both
   std::unique_ptr<pipeline::Spool> spool_;
   std::unique_ptr<pipeline::RecordBuffer> buffer_;
   std::unique_ptr<http::HttplibHttpClient> http_;
-  std::unique_ptr<kinesis::PutRecordsClient> kinesis_;
+  std::unique_ptr<kinesis::PutRecordsClient> kinesis_;  // replaced on the sender thread only
+  kinesis::KinesisClientConfig kinesis_config_;
+  std::shared_ptr<std::mt19937_64> random_;  // backoff jitter; used on the sender thread only
   std::unique_ptr<pipeline::Sender> sender_;
   std::unique_ptr<pipeline::TelemetryIngest> ingest_;
   std::unique_ptr<telemetry::TelemetryListener> listener_;
   std::unique_ptr<pipeline::EmfReporter> emf_;  // null unless TELEMETRY_KINESIS_METRICS=emf
   std::chrono::milliseconds metrics_interval_{0};
   pipeline::SteadyClock::time_point last_metrics_{};
+  std::atomic<bool> restored_{false};            // the restore was handled (once per process)
+  std::atomic<bool> restore_for_sender_{false};  // ... and the sender has yet to apply it
+  // Wall clock (it runs on through a freeze or a snapshot) of the sender's last request.
+  std::chrono::system_clock::time_point last_request_{};  // sender thread only
+  std::atomic<const char*> restore_notice_{nullptr};  // how the restore was noticed, until logged
 
   void WriteMetrics();
 };

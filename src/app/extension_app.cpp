@@ -1,6 +1,7 @@
 // Lifecycle: configuration, registration, subscription, the /next loop and shutdown.
 #include "app/extension_app.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "app/delivery_pipeline.h"
@@ -8,6 +9,7 @@
 #include "config/config.h"
 #include "lambda/extensions_api_client.h"
 #include "lambda/telemetry_api_client.h"
+#include "pipeline/flush_policy.h"
 
 namespace tk::app {
 namespace {
@@ -16,6 +18,9 @@ using SteadyClock = std::chrono::steady_clock;
 
 // Extra time to wait for the last report beyond the subscription's buffering timeout.
 constexpr std::chrono::milliseconds kReportWaitSlack{300};
+// A flush before /next ends this long before the invocation's deadline at the latest: an
+// extension still busy at the deadline makes Lambda time the invocation out.
+constexpr uint32_t kInvokeDeadlineMarginMs = 100;
 
 std::string JoinErrors(const std::vector<std::string>& errors) {
   std::string joined;
@@ -73,9 +78,38 @@ telemetry::FunctionMetadata MetadataFrom(const config::Config& config,
   return metadata;
 }
 
+// /next came back: Lambda may have frozen, or snapshotted, the environment meanwhile.
+void NoticeThaw(DeliveryPipeline& pipeline, const config::Config& config, bool first_event) {
+  // SnapStart takes the snapshot while every extension is parked in its first /next after Init,
+  // so the first event is always delivered in a restored environment.
+  if (first_event && config.execution_mode == config::ExecutionMode::kSnapStart) {
+    pipeline.OnRestore("first event after the snapshot");
+  }
+  if (auto notice = pipeline.TakeRestoreNotice()) log::Info(*notice);
+}
+
+// Flush before /next: the invocation's telemetry must not wait in a frozen sandbox until the
+// next invocation, which may be hours away. Costs billed time, bounded by the budget.
+void FlushBeforeNext(DeliveryPipeline& pipeline, pipeline::FlushPolicy& policy,
+                     const lambda::LifecycleEvent& invoke, const config::Config& config) {
+  auto runtime_deadline =
+      invoke.deadline_ms > 0
+          ? SteadyDeadline(invoke.deadline_ms, config.flush_budget_ms + kInvokeDeadlineMarginMs)
+          : SteadyClock::now();
+  EndFlush flushed = pipeline.FlushBeforeNext(invoke.request_id, runtime_deadline,
+                                              std::chrono::milliseconds(config.flush_budget_ms));
+  if (flushed == EndFlush::kNoRuntimeDone && policy.RuntimeDoneMissing()) {
+    log::Warn("flush before /next: platform.runtimeDone of " + invoke.request_id +
+              " did not arrive before the deadline; flush strategy now " + policy.description());
+  } else if (flushed != EndFlush::kNoRuntimeDone) {
+    policy.RuntimeDoneArrived();
+  }
+}
+
 int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
-                const config::Config& config) {
+                const config::Config& config, pipeline::FlushPolicy& policy) {
   std::string last_request_id;
+  bool first_event = true;
   while (true) {
     auto event = api.NextEvent();
     if (!event) {
@@ -84,10 +118,14 @@ int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
       if (!reported) log::Error(reported.error().message);
       return 1;
     }
+    NoticeThaw(pipeline, config, first_event);
+    first_event = false;
     if (event->type == lambda::EventType::kInvoke) {
-      // Never wait for Kinesis here: only tell the sender that a boundary passed.
       last_request_id = event->request_id;
-      pipeline.OnInvoke();
+      const bool flush_before_next = policy.FlushBeforeNext(SteadyClock::now());
+      // Tell the sender that a boundary passed (the previous invocation's report arrives now).
+      pipeline.OnInvoke(policy.ShipAtInvoke());
+      if (flush_before_next) FlushBeforeNext(pipeline, policy, *event, config);
       continue;
     }
     auto deadline = SteadyDeadline(event->deadline_ms, config.shutdown_margin_ms);
@@ -112,7 +150,10 @@ int RunExtension(const config::Environment& environment, const std::string& exte
     return 1;
   }
   lambda::ExtensionsApiClient api(*runtime_api);
-  auto registration = api.Register(extension_name);
+  const bool managed_instances = config.execution_mode == config::ExecutionMode::kManagedInstances;
+  auto registration =
+      api.Register(extension_name, managed_instances ? lambda::RegisterFor::kShutdownOnly
+                                                     : lambda::RegisterFor::kInvokeAndShutdown);
   if (!registration) {
     log::Error(registration.error().message);
     return 1;
@@ -130,17 +171,34 @@ int RunExtension(const config::Environment& environment, const std::string& exte
   lambda::TelemetrySubscription subscription{(*pipeline)->SubscriptionUri(), config.telemetry_types,
                                              config.buffer_max_items, config.buffer_max_bytes,
                                              config.buffer_timeout_ms};
-  if (Status subscribed = lambda::SubscribeToTelemetry(api, subscription); !subscribed) {
+  auto schema = lambda::SubscribeWithNewestSchema(
+      api, subscription,
+      managed_instances ? std::span<const std::string_view>(lambda::kSchemasManagedInstances)
+                        : std::span<const std::string_view>(lambda::kSchemasNewestFirst));
+  if (!schema) {
     return HandleInitFailure(api, config.on_init_error, "Extension.SubscribeFailed",
-                             subscribed.error().message);
+                             schema.error().message);
+  }
+  const auto& types = config.telemetry_types;
+  pipeline::FlushPolicy policy(
+      config.flush, /*receives_invoke=*/!managed_instances,
+      /*sees_runtime_done=*/std::find(types.begin(), types.end(), "platform") != types.end());
+  if (!config.execution_mode_known) {
+    log::Warn("AWS_LAMBDA_INITIALIZATION_TYPE=\"" +
+              environment.Get("AWS_LAMBDA_INITIALIZATION_TYPE").value_or("") +
+              "\" is not a mode this extension knows: running as on-demand");
   }
   log::Info("shipping telemetry to " +
             (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
             config.endpoint_url + "; CA bundle " +
             (config.ca_file.empty() ? std::string("(none found)") : config.ca_file) + " from " +
             std::string(aws::CaBundleSourceName(config.ca_file_source)) + "; listening on " +
-            (*pipeline)->SubscriptionUri());
-  return ServeEvents(api, **pipeline, config);
+            (*pipeline)->SubscriptionUri() + "; mode " +
+            std::string(config::ExecutionModeName(config.execution_mode)) + ", telemetry schema " +
+            *schema + ", flush " + policy.description() + "; records " +
+            config::DescribeRecordOptions(config.records) +
+            config::DescribeFilters(config.filters));
+  return ServeEvents(api, **pipeline, config, policy);
 }
 
 }  // namespace tk::app

@@ -53,6 +53,14 @@ Sha256Digest Sha256(std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
 
+Md5Digest Md5(std::string_view data) {
+  Md5Digest digest{};
+  unsigned int length = 0;
+  CheckOpenSsl(EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_md5(), nullptr));
+  if (length != digest.size()) std::abort();
+  return digest;
+}
+
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   Sha256Digest mac{};
   unsigned int length = 0;
@@ -72,18 +80,23 @@ std::string HexEncode(std::span<const uint8_t> bytes) {
   return out;
 }
 
+size_t EncodeBase64To(char* out, std::string_view bytes) {
+  size_t written = 0;
+  while (!bytes.empty()) {
+    const size_t chunk = std::min(bytes.size(), kEncodeChunkBytes);
+    written += static_cast<size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out + written),
+                                                   Bytes(bytes), static_cast<int>(chunk)));
+    bytes.remove_prefix(chunk);
+  }
+  return written;
+}
+
 void AppendBase64(std::string& out, std::string_view bytes) {
-  size_t write_at = out.size();
+  const size_t write_at = out.size();
   // EVP_EncodeBlock writes a trailing NUL after the text; std::string always has room for one
   // NUL at data()[size()], so sizing exactly to the text is safe.
   out.resize(write_at + Base64EncodedSize(bytes.size()));
-  while (!bytes.empty()) {
-    const size_t chunk = std::min(bytes.size(), kEncodeChunkBytes);
-    const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + write_at),
-                                        Bytes(bytes), static_cast<int>(chunk));
-    write_at += static_cast<size_t>(written);
-    bytes.remove_prefix(chunk);
-  }
+  EncodeBase64To(out.data() + write_at, bytes);
 }
 
 std::string Base64Encode(std::string_view bytes) {

@@ -32,6 +32,15 @@ inline std::string_view AsStringView(const Sha256Digest& digest) {
   return {reinterpret_cast<const char*>(digest.data()), digest.size()};
 }
 
+// Bytes in an MD5 digest (RFC 1321).
+inline constexpr size_t kMd5DigestBytes = 16;
+
+using Md5Digest = std::array<uint8_t, kMd5DigestBytes>;
+
+// MD5 of `data`. Not for security: the KPL aggregated record format ends with the MD5 of its
+// protobuf message as a checksum. Same failure policy as Sha256.
+Md5Digest Md5(std::string_view data);
+
 // Lowercase hex of `bytes` (two characters per byte).
 std::string HexEncode(std::span<const uint8_t> bytes);
 
@@ -42,6 +51,12 @@ constexpr size_t Base64EncodedSize(size_t n) { return 4 * ((n + 2) / 3); }
 // Appends the padded standard base64 of `bytes` to `out`, growing it exactly once and writing in
 // place (no temporary string): the PutRecords body builder calls this per record.
 void AppendBase64(std::string& out, std::string_view bytes);
+
+// Writes the padded standard base64 of `bytes` at `out`, which must have room for
+// Base64EncodedSize(bytes.size()) + 1 bytes (OpenSSL writes a NUL after the text; a caller
+// writing a larger buffer front to back overwrites it with what follows). Returns the number of
+// characters written (without the NUL).
+size_t EncodeBase64To(char* out, std::string_view bytes);
 
 // Padded standard base64 of `bytes`.
 std::string Base64Encode(std::string_view bytes);

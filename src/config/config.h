@@ -9,6 +9,8 @@
 #include "aws/ca_bundle.h"
 #include "common/log.h"
 #include "config/environment.h"
+#include "config/execution_mode.h"
+#include "config/record_options.h"
 
 namespace tk::config {
 
@@ -65,6 +67,11 @@ struct Config {
 
   // Records and delivery.
   PartitionKeyStrategy partition_key = PartitionKeyStrategy::kSandbox;
+  // Record format (event, ndjson, kpl), compression and packed record size.
+  RecordOptions records;
+  // Which events are shipped (platform event types, minimum log level, drop pattern); the
+  // others are counted as filtered.
+  FilterOptions filters;
   // Memory budget of everything held (queued, in flight, awaiting retry): 8 MiB leaves a
   // 128 MB function almost all of its memory. Past it, records go to the spool.
   size_t queue_max_bytes = 8u * 1024 * 1024;
@@ -73,6 +80,14 @@ struct Config {
   size_t spool_max_bytes = 64u * 1024 * 1024;  // 0 disables the spool
   uint32_t max_batch_age_ms = 200;    // send a partial request once its oldest record is this old
   uint32_t shutdown_margin_ms = 200;  // exit this long before the SHUTDOWN deadline
+
+  // How Lambda runs this environment, and when records are sent (docs/execution-modes.md).
+  ExecutionMode execution_mode = ExecutionMode::kOnDemand;
+  bool execution_mode_known = true;  // false: an AWS_LAMBDA_INITIALIZATION_TYPE we do not know
+  FlushStrategy flush;
+  // Flush before /next: how long the extension may wait for Kinesis once the runtime is done.
+  // That time is billed, so it is small; what is not sent by then goes in the background.
+  uint32_t flush_budget_ms = 300;
 
   // CloudWatch Embedded Metric Format lines on stderr: at shutdown, and at an invocation
   // boundary once metrics_interval_ms has passed since the last line.

@@ -14,6 +14,9 @@ constexpr size_t kMinQueueBytes = 1u * 1024 * 1024;
 constexpr size_t kMaxQueueBytes = 1024u * 1024 * 1024;
 constexpr uint64_t kMaxSpoolBytes = 10ull * 1024 * 1024 * 1024;  // Lambda's /tmp is at most 10 GB
 constexpr size_t kMaxStreamNameChars = 128;  // Kinesis CreateStream: StreamName 1-128 chars
+// The flush before /next is billed time: at most 5 s, well inside any function timeout.
+constexpr uint32_t kMinFlushBudgetMs = 10;
+constexpr uint32_t kMaxFlushBudgetMs = 5'000;
 
 class Loader {
  public:
@@ -27,6 +30,9 @@ class Loader {
     LoadCredentials();
     LoadSubscription();
     LoadDelivery();
+    LoadExecutionMode();
+    LoadRecordFormat();
+    LoadFilters();
     return std::move(result_);
   }
 
@@ -206,6 +212,73 @@ class Loader {
     if (auto level =
             ReadChoice("TELEMETRY_KINESIS_LOG_LEVEL", {"debug", "info", "warn", "error"})) {
       config().log_level = static_cast<log::Level>(*level);
+    }
+  }
+
+  void LoadExecutionMode() {
+    auto type = env_.Get("AWS_LAMBDA_INITIALIZATION_TYPE");
+    config().execution_mode = ParseExecutionMode(type, &config().execution_mode_known);
+    if (!type) config().execution_mode_known = true;  // absent: plain on-demand Lambda
+    if (auto flush = env_.Get("TELEMETRY_KINESIS_FLUSH")) {
+      if (auto strategy = ParseFlushStrategy(*flush)) {
+        config().flush = *strategy;
+      } else {
+        Fail("TELEMETRY_KINESIS_FLUSH=\"" + *flush +
+             "\" is invalid: expected adaptive, end, background or periodic,<ms> with <ms> an "
+             "integer from " +
+             std::to_string(kMinFlushPeriodMs) + " to " + std::to_string(kMaxFlushPeriodMs));
+      }
+    }
+    ReadNumber("TELEMETRY_KINESIS_FLUSH_BUDGET_MS", kMinFlushBudgetMs, kMaxFlushBudgetMs,
+               config().flush_budget_ms);
+  }
+
+  void LoadRecordFormat() {
+    RecordOptions& records = config().records;
+    if (auto format = ReadChoice("TELEMETRY_KINESIS_RECORD_FORMAT", {"event", "ndjson", "kpl"})) {
+      records.format = static_cast<RecordFormat>(*format);
+    }
+    if (auto compression = ReadChoice("TELEMETRY_KINESIS_COMPRESSION", {"none", "gzip"})) {
+      records.compression = static_cast<Compression>(*compression);
+    }
+    ReadNumber("TELEMETRY_KINESIS_RECORD_MAX_BYTES", kMinPackedRecordBytes, kMaxPackedRecordBytes,
+               records.max_record_bytes);
+    if (records.compression == Compression::kGzip && records.format != RecordFormat::kNdjson) {
+      // kpl: KCL de-aggregates only uncompressed aggregates; event: one small event per record
+      // saves no payload unit.
+      Fail("TELEMETRY_KINESIS_COMPRESSION=gzip is invalid with TELEMETRY_KINESIS_RECORD_FORMAT=" +
+           std::string(records.format == RecordFormat::kKpl ? "kpl" : "event") +
+           ": gzip needs TELEMETRY_KINESIS_RECORD_FORMAT=ndjson");
+    }
+  }
+
+  void LoadFilters() {
+    FilterOptions& filters = config().filters;
+    if (auto list = env_.Get("TELEMETRY_KINESIS_PLATFORM_EVENTS")) {
+      if (auto types = ParsePlatformEvents(*list)) {
+        filters.platform_events = *std::move(types);
+      } else {
+        Fail("TELEMETRY_KINESIS_PLATFORM_EVENTS=\"" + *list +
+             "\" is invalid: expected a comma-separated list of platform event types, e.g. "
+             "platform.start,platform.report");
+      }
+    }
+    if (auto level = env_.Get("TELEMETRY_KINESIS_MIN_LOG_LEVEL")) {
+      if (auto parsed = ParseLogLevel(*level)) {
+        filters.min_log_level = parsed;
+      } else {
+        Fail("TELEMETRY_KINESIS_MIN_LOG_LEVEL=\"" + *level +
+             "\" is invalid: expected one of trace, debug, info, warn, error, fatal");
+      }
+    }
+    if (auto pattern = env_.Get("TELEMETRY_KINESIS_DROP_PATTERN")) {
+      if (auto substrings = ParseDropPattern(*pattern)) {
+        filters.drop_substrings = *std::move(substrings);
+      } else {
+        Fail("TELEMETRY_KINESIS_DROP_PATTERN=\"" + *pattern +
+             "\" is invalid: expected literal texts separated by | (\\| for a bar, \\\\ for a "
+             "backslash), none of them empty");
+      }
     }
   }
 

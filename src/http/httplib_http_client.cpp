@@ -124,12 +124,18 @@ Response HttplibHttpClient::Send(const Request& request) {
     response.transport_error = "unsupported method " + request.method;
     return response;
   }
+  // The body is streamed from the caller's buffer: httplib's (pointer, length) overloads would
+  // first copy it (a PutRecords body is up to ~7 MB, sent several times a second).
+  const std::string_view body = request.body;
+  httplib::ContentProvider from_body = [body](size_t offset, size_t length,
+                                              httplib::DataSink& sink) {
+    return sink.write(body.data() + offset, length);
+  };
   httplib::Result result =
       request.method == "GET" ? client.Get(url.target, headers)
       : request.method == "PUT"
-          ? client.Put(url.target, headers, request.body.data(), request.body.size(), content_type)
-          : client.Post(url.target, headers, request.body.data(), request.body.size(),
-                        content_type);
+          ? client.Put(url.target, headers, body.size(), from_body, content_type)
+          : client.Post(url.target, headers, body.size(), from_body, content_type);
 
   if (!result) {
     response.transport_error = "HTTP transport error: " + Describe(result.error());

@@ -15,6 +15,11 @@ namespace {
 
 constexpr std::string_view kConfigName = "Kinesis endpoint URL";
 
+// A body buffer up to this size is kept between requests (a request of 500 records of a few
+// hundred bytes is ~0.3 MB); a larger one, from a request of big records, is given back so the
+// extension does not hold several MB for the rest of its life.
+constexpr size_t kMaxKeptBodyBytes = size_t{1} << 20;
+
 size_t TotalBytes(std::span<const Record> records) {
   size_t bytes = 0;
   for (const Record& record : records) bytes += record.Size();
@@ -56,11 +61,13 @@ PutRecordsClient::PutRecordsClient(KinesisClientConfig config, http::HttpClient&
   }
 }
 
-http::Request PutRecordsClient::BuildSignedRequest(std::span<const Record> records) const {
+http::Request PutRecordsClient::BuildSignedRequest(std::span<const Record> records,
+                                                   std::string body) const {
   http::Request request;
   request.url = config_.endpoint_url;
   request.method = "POST";
-  request.body = SerializePutRecordsBody(config_.target, records);
+  request.body = std::move(body);
+  SerializePutRecordsBody(config_.target, records, request.body);
 
   aws::HttpRequestToSign to_sign;
   to_sign.method = request.method;
@@ -95,11 +102,12 @@ PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records,
                             " bytes: over the PutRecords request limits (500 records, 5 MiB)";
     return outcome;
   }
-  http::Request request = BuildSignedRequest(records);
+  http::Request request = BuildSignedRequest(records, std::move(body_buffer_));
   // At least 1 ms: zero would mean "the transport's default", not "already late".
   if (timeout > std::chrono::milliseconds::zero())
     request.timeout_ms = std::max<long>(timeout.count(), 1);
   const http::Response response = http_.Send(request);
+  if (request.body.capacity() <= kMaxKeptBodyBytes) body_buffer_ = std::move(request.body);
   return ClassifyPutRecordsResponse(response, records.size());
 }
 

@@ -55,9 +55,12 @@ class PutRecordsClient {
                          std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
  private:
-  http::Request BuildSignedRequest(std::span<const Record> records) const;
+  // `body` is the buffer the body is written into (its capacity is reused).
+  http::Request BuildSignedRequest(std::span<const Record> records, std::string body) const;
 
   KinesisClientConfig config_;
+  // The previous request's body buffer, kept for the next one (see kMaxKeptBodyBytes).
+  std::string body_buffer_;
   std::string path_;  // request-line path of the endpoint URL, signed as such
   http::HttpClient& http_;
   Clock now_;

@@ -10,6 +10,7 @@
 #include "kinesis/put_records_request.h"
 
 #include <array>
+#include <cstring>
 
 #include "aws/crypto.h"
 
@@ -52,6 +53,26 @@ constexpr size_t EscapedCharSize(unsigned char c) {
 }
 
 bool UsesStreamArn(const StreamTarget& target) { return !target.stream_arn.empty(); }
+
+// Writes pieces of a body whose exact size was computed first (PutRecordsBodySize).
+struct BodyWriter {
+  char* cursor;
+
+  void Append(std::string_view text) {
+    std::memcpy(cursor, text.data(), text.size());
+    cursor += text.size();
+  }
+  // `text` escaped as JSON string contents; keys rarely need escaping, so copy those whole.
+  void AppendEscaped(std::string_view text) {
+    if (JsonEscapedSize(text) == text.size()) {
+      Append(text);
+      return;
+    }
+    std::string escaped;
+    AppendJsonEscaped(escaped, text);
+    Append(escaped);
+  }
+};
 
 }  // namespace
 
@@ -103,20 +124,28 @@ size_t PutRecordsBodySize(const StreamTarget& target, std::span<const Record> re
 
 std::string SerializePutRecordsBody(const StreamTarget& target, std::span<const Record> records) {
   std::string body;
-  body.reserve(PutRecordsBodySize(target, records));
-  body.append(UsesStreamArn(target) ? kStreamArnOpen : kStreamNameOpen);
-  AppendJsonEscaped(body, UsesStreamArn(target) ? target.stream_arn : target.stream_name);
-  body.append(kRecordsOpen);
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (i != 0) body.push_back(',');
-    body.append(kDataOpen);
-    aws::AppendBase64(body, records[i].data);
-    body.append(kKeyOpen);
-    AppendJsonEscaped(body, records[i].partition_key);
-    body.append(kRecordClose);
-  }
-  body.append(kBodyClose);
+  SerializePutRecordsBody(target, records, body);
   return body;
+}
+
+void SerializePutRecordsBody(const StreamTarget& target, std::span<const Record> records,
+                             std::string& out) {
+  // Sized once, then filled front to back through a cursor: no per-piece capacity checks, and
+  // the base64 of each record is encoded straight into its place.
+  out.resize(PutRecordsBodySize(target, records));
+  BodyWriter writer{out.data()};
+  writer.Append(UsesStreamArn(target) ? kStreamArnOpen : kStreamNameOpen);
+  writer.AppendEscaped(UsesStreamArn(target) ? target.stream_arn : target.stream_name);
+  writer.Append(kRecordsOpen);
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i != 0) writer.Append(",");
+    writer.Append(kDataOpen);
+    writer.cursor += aws::EncodeBase64To(writer.cursor, records[i].data);
+    writer.Append(kKeyOpen);
+    writer.AppendEscaped(records[i].partition_key);
+    writer.Append(kRecordClose);
+  }
+  writer.Append(kBodyClose);
 }
 
 }  // namespace tk::kinesis

@@ -34,4 +34,9 @@ size_t PutRecordsBodySize(const StreamTarget& target, std::span<const Record> re
 // record's data straight into the body. Records are expected to be within the limits.
 std::string SerializePutRecordsBody(const StreamTarget& target, std::span<const Record> records);
 
+// The same body written into `out` (replacing its content), reusing its capacity: the sender
+// keeps one buffer for all its requests, so building a body allocates nothing once it has grown.
+void SerializePutRecordsBody(const StreamTarget& target, std::span<const Record> records,
+                             std::string& out);
+
 }  // namespace tk::kinesis

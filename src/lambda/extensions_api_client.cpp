@@ -47,11 +47,14 @@ ExtensionsApiClient::ExtensionsApiClient(const std::string& runtime_api)
 
 ExtensionsApiClient::~ExtensionsApiClient() = default;
 
-Result<Registration> ExtensionsApiClient::Register(const std::string& extension_name) {
+Result<Registration> ExtensionsApiClient::Register(const std::string& extension_name,
+                                                   RegisterFor events) {
   httplib::Headers headers = {{"Lambda-Extension-Name", extension_name},
                               {"Lambda-Extension-Accept-Feature", "accountId"}};
-  auto result = client_->Post(kRegisterPath, headers, R"({"events":["INVOKE","SHUTDOWN"]})",
-                              "application/json");
+  const char* events_body = events == RegisterFor::kShutdownOnly
+                                ? R"({"events":["SHUTDOWN"]})"
+                                : R"({"events":["INVOKE","SHUTDOWN"]})";
+  auto result = client_->Post(kRegisterPath, headers, events_body, "application/json");
   if (!result || result->status != 200) return Error{"register failed: " + Describe(result)};
   Registration registration;
   registration.extension_id = result->get_header_value(kIdentifierHeader);

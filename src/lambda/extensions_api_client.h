@@ -23,6 +23,11 @@ struct Registration {
 
 enum class EventType { kInvoke, kShutdown };
 
+// The lifecycle events an extension registers for. Lambda Managed Instances refuses INVOKE for
+// external extensions (their environments serve many invocations at once; the Managed Instances
+// Runtime Interface Emulator answers 403 Extension.InvalidEventType), so there only SHUTDOWN.
+enum class RegisterFor { kInvokeAndShutdown, kShutdownOnly };
+
 struct LifecycleEvent {
   EventType type = EventType::kInvoke;
   std::string request_id;       // INVOKE
@@ -36,9 +41,10 @@ class ExtensionsApiClient {
   explicit ExtensionsApiClient(const std::string& runtime_api);
   ~ExtensionsApiClient();
 
-  // POST /2020-01-01/extension/register for INVOKE and SHUTDOWN. Errors: Lambda unreachable,
-  // non-200 answer (message carries Lambda's answer), no identifier header.
-  Result<Registration> Register(const std::string& extension_name);
+  // POST /2020-01-01/extension/register for `events`. Errors: Lambda unreachable, non-200 answer
+  // (message carries Lambda's answer), no identifier header.
+  Result<Registration> Register(const std::string& extension_name,
+                                RegisterFor events = RegisterFor::kInvokeAndShutdown);
 
   // GET /2020-01-01/extension/event/next: blocks until Lambda has the next event.
   Result<LifecycleEvent> NextEvent();

@@ -9,12 +9,38 @@ namespace tk::lambda {
 namespace {
 
 constexpr char kTelemetryPath[] = "/2022-07-01/telemetry";
+constexpr int kValidationErrorStatus = 400;
+
+// Whether Lambda refused the request body as invalid (Telemetry API reference, Subscribe errors:
+// 400 "ValidationError"), the answer to a schemaVersion it does not know.
+bool IsValidationError(int status, const std::string& body) {
+  if (status != kValidationErrorStatus) return false;
+  auto answer = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!answer.is_object()) return false;
+  auto type = answer.find("errorType");
+  return type != answer.end() && type->is_string() && *type == "ValidationError";
+}
+
+std::string Refusal(const httplib::Result& result) {
+  return "Telemetry API refused the subscription (" + std::to_string(result->status) +
+         "): " + result->body.substr(0, 300);
+}
+
+httplib::Result PutSubscription(ExtensionsApiClient& client,
+                                const TelemetrySubscription& subscription) {
+  return client.http().Put(kTelemetryPath, {{"Lambda-Extension-Identifier", client.extension_id()}},
+                           RenderSubscriptionBody(subscription), "application/json");
+}
+
+Error Unreachable(const httplib::Result& result) {
+  return Error{"Telemetry API unreachable: " + httplib::to_string(result.error())};
+}
 
 }  // namespace
 
 std::string RenderSubscriptionBody(const TelemetrySubscription& subscription) {
   nlohmann::json body = {
-      {"schemaVersion", kTelemetrySchemaVersion},
+      {"schemaVersion", subscription.schema_version},
       {"destination", {{"protocol", "HTTP"}, {"URI", subscription.destination_uri}}},
       {"types", subscription.types},
       {"buffering",
@@ -27,17 +53,27 @@ std::string RenderSubscriptionBody(const TelemetrySubscription& subscription) {
 
 Status SubscribeToTelemetry(ExtensionsApiClient& client,
                             const TelemetrySubscription& subscription) {
-  auto result =
-      client.http().Put(kTelemetryPath, {{"Lambda-Extension-Identifier", client.extension_id()}},
-                        RenderSubscriptionBody(subscription), "application/json");
-  if (!result) {
-    return Error{"Telemetry API unreachable: " + httplib::to_string(result.error())};
-  }
-  if (result->status != 200) {
-    return Error{"Telemetry API refused the subscription (" + std::to_string(result->status) +
-                 "): " + result->body.substr(0, 300)};
-  }
+  auto result = PutSubscription(client, subscription);
+  if (!result) return Unreachable(result);
+  if (result->status != 200) return Error{Refusal(result)};
   return Status::Ok();
+}
+
+Result<std::string> SubscribeWithNewestSchema(ExtensionsApiClient& client,
+                                              TelemetrySubscription subscription,
+                                              std::span<const std::string_view> schema_versions) {
+  std::string refusals;
+  for (std::string_view version : schema_versions) {
+    subscription.schema_version = version;
+    auto result = PutSubscription(client, subscription);
+    if (!result) return Unreachable(result);
+    if (result->status == 200) return subscription.schema_version;
+    if (!IsValidationError(result->status, result->body)) return Error{Refusal(result)};
+    // An older Lambda: try the previous schema, and say why if none is accepted.
+    refusals.append(refusals.empty() ? "" : "; ")
+        .append("schema " + subscription.schema_version + ": " + Refusal(result));
+  }
+  return Error{refusals.empty() ? "no Telemetry API schema version to subscribe with" : refusals};
 }
 
 }  // namespace tk::lambda

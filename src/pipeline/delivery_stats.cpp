@@ -23,6 +23,9 @@ std::string DeliveryStats::Summary() const {
            std::pair{"batches_rejected_queue_full", &batches_rejected_queue_full},
            std::pair{"requests", &requests_sent},
            std::pair{"requests_failed", &requests_failed},
+           std::pair{"filtered", &events_filtered},
+           std::pair{"records_put", &records_put},
+           std::pair{"put_payload_units", &put_payload_units},
        }) {
     if (!line.empty()) line.push_back(' ');
     line.append(field(name, *value));
@@ -52,6 +55,9 @@ DeliveryStatsSnapshot DeliveryStatsSnapshot::Of(const DeliveryStats& stats) {
   s.requests_sent = stats.requests_sent;
   s.requests_failed = stats.requests_failed;
   s.request_latency_ms_total = stats.request_latency_ms_total;
+  s.events_filtered = stats.events_filtered;
+  s.records_put = stats.records_put;
+  s.put_payload_units = stats.put_payload_units;
   return s;
 }
 

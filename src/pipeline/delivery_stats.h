@@ -1,4 +1,6 @@
-// Counters for every event's fate, so that received = delivered + dropped + still held.
+// Counters for every event's fate, so that received = delivered + filtered + dropped + still held.
+// Counted in events, also where a name says records: a packed ndjson/kpl record carries many
+// events (kinesis::Record::events), and the summary keys have always meant events.
 #pragma once
 
 #include <atomic>
@@ -15,18 +17,25 @@ struct DeliveryStats {
   std::atomic<uint64_t> events_received{0};              // events of accepted batches
   std::atomic<uint64_t> events_dropped_too_large{0};     // an event over the 1 MiB record limit
   std::atomic<uint64_t> events_dropped_overflow{0};      // memory budget and spool both full
+  std::atomic<uint64_t> events_filtered{0};  // excluded by TELEMETRY_KINESIS_PLATFORM_EVENTS,
+                                             // _MIN_LOG_LEVEL or _DROP_PATTERN
 
   // Spool.
   std::atomic<uint64_t> records_spooled{0};              // written to the spool (cumulative)
   std::atomic<uint64_t> records_replayed_from_spool{0};  // read back into memory
   std::atomic<uint64_t> events_recovered_from_spool{0};  // left by an earlier process: received now
-  std::atomic<uint64_t> records_dropped_spool_corrupt{0};  // damaged frames skipped
+  std::atomic<uint64_t> records_dropped_spool_corrupt{0};  // damaged frames skipped (records:
+                                                           // a damaged frame's count is unknown)
 
   // Sender side.
   std::atomic<uint64_t> records_delivered{0};
   std::atomic<uint64_t> records_retried{0};            // re-sends of failed records
   std::atomic<uint64_t> records_dropped_permanent{0};  // a non-retryable Kinesis error
   std::atomic<uint64_t> records_unsent_at_shutdown{0};
+  // Kinesis records delivered and the PUT payload units they used (25 KiB each, rounded up per
+  // record): with ndjson/kpl far fewer than the events delivered.
+  std::atomic<uint64_t> records_put{0};
+  std::atomic<uint64_t> put_payload_units{0};
   std::atomic<uint64_t> requests_sent{0};
   std::atomic<uint64_t> requests_failed{0};  // whole-request failures (transport, 5xx, throttling)
   std::atomic<uint64_t> request_latency_ms_total{0};  // summed over requests_sent
@@ -44,6 +53,7 @@ struct DeliveryStatsSnapshot {
   uint64_t dropped_too_large = 0, dropped_overflow = 0, dropped_permanent = 0;
   uint64_t dropped_spool_corrupt = 0, unsent_at_shutdown = 0, records_spooled = 0;
   uint64_t requests_sent = 0, requests_failed = 0, request_latency_ms_total = 0;
+  uint64_t events_filtered = 0, records_put = 0, put_payload_units = 0;
 
   static DeliveryStatsSnapshot Of(const DeliveryStats& stats);
 };

@@ -30,6 +30,9 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
   metric("DroppedSpoolCorrupt", "Count", now.dropped_spool_corrupt - was.dropped_spool_corrupt);
   metric("UnsentAtShutdown", "Count", now.unsent_at_shutdown - was.unsent_at_shutdown);
   metric("RecordsSpooled", "Count", now.records_spooled - was.records_spooled);
+  metric("EventsFiltered", "Count", now.events_filtered - was.events_filtered);
+  metric("KinesisRecordsPut", "Count", now.records_put - was.records_put);
+  metric("PutPayloadUnits", "Count", now.put_payload_units - was.put_payload_units);
   metric("PutRecordsRequests", "Count", requests);
   metric("PutRecordsFailures", "Count", now.requests_failed - was.requests_failed);
   metric("PutRecordsLatencyAverage", "Milliseconds",

@@ -11,12 +11,12 @@ AcceptResult RecordBuffer::Accept(std::vector<kinesis::Record>& records) {
   // While anything is spooled, new records go behind it, so the order stays oldest first.
   if (spool_empty() && queue_.PushAll(records, SteadyClock::now())) return AcceptResult::kQueued;
   if (spool_ != nullptr && spool_->Append(records) == SpoolAppendResult::kAppended) {
-    stats_.records_spooled += records.size();
+    stats_.records_spooled += kinesis::EventCount(records);
     records.clear();
     queue_.Notify();  // the sender replays the spool when memory has room
     return AcceptResult::kSpooled;
   }
-  stats_.events_dropped_overflow += records.size();
+  stats_.events_dropped_overflow += kinesis::EventCount(records);
   records.clear();
   return AcceptResult::kDropped;
 }
@@ -31,7 +31,7 @@ bool RecordBuffer::Refill() {
     records.clear();
     if (!spool_->TakeOldestSegment(records, report)) break;
     stats_.records_dropped_spool_corrupt += report.corrupt_frames;
-    if (report.adopted) stats_.events_recovered_from_spool += records.size();
+    if (report.adopted) stats_.events_recovered_from_spool += kinesis::EventCount(records);
     stats_.records_replayed_from_spool += records.size();
     queue_.PushAll(records, SteadyClock::now(), /*within_budget=*/false);
     moved = true;
@@ -47,8 +47,9 @@ uint64_t RecordBuffer::DiscardSpool() {
   SpoolReadReport report;
   while (spool_->TakeOldestSegment(records, report)) {
     stats_.records_dropped_spool_corrupt += report.corrupt_frames;
-    if (report.adopted) stats_.events_recovered_from_spool += records.size();
-    discarded += records.size();
+    const uint64_t events = kinesis::EventCount(records);
+    if (report.adopted) stats_.events_recovered_from_spool += events;
+    discarded += events;
     records.clear();
     report = SpoolReadReport{};
   }

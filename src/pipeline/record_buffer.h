@@ -36,7 +36,7 @@ class RecordBuffer {
   // they are counted as received when they are read (events_recovered_from_spool).
 
   // SHUTDOWN: what is still spooled cannot reach the next sandbox (its /tmp is a different
-  // one), so it is counted as unsent and removed. Returns the number of records.
+  // one), so it is counted as unsent and removed. Returns the number of events.
   uint64_t DiscardSpool();
 
   bool spool_empty() const { return spool_ == nullptr || spool_->empty(); }

@@ -1,19 +1,60 @@
-// Mutex-protected deque with byte accounting; every change wakes the sender.
+// Mutex-protected ring of records with byte accounting; every change wakes the sender.
 #include "pipeline/record_queue.h"
 
 #include "kinesis/limits.h"
 
 namespace tk::pipeline {
+namespace {
+
+constexpr size_t kInitialRingSlots = 64;
+// An empty ring larger than this (left by a burst) is released rather than kept.
+constexpr size_t kKeptRingSlots = 4096;
+
+}  // namespace
+
+void RecordQueue::Ring::Grow() {
+  std::vector<Entry> grown(slots_.empty() ? kInitialRingSlots : slots_.size() * 2);
+  for (size_t i = 0; i < count_; ++i) {
+    grown[i] = std::move(slots_[(head_ + i) % slots_.size()]);
+  }
+  slots_ = std::move(grown);
+  head_ = 0;
+}
+
+void RecordQueue::Ring::push_back(Entry&& entry) {
+  if (count_ == slots_.size()) Grow();
+  slots_[(head_ + count_) % slots_.size()] = std::move(entry);
+  ++count_;
+}
+
+void RecordQueue::Ring::push_front(Entry&& entry) {
+  if (count_ == slots_.size()) Grow();
+  head_ = (head_ + slots_.size() - 1) % slots_.size();
+  slots_[head_] = std::move(entry);
+  ++count_;
+}
+
+void RecordQueue::Ring::pop_front() {
+  slots_[head_].record = kinesis::Record{};  // a slot keeps no buffer of a record it gave away
+  head_ = (head_ + 1) % slots_.size();
+  --count_;
+  if (count_ == 0 && slots_.size() > kKeptRingSlots) {
+    slots_ = std::vector<Entry>();
+    head_ = 0;
+  }
+}
 
 bool RecordQueue::PushAll(std::vector<kinesis::Record>& records, SteadyClock::time_point now,
                           bool within_budget) {
   size_t bytes = 0;
   for (const kinesis::Record& record : records) bytes += record.Size();
+  const uint64_t events = kinesis::EventCount(records);
   {
     std::lock_guard lock(mutex_);
     if (within_budget && held_bytes_ + bytes > max_bytes_) return false;
     for (kinesis::Record& record : records) entries_.push_back(Entry{std::move(record), now});
     queued_bytes_ += bytes;
+    queued_events_ += events;
     held_bytes_ += bytes;
   }
   records.clear();
@@ -27,6 +68,7 @@ void RecordQueue::PushFrontForRetry(std::vector<kinesis::Record>&& records,
     std::lock_guard lock(mutex_);
     for (auto it = records.rbegin(); it != records.rend(); ++it) {
       queued_bytes_ += it->Size();
+      queued_events_ += it->events;
       entries_.push_front(Entry{std::move(*it), now});
     }
   }
@@ -40,11 +82,13 @@ size_t RecordQueue::PopInto(kinesis::PutRecordsBatch& batch) {
   // than leave it at the front, where it would block the queue and spin the sender.
   while (!entries_.empty() && (batch.empty() || batch.Fits(entries_.front().record))) {
     size_t size = entries_.front().record.Size();
+    uint32_t events = entries_.front().record.events;
     queued_bytes_ -= size;
+    queued_events_ -= events;
     if (!batch.Add(std::move(entries_.front().record))) {
       // Over a per-record limit: no request could ever carry it. The encoder prevents this.
       held_bytes_ -= size;
-      ++unsendable;
+      unsendable += events;
     }
     entries_.pop_front();
   }
@@ -67,6 +111,11 @@ size_t RecordQueue::held_bytes() const {
 size_t RecordQueue::queued_records() const {
   std::lock_guard lock(mutex_);
   return entries_.size();
+}
+
+uint64_t RecordQueue::queued_events() const {
+  std::lock_guard lock(mutex_);
+  return queued_events_;
 }
 
 bool RecordQueue::empty() const {

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -32,7 +31,7 @@ class RecordQueue {
   void PushFrontForRetry(std::vector<kinesis::Record>&& records, SteadyClock::time_point now);
 
   // Moves records from the front into `batch` while they fit one PutRecords request.
-  // Returns how many records were discarded because no request can carry them.
+  // Returns how many events were discarded (in records no request can carry).
   size_t PopInto(kinesis::PutRecordsBatch& batch);
 
   // Gives back the budget of records that were delivered or dropped.
@@ -41,6 +40,7 @@ class RecordQueue {
   size_t held_bytes() const;
   size_t max_bytes() const { return max_bytes_; }
   size_t queued_records() const;
+  uint64_t queued_events() const;  // events in the queued records (kinesis::Record::events)
   bool empty() const;
 
   // The sender's wait: returns when a full request is queued, the oldest record is older
@@ -68,14 +68,35 @@ class RecordQueue {
     kinesis::Record record;
     SteadyClock::time_point enqueued;
   };
+
+  // FIFO of entries in a ring of slots that is reused (a deque would allocate a block every few
+  // records); it grows by doubling and is given back once empty after a burst. Locked callers.
+  class Ring {
+   public:
+    bool empty() const { return count_ == 0; }
+    size_t size() const { return count_; }
+    Entry& front() { return slots_[head_]; }
+    const Entry& front() const { return slots_[head_]; }
+    void push_back(Entry&& entry);
+    void push_front(Entry&& entry);
+    void pop_front();
+
+   private:
+    void Grow();
+    std::vector<Entry> slots_;
+    size_t head_ = 0;
+    size_t count_ = 0;
+  };
+
   bool FullRequestQueuedLocked() const;
 
   const size_t max_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Entry> entries_;
-  size_t queued_bytes_ = 0;  // of entries_
-  size_t held_bytes_ = 0;    // entries_ + in flight + awaiting retry
+  Ring entries_;
+  size_t queued_bytes_ = 0;     // of entries_
+  uint64_t queued_events_ = 0;  // of entries_
+  size_t held_bytes_ = 0;       // entries_ + in flight + awaiting retry
 };
 
 template <typename Predicate>

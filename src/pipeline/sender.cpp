@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "kinesis/limits.h"
+
 namespace tk::pipeline {
 namespace {
 
@@ -38,6 +40,19 @@ void Sender::FlushSoon() {
   queue_.Notify();
 }
 
+bool Sender::FlushAndWait(SteadyClock::time_point deadline) {
+  FlushSoon();
+  std::unique_lock lock(progress_mutex_);
+  // held_bytes() is read under the queue's own lock; the sender releases bytes before it takes
+  // progress_mutex_ to notify, so a release is either seen here or followed by a notification.
+  return progress_.wait_until(lock, deadline, [this] { return queue_.held_bytes() == 0; });
+}
+
+void Sender::NotifyProgress() {
+  { std::lock_guard lock(progress_mutex_); }
+  progress_.notify_all();
+}
+
 uint64_t Sender::DrainAndStop(SteadyClock::time_point deadline) {
   drain_deadline_ns_ =
       std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
@@ -45,7 +60,7 @@ uint64_t Sender::DrainAndStop(SteadyClock::time_point deadline) {
   queue_.Notify();
   // The sender thread itself stops when the queue is empty or the deadline has passed.
   if (thread_.joinable()) thread_.join();
-  uint64_t unsent = queue_.queued_records();
+  uint64_t unsent = queue_.queued_events();
   stats_.records_unsent_at_shutdown += unsent;
   return unsent;
 }
@@ -75,8 +90,14 @@ void Sender::Run() {
     if (stop_) return;
     if (options_.refill) options_.refill();
     stats_.records_dropped_permanent += queue_.PopInto(batch);
-    if (batch.empty()) continue;
+    if (batch.empty()) {
+      NotifyProgress();  // ran dry (or dropped only records no request can carry)
+      continue;
+    }
     SendBatch(batch);
+    NotifyProgress();
+    // What is left in the batch was delivered or dropped (failed records were moved out).
+    if (options_.recycler != nullptr) options_.recycler->Give(batch.records());
     batch.Clear();
   }
 }
@@ -112,7 +133,7 @@ void Sender::SendBatch(kinesis::PutRecordsBatch& batch) {
     }
     case kinesis::Disposition::kPermanent: {
       size_t bytes = batch.bytes();
-      stats_.records_dropped_permanent += batch.size();
+      stats_.records_dropped_permanent += kinesis::EventCount(batch.records());
       LogOnce(log::Level::kError, "permanent:" + outcome.error_code,
               "Kinesis rejected PutRecords (" + outcome.error_code + ": " + outcome.error_message +
                   "); this is not retryable: check TELEMETRY_KINESIS_STREAM and the function "
@@ -126,7 +147,7 @@ void Sender::SendBatch(kinesis::PutRecordsBatch& batch) {
 void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome) {
   std::vector<kinesis::Record>& records = batch.records();
   if (outcome.failed_indices.empty()) {
-    stats_.records_delivered += records.size();
+    CountDelivered(records);
     queue_.Release(batch.bytes());
     if (consecutive_failures_ > 0) {
       log::Info("Kinesis delivery recovered after " + std::to_string(consecutive_failures_) +
@@ -142,8 +163,9 @@ void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOu
   for (size_t index : outcome.failed_indices) {
     delivered_bytes -= records[index].Size();
     failed.push_back(std::move(records[index]));
+    records[index].events = 0;  // a moved-from record carries nothing (it is not counted below)
   }
-  stats_.records_delivered += records.size() - failed.size();
+  CountDelivered(records);
   queue_.Release(delivered_bytes);
   // Kinesis stored part of the request: it is making progress, so the failed entries wait one
   // base backoff, not an ever longer one. (Escalating here would, under steady per-record
@@ -158,7 +180,7 @@ void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOu
 
 void Sender::RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason) {
   for (kinesis::Record& record : records) record.attempts++;
-  stats_.records_retried += records.size();
+  stats_.records_retried += kinesis::EventCount(records);
   consecutive_failures_++;
   retry_not_before_ = SteadyClock::now() + backoff_.Delay(consecutive_failures_);
   if (consecutive_failures_ == 1) {
@@ -166,6 +188,19 @@ void Sender::RetryLater(std::vector<kinesis::Record>&& records, const std::strin
             "PutRecords will be retried with backoff (" + reason + ")");
   }
   queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
+}
+
+void Sender::CountDelivered(std::span<const kinesis::Record> records) {
+  uint64_t events = 0, units = 0, count = 0;
+  for (const kinesis::Record& record : records) {
+    if (record.events == 0) continue;  // failed, moved out for a retry
+    events += record.events;
+    units += kinesis::PayloadUnits(record.Size());
+    ++count;
+  }
+  stats_.records_delivered += events;
+  stats_.records_put += count;
+  stats_.put_payload_units += units;
 }
 
 void Sender::LogOnce(log::Level level, const std::string& key, const std::string& message) {

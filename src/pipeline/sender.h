@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -15,6 +16,7 @@
 #include "kinesis/backoff.h"
 #include "kinesis/put_records_response.h"
 #include "kinesis/record.h"
+#include "kinesis/record_recycler.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/record_queue.h"
 
@@ -32,6 +34,8 @@ struct SenderOptions {
   // Called before each request is packed: moves spooled records into the queue (the spool is
   // replayed first, as soon as memory has room). Empty: no spool.
   std::function<bool()> refill;
+  // Where the records of a finished request go for reuse by the encoder; null: freed.
+  kinesis::RecordRecycler* recycler = nullptr;
 };
 
 class Sender {
@@ -48,16 +52,24 @@ class Sender {
   // waiting for the batch age. Never blocks the caller.
   void FlushSoon();
 
+  // Flush before /next: FlushSoon(), then waits until nothing is held in memory (every record
+  // delivered or dropped) or `deadline`, whichever comes first. Returns whether nothing is held.
+  // Records spooled to disk are not waited for (they go out in the background, oldest first).
+  bool FlushAndWait(SteadyClock::time_point deadline);
+
   // Shutdown: sends until nothing is held or `deadline`, stops the thread, and counts what
-  // is still held as unsent. Returns the number of unsent records.
+  // is still held as unsent. Returns the number of unsent events.
   uint64_t DrainAndStop(SteadyClock::time_point deadline);
 
  private:
   void Run();
+  void NotifyProgress();
   bool WaitOutBackoff();
   void SendBatch(kinesis::PutRecordsBatch& batch);
   void OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
   void RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason);
+  // Counts delivered events, records and payload units (records with events == 0 are skipped).
+  void CountDelivered(std::span<const kinesis::Record> records);
   void LogOnce(log::Level level, const std::string& key, const std::string& message);
   SteadyClock::time_point RequestDeadline() const;
 
@@ -72,6 +84,9 @@ class Sender {
   std::atomic<bool> draining_{false};
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> drain_deadline_ns_{0};  // steady clock, valid while draining_
+  // FlushAndWait's wake-up: notified after every request (and whenever the sender runs dry).
+  std::mutex progress_mutex_;
+  std::condition_variable progress_;
 
   // Sender-thread state.
   uint32_t consecutive_failures_ = 0;

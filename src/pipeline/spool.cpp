@@ -14,9 +14,16 @@
 namespace tk::pipeline {
 namespace {
 
-constexpr std::string_view kFrameMagic = "TKS1";
+// TKS1: a record of one event. TKS2: a record with its event count (packed ndjson/kpl records).
+// Both are read; TKS1 is still written for one-event records, so an event-format spool is
+// byte for byte what earlier versions wrote.
+constexpr std::string_view kFrameMagicStem = "TKS";
+constexpr char kOneEventVersion = '1';
+constexpr char kEventCountVersion = '2';
+constexpr size_t kFrameMagicBytes = 4;
 constexpr size_t kFrameHeaderBytes = 12;  // magic + payload length + CRC-32
 constexpr size_t kKeyLengthBytes = 2;
+constexpr size_t kEventCountBytes = 4;
 constexpr std::string_view kSegmentPrefix = "segment-";
 constexpr std::string_view kSegmentSuffix = ".tks";
 
@@ -62,6 +69,20 @@ bool ReadFile(const std::string& path, std::string& out) {
   return true;
 }
 
+bool IsFrameMagic(std::string_view bytes, size_t at) {
+  return bytes.size() - at >= kFrameMagicBytes && bytes.substr(at, 3) == kFrameMagicStem &&
+         (bytes[at + 3] == kOneEventVersion || bytes[at + 3] == kEventCountVersion);
+}
+
+// Offset of the next frame magic at or after `from`, or npos.
+size_t FindFrameMagic(std::string_view bytes, size_t from) {
+  for (size_t at = bytes.find(kFrameMagicStem, from); at != std::string_view::npos;
+       at = bytes.find(kFrameMagicStem, at + 1)) {
+    if (IsFrameMagic(bytes, at)) return at;
+  }
+  return std::string_view::npos;
+}
+
 // Parses "segment-<sequence>.tks"; false for any other file name.
 bool ParseSegmentName(const std::string& name, uint64_t& sequence) {
   if (!name.starts_with(kSegmentPrefix) || !name.ends_with(kSegmentSuffix)) return false;
@@ -75,15 +96,19 @@ bool ParseSegmentName(const std::string& name, uint64_t& sequence) {
 }  // namespace
 
 void EncodeSpoolFrame(const kinesis::Record& record, std::string& out) {
+  const bool counted = record.events != 1;
   size_t key_bytes = std::min(record.partition_key.size(), size_t{UINT16_MAX});
-  size_t payload_bytes = kKeyLengthBytes + key_bytes + record.data.size();
+  size_t payload_bytes =
+      kKeyLengthBytes + key_bytes + (counted ? kEventCountBytes : 0) + record.data.size();
   size_t payload_start = out.size() + kFrameHeaderBytes;
-  out.append(kFrameMagic);
+  out.append(kFrameMagicStem);
+  out.push_back(counted ? kEventCountVersion : kOneEventVersion);
   PutU32(out, static_cast<uint32_t>(payload_bytes));
   PutU32(out, 0);  // CRC placeholder, filled below
   out.push_back(static_cast<char>(key_bytes & 0xFF));
   out.push_back(static_cast<char>(key_bytes >> 8));
   out.append(record.partition_key, 0, key_bytes);
+  if (counted) PutU32(out, record.events);
   out.append(record.data);
   uint32_t crc = Crc32(std::string_view(out).substr(payload_start, payload_bytes));
   for (size_t i = 0; i < 4; ++i) out[payload_start - 4 + i] = static_cast<char>(crc >> (8 * i));
@@ -94,7 +119,7 @@ std::vector<kinesis::Record> DecodeSpoolSegment(std::string_view bytes, SpoolRea
   size_t at = 0;
   // Passes over garbage to the next frame marker, counting what was skipped.
   auto resync = [&](size_t from) {
-    size_t next = bytes.find(kFrameMagic, from);
+    size_t next = FindFrameMagic(bytes, from);
     size_t stop = next == std::string_view::npos ? bytes.size() : next;
     report.skipped_bytes += stop - at;
     at = stop;
@@ -104,7 +129,7 @@ std::vector<kinesis::Record> DecodeSpoolSegment(std::string_view bytes, SpoolRea
       report.truncated_tail = true;
       break;
     }
-    if (bytes.substr(at, kFrameMagic.size()) != kFrameMagic) {
+    if (!IsFrameMagic(bytes, at)) {
       report.corrupt_frames++;
       resync(at + 1);
       continue;
@@ -114,7 +139,7 @@ std::vector<kinesis::Record> DecodeSpoolSegment(std::string_view bytes, SpoolRea
     if (payload_bytes > bytes.size() - at - kFrameHeaderBytes) {
       // Either the last frame was cut by a crash, or a damaged length: another frame after
       // this one means damage.
-      if (bytes.find(kFrameMagic, at + 1) == std::string_view::npos) {
+      if (FindFrameMagic(bytes, at + 1) == std::string_view::npos) {
         report.truncated_tail = true;
         break;
       }
@@ -123,18 +148,25 @@ std::vector<kinesis::Record> DecodeSpoolSegment(std::string_view bytes, SpoolRea
       continue;
     }
     std::string_view payload = bytes.substr(at + kFrameHeaderBytes, payload_bytes);
+    const size_t count_bytes = bytes[at + 3] == kEventCountVersion ? kEventCountBytes : 0;
     size_t key_bytes = payload_bytes < kKeyLengthBytes
                            ? SIZE_MAX
                            : static_cast<unsigned char>(payload[0]) |
                                  (static_cast<size_t>(static_cast<unsigned char>(payload[1])) << 8);
-    if (Crc32(payload) != expected_crc || key_bytes > payload_bytes - kKeyLengthBytes) {
+    // A TKS2 frame counts at least one event (a record of none is never written).
+    if (Crc32(payload) != expected_crc || key_bytes > payload_bytes - kKeyLengthBytes ||
+        count_bytes > payload_bytes - kKeyLengthBytes - key_bytes ||
+        (count_bytes > 0 && GetU32(payload, kKeyLengthBytes + key_bytes) == 0)) {
       report.corrupt_frames++;
       resync(at + 1);
       continue;
     }
     kinesis::Record record;
     record.partition_key.assign(payload.substr(kKeyLengthBytes, key_bytes));
-    record.data.assign(payload.substr(kKeyLengthBytes + key_bytes));
+    if (count_bytes > 0) {
+      record.events = GetU32(payload, kKeyLengthBytes + key_bytes);
+    }
+    record.data.assign(payload.substr(kKeyLengthBytes + key_bytes + count_bytes));
     records.push_back(std::move(record));
     at += kFrameHeaderBytes + payload_bytes;
   }

@@ -38,7 +38,9 @@ enum class SpoolAppendResult { kAppended, kFull, kIoError };
 // as durable as everything else the extension holds). Thread-safe.
 //
 // Frame: "TKS1" | u32 payload bytes | u32 CRC-32 of payload | payload, where payload is
-//        u16 partition key bytes | partition key | data. Little-endian.
+//        u16 partition key bytes | partition key | data            (a record of one event), or
+//        "TKS2" | ... | u16 key bytes | key | u32 events | data   (a packed ndjson/kpl record).
+// Little-endian. Readers accept both; TKS1 is written whenever the record holds one event.
 class Spool {
  public:
   // Opens (creating) the directory and adopts segments left by an earlier process, so a

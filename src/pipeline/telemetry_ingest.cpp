@@ -1,12 +1,23 @@
 // Batch -> records -> queue, all or nothing per batch.
 #include "pipeline/telemetry_ingest.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace tk::pipeline {
 namespace {
 
 constexpr std::string_view kReportType = "platform.report";
+constexpr std::string_view kStartType = "platform.start";
+constexpr std::string_view kRuntimeDoneType = "platform.runtimeDone";
+constexpr std::string_view kRestoreStartType = "platform.restoreStart";
+// One runtimeDone is awaited at a time (the invocation in progress); a few more cover batches
+// that arrive late or out of step with INVOKE.
+constexpr size_t kRecentRuntimeDoneKept = 64;
+// Started-but-unreported invocations tracked at most (Managed Instances run many at once); past
+// this many (reports lost) tracking stops growing, and the shutdown wait can only end early.
+constexpr size_t kMaxOpenInvocations = 16'384;
 
 }  // namespace
 
@@ -30,22 +41,31 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string_view body) {
                                     " bytes): " + parsed.error().message);
     return {400, "malformed telemetry batch: " + parsed.error().message};
   }
-  records_.resize(events_.size());
+  TrackInvocations();
+  // Packed formats encode each event into unpacked_ first, then pack those into records_.
+  std::vector<kinesis::Record>& encoded_into = packer_ ? unpacked_ : records_;
+  encoded_into.resize(events_.size());
   size_t encoded = 0;
   size_t too_large = 0;
+  size_t filtered = 0;
   std::string_view report_request_id;
   for (const telemetry::TelemetryEvent& event : events_) {
     if (event.type == kReportType) report_request_id = event.request_id;
-    if (encoder_.Encode(event.raw, records_[encoded])) {
+    if (filter_ && filter_->Judge(event) != telemetry::FilterVerdict::kKeep) {
+      ++filtered;
+      continue;
+    }
+    if (encoder_.Encode(event.raw, encoded_into[encoded])) {
       ++encoded;
       continue;
     }
     ++too_large;
-    LogFirst(logged_too_large_, "dropped a telemetry event of " + std::to_string(event.raw.size()) +
-                                    " bytes: over Kinesis's 1 MiB record limit (counted)");
+    LogTooLarge(event.raw.size());
   }
-  records_.resize(encoded);
+  encoded_into.resize(encoded);
+  if (packer_) too_large += PackEncoded();
   stats_.events_received += events_.size();
+  stats_.events_filtered += filtered;
   stats_.events_dropped_too_large += too_large;
   AcceptResult accepted = buffer_.Accept(records_);
   if (accepted == AcceptResult::kDropped) {
@@ -65,6 +85,95 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string_view body) {
     report_arrived_.notify_all();
   }
   return {200, "OK"};
+}
+
+size_t TelemetryIngest::PackEncoded() {
+  records_.clear();
+  size_t too_large = 0;
+  for (const kinesis::Record& event : unpacked_) {
+    if (packer_->Add(event.partition_key, event.data, records_)) continue;
+    ++too_large;
+    LogTooLarge(event.data.size());
+  }
+  // End of the POST: nothing waits in the packer (see RecordPacker's flush rule).
+  packer_->Finish(records_);
+  return too_large;
+}
+
+void TelemetryIngest::PackWith(std::unique_ptr<telemetry::RecordPacker> packer) {
+  std::lock_guard lock(mutex_);
+  packer_ = std::move(packer);
+}
+
+void TelemetryIngest::FilterWith(std::unique_ptr<telemetry::EventFilter> filter) {
+  std::lock_guard lock(mutex_);
+  filter_ = std::move(filter);
+}
+
+void TelemetryIngest::LogTooLarge(size_t event_bytes) {
+  LogFirst(logged_too_large_, "dropped a telemetry event of " + std::to_string(event_bytes) +
+                                  " bytes: over Kinesis's 1 MiB record limit (counted)");
+}
+
+void TelemetryIngest::TrackInvocations() {
+  bool tracked = false;
+  for (const telemetry::TelemetryEvent& event : events_) {
+    if (event.request_id.empty()) {
+      // Restore events carry no requestId. Renew before this batch is encoded, so that the
+      // restore's own events already carry the new sandbox id.
+      if (event.type == kRestoreStartType && on_restore_) {
+        RenewEncoderLocked();
+        on_restore_();
+      }
+      continue;
+    }
+    if (event.type == kStartType) {
+      if (open_invocations_.size() < kMaxOpenInvocations) {
+        open_invocations_.emplace(event.request_id);
+      }
+    } else if (event.type == kReportType) {
+      open_invocations_.erase(std::string(event.request_id));
+      tracked = true;
+    } else if (event.type == kRuntimeDoneType) {
+      if (recent_runtime_done_.size() == kRecentRuntimeDoneKept) recent_runtime_done_.pop_front();
+      recent_runtime_done_.emplace_back(event.request_id);
+      tracked = true;
+    }
+  }
+  if (tracked) report_arrived_.notify_all();
+}
+
+bool TelemetryIngest::WaitForRuntimeDone(const std::string& request_id,
+                                         SteadyClock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  return report_arrived_.wait_until(lock, deadline, [&] {
+    return std::find(recent_runtime_done_.begin(), recent_runtime_done_.end(), request_id) !=
+           recent_runtime_done_.end();
+  });
+}
+
+bool TelemetryIngest::WaitForOpenInvocations(SteadyClock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  return report_arrived_.wait_until(lock, deadline, [&] { return open_invocations_.empty(); });
+}
+
+void TelemetryIngest::OnRestore(std::function<telemetry::RecordEncoder()> factory,
+                                std::function<void()> on_restore) {
+  std::lock_guard lock(mutex_);
+  encoder_factory_ = std::move(factory);
+  on_restore_ = std::move(on_restore);
+}
+
+bool TelemetryIngest::RenewEncoderOnce() {
+  std::lock_guard lock(mutex_);
+  return RenewEncoderLocked();
+}
+
+bool TelemetryIngest::RenewEncoderLocked() {
+  if (encoder_renewed_ || !encoder_factory_) return false;
+  encoder_ = encoder_factory_();
+  encoder_renewed_ = true;
+  return true;
 }
 
 bool TelemetryIngest::WaitForReport(const std::string& request_id,

@@ -1,13 +1,18 @@
-// The listener's handler: parse a batch, encode each event as a record, queue the records,
-// and remember which invocations' reports have arrived (for the shutdown wait).
+// The listener's handler: parse a batch, filter, encode each event as a record (packed into
+// ndjson/kpl records when configured), queue the records,
+// and follow invocations by requestId (runtimeDone and report arrivals, for the flush before
+// /next and the shutdown wait) and SnapStart restores (platform.restoreStart).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "kinesis/record.h"
@@ -15,8 +20,10 @@
 #include "pipeline/record_buffer.h"
 #include "pipeline/record_queue.h"
 #include "telemetry/batch_parser.h"
+#include "telemetry/event_filter.h"
 #include "telemetry/listener.h"
 #include "telemetry/record_encoder.h"
+#include "telemetry/record_packer.h"
 
 namespace tk::pipeline {
 
@@ -37,19 +44,58 @@ class TelemetryIngest {
   // Returns whether it arrived.
   bool WaitForReport(const std::string& request_id, SteadyClock::time_point deadline);
 
+  // Waits until the platform.runtimeDone of `request_id` has been received (the runtime has
+  // finished that invocation, and Lambda has sent its telemetry up to that point), or
+  // `deadline`. Returns whether it arrived.
+  bool WaitForRuntimeDone(const std::string& request_id, SteadyClock::time_point deadline);
+
+  // Waits until every invocation whose platform.start arrived has its platform.report too, or
+  // `deadline` (Lambda Managed Instances at SHUTDOWN: invocations overlap, none is "the last").
+  // Returns whether none is open.
+  bool WaitForOpenInvocations(SteadyClock::time_point deadline);
+
+  // SnapStart. Every environment restored from one snapshot starts with the snapshot's encoder:
+  // the same sandbox id (and so the same partition key) and the same random state. `factory`
+  // makes a fresh one; `on_restore` is told when a batch holds platform.restoreStart (it runs
+  // under the ingest's lock: it must not call back into the ingest).
+  void OnRestore(std::function<telemetry::RecordEncoder()> factory,
+                 std::function<void()> on_restore);
+  // Replaces the encoder with a fresh one from the factory, once per process (an environment is
+  // restored from its snapshot once). Returns whether it did so now. Called on
+  // platform.restoreStart and by the lifecycle when it sees the restore first.
+  bool RenewEncoderOnce();
+
+  // Record formats ndjson and kpl: encoded events are packed by `packer` (null: one record per
+  // event). Partial records are emitted at the end of every batch: nothing is held between POSTs.
+  void PackWith(std::unique_ptr<telemetry::RecordPacker> packer);
+  // Events `filter` excludes are not shipped and are counted as filtered (null: all shipped).
+  void FilterWith(std::unique_ptr<telemetry::EventFilter> filter);
+
  private:
+  size_t PackEncoded();  // unpacked_ -> records_; returns the events too large to pack
+  void LogTooLarge(size_t event_bytes);
   void LogFirst(bool& logged, std::string_view message);
+  void TrackInvocations();  // requires mutex_
+  bool RenewEncoderLocked();
 
   std::mutex mutex_;  // one batch at a time: keeps arrival order and the parser's buffers
-  std::condition_variable report_arrived_;
+  std::condition_variable report_arrived_;  // any tracked invocation event arrived
   telemetry::BatchParser parser_;
   telemetry::RecordEncoder encoder_;
   std::vector<telemetry::TelemetryEvent> events_;
   std::vector<kinesis::Record> records_;
+  std::vector<kinesis::Record> unpacked_;  // one per event, before packing (packed formats)
+  std::unique_ptr<telemetry::RecordPacker> packer_;
+  std::unique_ptr<telemetry::EventFilter> filter_;
   std::unique_ptr<RecordBuffer> owned_buffer_;  // when constructed with a bare queue
   RecordBuffer& buffer_;
   DeliveryStats& stats_;
   std::string last_report_request_id_;
+  std::deque<std::string> recent_runtime_done_;       // newest last, bounded
+  std::unordered_set<std::string> open_invocations_;  // started, not yet reported; bounded
+  std::function<telemetry::RecordEncoder()> encoder_factory_;
+  std::function<void()> on_restore_;
+  bool encoder_renewed_ = false;
   bool logged_malformed_ = false;
   bool logged_queue_full_ = false;
   bool logged_spooling_ = false;

@@ -49,9 +49,8 @@ Status BatchParser::Validate(std::vector<TelemetryEvent>& events) {
     std::string_view type;
     if (!event["type"].get_string().get(type)) parsed.type = type;
     std::string_view request_id;
-    if (!event.at_pointer("/record/requestId").get_string().get(request_id)) {
-      parsed.request_id = request_id;
-    }
+    // Two key lookups: at_pointer("/record/requestId") would parse the pointer for every event.
+    if (!event["record"]["requestId"].get_string().get(request_id)) parsed.request_id = request_id;
     events.push_back(parsed);
     ++index;
   }

@@ -10,14 +10,22 @@ namespace {
 
 constexpr size_t kSandboxIdHexDigits = 16;
 constexpr std::string_view kEnvelopeSuffix = "}";
+// Spent records taken from the recycler per lock: one lock per this many events.
+constexpr size_t kRecycledPerTake = 64;
 
-std::string Hex64(uint64_t value) {
+// Writes `value` as 16 lowercase hex digits into `text` (reusing its buffer).
+void AssignHex64(std::string& text, uint64_t value) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text(kSandboxIdHexDigits, '0');
+  text.resize(kSandboxIdHexDigits);
   for (size_t i = 0; i < kSandboxIdHexDigits; ++i) {
     text[kSandboxIdHexDigits - 1 - i] = kDigits[value & 0xF];
     value >>= 4;
   }
+}
+
+std::string Hex64(uint64_t value) {
+  std::string text;
+  AssignHex64(text, value);
   return text;
 }
 
@@ -60,17 +68,27 @@ size_t RecordEncoder::RecordSize(size_t event_bytes) const {
   return envelope_prefix_.size() + event_bytes + kEnvelopeSuffix.size() + key_bytes;
 }
 
+void RecordEncoder::ReuseSpentRecord(kinesis::Record& out) {
+  if (spare_.empty()) recycler_->Take(spare_, kRecycledPerTake);
+  if (spare_.empty()) return;
+  std::swap(out, spare_.back());
+  spare_.pop_back();
+}
+
 bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out) {
   if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
+  const size_t data_bytes = envelope_prefix_.size() + raw_event.size() + kEnvelopeSuffix.size();
+  if (recycler_ != nullptr && out.data.capacity() < data_bytes) ReuseSpentRecord(out);
   if (strategy_ == config::PartitionKeyStrategy::kRandom) {
-    out.partition_key = Hex64(random_());
+    AssignHex64(out.partition_key, random_());
   } else {
     out.partition_key = sandbox_id_;
   }
   out.data.clear();
-  out.data.reserve(envelope_prefix_.size() + raw_event.size() + kEnvelopeSuffix.size());
+  out.data.reserve(data_bytes);
   out.data.append(envelope_prefix_).append(raw_event).append(kEnvelopeSuffix);
   out.attempts = 0;
+  out.events = 1;  // a recycled record may have carried a packed record's count
   return true;
 }
 

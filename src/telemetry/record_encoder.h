@@ -6,9 +6,11 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "kinesis/record.h"
+#include "kinesis/record_recycler.h"
 
 namespace tk::telemetry {
 
@@ -38,16 +40,26 @@ class RecordEncoder {
 
   // Fills `out` with the record for `raw_event` (one copy of the event bytes). Returns false,
   // leaving `out` unspecified, when the record would exceed Kinesis's 1 MiB per-record limit.
+  // When `out` has no room (e.g. a moved-from record) and a recycler is set, a spent record's
+  // buffers are reused: no allocation per event.
   bool Encode(std::string_view raw_event, kinesis::Record& out);
 
   // Size of the record Encode() would produce for an event of `event_bytes`.
   size_t RecordSize(size_t event_bytes) const;
 
+  // Where spent records come back from (the sender); null (the default): allocate per record.
+  // Must outlive the encoder. Encode() is then still single-threaded, as before.
+  void RecycleFrom(kinesis::RecordRecycler* recycler) { recycler_ = recycler; }
+
  private:
+  void ReuseSpentRecord(kinesis::Record& out);
+
   std::string envelope_prefix_;
   config::PartitionKeyStrategy strategy_;
   std::string sandbox_id_;
   std::mt19937_64 random_;
+  kinesis::RecordRecycler* recycler_ = nullptr;
+  std::vector<kinesis::Record> spare_;  // taken from recycler_ a few at a time
 };
 
 }  // namespace tk::telemetry

@@ -28,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t i = 0; i < records.size(); ++i) {
     TK_FUZZ_CHECK(second[i].partition_key == records[i].partition_key);
     TK_FUZZ_CHECK(second[i].data == records[i].data);
+    TK_FUZZ_CHECK(second[i].events == records[i].events);
   }
   return 0;
 }

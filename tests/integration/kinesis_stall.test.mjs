@@ -35,7 +35,10 @@ after(async () => {
 });
 
 test('keeps per-invocation overhead low while Kinesis stalls for 5 s, then delivers every event', async () => {
-  const env = await extensionEnv({ endpoint: proxy.endpoint, streamName: STREAM });
+  // The background path: the default (adaptive) flushes the first invocations before /next, bounded
+  // by its budget; execution_modes.test.mjs covers that under a stall.
+  const env = { ...await extensionEnv({ endpoint: proxy.endpoint, streamName: STREAM }),
+    TELEMETRY_KINESIS_FLUSH: 'background' };
   // The stall opens as the sandbox starts: init takes milliseconds, so it covers the first ~5 s of
   // invocations.
   proxy.stallFor(STALL_MS);

@@ -16,7 +16,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-constexpr const char* kInitializationType = "on-demand";
 constexpr const char* kRuntimeVersion = "lambda-sandbox.v1";
 
 TelemetryEvent render(TelemetryStream stream, const char* type, json record) {
@@ -43,7 +42,7 @@ std::string EventFactory::invokedFunctionArn() const {
 TelemetryEvent EventFactory::initStart() const {
   return render(
       TelemetryStream::kPlatform, "platform.initStart",
-      {{"initializationType", kInitializationType},
+      {{"initializationType", info_.initialization_type},
        {"phase", "init"},
        {"runtimeVersion", kRuntimeVersion},
        {"runtimeVersionArn", "arn:aws:lambda:" + info_.region + "::runtime:lambda-sandbox"},
@@ -56,7 +55,7 @@ TelemetryEvent EventFactory::initStart() const {
 TelemetryEvent EventFactory::initRuntimeDone(const std::string& span_start_iso,
                                              double span_ms) const {
   return render(TelemetryStream::kPlatform, "platform.initRuntimeDone",
-                {{"initializationType", kInitializationType},
+                {{"initializationType", info_.initialization_type},
                  {"phase", "init"},
                  {"status", "success"},
                  {"spans", json::array({{{"name", "runtimeInit"},
@@ -67,7 +66,7 @@ TelemetryEvent EventFactory::initRuntimeDone(const std::string& span_start_iso,
 TelemetryEvent EventFactory::initReport(double duration_ms, const std::string& span_start_iso,
                                         double span_ms) const {
   return render(TelemetryStream::kPlatform, "platform.initReport",
-                {{"initializationType", kInitializationType},
+                {{"initializationType", info_.initialization_type},
                  {"status", "success"},
                  {"phase", "init"},
                  {"metrics", {{"durationMs", round3(duration_ms)}}},
@@ -90,10 +89,43 @@ TelemetryEvent EventFactory::telemetrySubscription(const std::string& name,
 
 TelemetryEvent EventFactory::platformStart(const std::string& request_id,
                                            const TraceContext& trace) const {
-  return render(TelemetryStream::kPlatform, "platform.start",
-                {{"requestId", request_id},
-                 {"version", info_.function_version},
-                 {"tracing", tracingJson(trace)}});
+  json record = {{"requestId", request_id}, {"version", info_.function_version}};
+  if (info_.managed_instances) {
+    record["functionArn"] = invokedFunctionArn();
+  }
+  record["tracing"] = tracingJson(trace);
+  return render(TelemetryStream::kPlatform, "platform.start", std::move(record));
+}
+
+TelemetryEvent EventFactory::restoreStart() const {
+  return render(
+      TelemetryStream::kPlatform, "platform.restoreStart",
+      {{"runtimeVersion", kRuntimeVersion},
+       {"runtimeVersionArn", "arn:aws:lambda:" + info_.region + "::runtime:lambda-sandbox"},
+       {"functionName", info_.function_name},
+       {"functionVersion", info_.function_version},
+       {"instanceId", info_.instance_id},
+       {"instanceMaxMemory", info_.memory_mb}});
+}
+
+TelemetryEvent EventFactory::restoreRuntimeDone(const std::string& span_start_iso,
+                                                double span_ms) const {
+  return render(TelemetryStream::kPlatform, "platform.restoreRuntimeDone",
+                {{"status", "success"},
+                 {"spans", json::array({{{"name", "restoreRuntime"},
+                                         {"start", span_start_iso},
+                                         {"durationMs", round3(span_ms)}}})}});
+}
+
+TelemetryEvent EventFactory::restoreReport(double duration_ms, const std::string& span_start_iso,
+                                           double span_ms) const {
+  return render(
+      TelemetryStream::kPlatform, "platform.restoreReport",
+      {{"status", "success"},
+       {"metrics", {{"durationMs", round3(duration_ms)}}},
+       {"spans",
+        json::array(
+            {{{"name", "restore"}, {"start", span_start_iso}, {"durationMs", round3(span_ms)}}})}});
 }
 
 TelemetryEvent EventFactory::runtimeDone(const std::string& request_id, const TraceContext& trace,
@@ -120,8 +152,14 @@ TelemetryEvent EventFactory::platformReport(const std::string& request_id,
             {"durationMs", round3(metrics.duration_ms)},
             {"maxMemoryUsedMB", metrics.max_memory_used_mb},
             {"memorySizeMB", metrics.memory_size_mb}};
+  if (info_.managed_instances) {
+    m = {{"durationMs", round3(metrics.duration_ms)}};
+  }
   if (metrics.init_duration_ms) {
     m["initDurationMs"] = round3(*metrics.init_duration_ms);
+  }
+  if (metrics.restore_duration_ms) {
+    m["restoreDurationMs"] = round3(*metrics.restore_duration_ms);
   }
   return render(TelemetryStream::kPlatform, "platform.report",
                 {{"metrics", std::move(m)},

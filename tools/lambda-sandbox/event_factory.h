@@ -1,4 +1,5 @@
-// Builds the JSON of every Telemetry API event (schema 2022-12-13) and every Extensions API
+// Builds the JSON of every Telemetry API event (schema 2022-12-13 field names; the Managed
+// Instances shapes of 2025-01-29 where they differ) and every Extensions API
 // /next event the sandbox emits; pure code, no I/O.
 #pragma once
 
@@ -29,6 +30,11 @@ struct FunctionInfo {
   std::string account_id;
   std::string handler;
   std::string instance_id;  // one per sandbox, as in platform.initStart
+  /// AWS_LAMBDA_INITIALIZATION_TYPE; also initializationType in the init events.
+  std::string initialization_type = "on-demand";
+  /// Lambda Managed Instances: platform.start names the function ARN, platform.report carries
+  /// durationMs only (its shapes in the Managed Instances Runtime Interface Emulator).
+  bool managed_instances = false;
 };
 
 /// Tracing context of one invocation (INVOKE event, platform.start/runtimeDone/report).
@@ -43,7 +49,8 @@ struct ReportMetrics {
   std::int64_t billed_duration_ms = 0;
   int memory_size_mb = 0;
   int max_memory_used_mb = 0;
-  std::optional<double> init_duration_ms;  // only on the first invoke after init
+  std::optional<double> init_duration_ms;     // only on the first invoke after init
+  std::optional<double> restore_duration_ms;  // SnapStart: the first invoke after the restore
 };
 
 /// Renders events for one sandbox. Thread-safe (all methods const).
@@ -69,6 +76,12 @@ class EventFactory {
                              std::int64_t produced_bytes) const;
   TelemetryEvent platformReport(const std::string& request_id, const TraceContext& trace,
                                 const ReportMetrics& metrics) const;
+  // SnapStart restore (Telemetry API schema reference: platform.restoreStart,
+  // platform.restoreRuntimeDone, platform.restoreReport).
+  TelemetryEvent restoreStart() const;
+  TelemetryEvent restoreRuntimeDone(const std::string& span_start_iso, double span_ms) const;
+  TelemetryEvent restoreReport(double duration_ms, const std::string& span_start_iso,
+                               double span_ms) const;
   /// A plain-text function log line (`record` is a string, as for text-format logs).
   TelemetryEvent functionLog(const std::string& line) const;
   /// A plain-text extension log line (what the extension wrote to stdout/stderr).

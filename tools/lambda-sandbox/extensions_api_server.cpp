@@ -147,6 +147,13 @@ void ExtensionsApiServer::handleRegister(const httplib::Request& req, httplib::R
                "events may only contain INVOKE and SHUTDOWN, got " + e.dump());
         return;
       }
+      if (e == "INVOKE" && !rules_.invoke_registration_allowed) {
+        // Lambda Managed Instances: external extensions may register for SHUTDOWN only.
+        reject(req, res, 403, "Extension.InvalidEventType",
+               "INVOKE: external extensions cannot register for INVOKE on Lambda Managed "
+               "Instances");
+        return;
+      }
       events.push_back(e.get<std::string>());
     }
     state_.registered = true;
@@ -218,6 +225,10 @@ void ExtensionsApiServer::handleSubscribe(const httplib::Request& req, httplib::
     parsed = parseSubscription(req.body);
     if (!parsed.subscription) {
       reject(req, res, 400, "ValidationError", parsed.error_message);
+      return;
+    }
+    if (auto refused = rules_.refuseSchema(parsed.subscription->schema_version)) {
+      reject(req, res, 400, "ValidationError", *refused);
       return;
     }
   }

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "event_factory.h"
+#include "execution_mode.h"
 #include "telemetry_router.h"
 
 namespace httplib {
@@ -61,6 +62,9 @@ class ExtensionsApiServer {
   ExtensionsApiServer(const ExtensionsApiServer&) = delete;
   ExtensionsApiServer& operator=(const ExtensionsApiServer&) = delete;
 
+  /// The mode's rules for register and subscribe (before start()).
+  void setRules(ApiRules rules) { rules_ = std::move(rules); }
+
   /// Binds 127.0.0.1:`port` (0 = ephemeral) and serves from a background thread.
   bool start(int port, std::string& error);
   int port() const { return port_; }
@@ -96,6 +100,7 @@ class ExtensionsApiServer {
   const EventFactory& factory_;
   TelemetryRouter& router_;
   const std::string extension_name_;
+  ApiRules rules_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -31,7 +31,11 @@ std::chrono::milliseconds ms(int v) { return std::chrono::milliseconds(v); }
 
 Lifecycle::Lifecycle(const Options& options, const EventFactory& factory, TelemetryRouter& router,
                      ExtensionsApiServer& server)
-    : options_(options), factory_(factory), router_(router), server_(server) {}
+    : options_(options),
+      factory_(factory),
+      router_(router),
+      server_(server),
+      progress_(options.modes.progress) {}
 
 RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& child_pgid) {
   RunResult result;
@@ -58,6 +62,11 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
                  [this](const std::string& line) { router_.emit(factory_.extensionLog(line)); });
 
     if (init(*child, result)) {
+      afterInit(*child);
+    }
+    if (result.initialised && options_.modes.mode == Mode::kManagedInstances) {
+      invokeConcurrently(*child, result);
+    } else if (result.initialised) {
       for (int i = 1; i <= options_.invocations; ++i) {
         if (!invoke(i, *child, result)) {
           break;
@@ -70,6 +79,7 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
           router_.pause();
           child->freeze();
         }
+        progress_.step(options_.freeze ? "frozen" : "idle", i, last_request_id_);
         if (!last && options_.interval_ms > 0) {
           std::this_thread::sleep_for(ms(options_.interval_ms));
         }
@@ -135,9 +145,13 @@ bool Lifecycle::init(ChildProcess& child, RunResult& result) {
   const double init_ms = millisBetween(spawned, server_.lastNextCallAt());
   result.init_ms = init_ms;
   result.initialised = true;
-  // The emulated runtime initialises instantly; the init phase lasted as long as the extension.
-  router_.emit(factory_.initRuntimeDone(spawned_iso, 0.0));
-  router_.emit(factory_.initReport(init_ms, spawned_iso, init_ms));
+  // The emulated runtime initialises alongside the extension (--runtime-init-ms, instantly by
+  // default); the Init phase lasts until both are ready.
+  std::this_thread::sleep_until(spawned + ms(options_.modes.runtime_init_ms));
+  router_.emit(factory_.initRuntimeDone(spawned_iso, options_.modes.runtime_init_ms));
+  router_.emit(
+      factory_.initReport(std::max(init_ms, static_cast<double>(options_.modes.runtime_init_ms)),
+                          spawned_iso, init_ms));
   return true;
 }
 
@@ -155,6 +169,7 @@ void Lifecycle::emitFunctionLogs(int index, SteadyTime start) {
 
 bool Lifecycle::invoke(int index, ChildProcess& child, RunResult& result) {
   if (options_.freeze) {
+    progress_.step("thaw", index);  // before SIGCONT: whatever a reader saw earlier was frozen
     child.thaw();
     router_.resume();
   }
@@ -164,6 +179,8 @@ bool Lifecycle::invoke(int index, ChildProcess& child, RunResult& result) {
     return false;
   }
   const std::string request_id = newUuid();
+  last_request_id_ = request_id;
+  progress_.step("invoke", index, request_id);
   const TraceContext trace{newTraceHeader(), randomHex(16)};
   const bool wants_invoke = server_.registeredFor("INVOKE");
   const std::uint64_t calls_before = server_.nextCalls();
@@ -216,7 +233,9 @@ bool Lifecycle::invoke(int index, ChildProcess& child, RunResult& result) {
   metrics.billed_duration_ms = static_cast<std::int64_t>(std::ceil(metrics.duration_ms));
   metrics.memory_size_mb = options_.memory_mb;
   metrics.max_memory_used_mb = static_cast<int>((child.peakRssKb() + 1023) / 1024);
-  if (index == 1 && result.init_ms) {
+  if (index == 1 && restore_ms_) {
+    metrics.restore_duration_ms = restore_ms_;  // a restored environment had no Init of its own
+  } else if (index == 1 && result.init_ms) {
     metrics.init_duration_ms = *result.init_ms;
   }
   router_.emit(factory_.platformReport(request_id, trace, metrics));
@@ -236,6 +255,7 @@ void Lifecycle::shutdown(ChildProcess& child, RunResult& result) {
     router_.resume();
   }
   const SteadyTime start = SteadyClock::now();
+  progress_.step("shutdown");
   const bool registered_for_shutdown = server_.registeredFor("SHUTDOWN");
   if (registered_for_shutdown) {
     // Lambda gives extensions until deadlineMs; telemetry keeps flowing meanwhile (the last

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "event_factory.h"
 #include "extensions_api_server.h"
 #include "options.h"
+#include "progress_log.h"
 #include "report.h"
 #include "telemetry_router.h"
 
@@ -30,11 +32,23 @@ class Lifecycle {
   void shutdown(ChildProcess& child, RunResult& result);
   void emitFunctionLogs(int index, SteadyTime start);
 
+  // The execution modes (lifecycle_modes.cpp).
+  /// Between Init and the first invocation: provisioned concurrency idles frozen; SnapStart
+  /// snapshots (freezes) and later restores with the platform.restore* events.
+  void afterInit(ChildProcess& child);
+  /// Lambda Managed Instances: every invocation, at most --concurrency at once, with their
+  /// telemetry interleaved; no INVOKE events, no platform.runtimeDone, never frozen.
+  void invokeConcurrently(ChildProcess& child, RunResult& result);
+  void invokeWithoutExtension(int index);
+
   const Options& options_;
   const EventFactory& factory_;
   TelemetryRouter& router_;
   ExtensionsApiServer& server_;
   std::string shutdown_reason_ = "spindown";
+  ProgressLog progress_;
+  std::string last_request_id_;
+  std::optional<double> restore_ms_;  // SnapStart: how long the restore took
 };
 
 }  // namespace sandbox

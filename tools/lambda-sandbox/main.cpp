@@ -76,7 +76,7 @@ std::vector<std::string> buildEnvironment(const Options& o, int port) {
   env["AWS_LAMBDA_FUNCTION_NAME"] = o.function_name;
   env["AWS_LAMBDA_FUNCTION_VERSION"] = o.function_version;
   env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(o.memory_mb);
-  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = sandbox::initializationType(o.modes.mode);
   for (const auto& [key, value] : o.env) {
     env[key] = value;  // explicit --env wins, even over the hidden list
   }
@@ -122,12 +122,15 @@ int main(int argc, char** argv) {
     std::cerr << "lambda-sandbox: " << error << "\n";
     return kExitUsage;
   }
-  const sandbox::EventFactory factory(sandbox::FunctionInfo{
-      options.function_name, options.function_version, options.memory_mb, options.region,
-      options.account_id, options.handler, sandbox::newUuid()});
+  const sandbox::EventFactory factory(
+      sandbox::FunctionInfo{options.function_name, options.function_version, options.memory_mb,
+                            options.region, options.account_id, options.handler, sandbox::newUuid(),
+                            sandbox::initializationType(options.modes.mode),
+                            options.modes.mode == sandbox::Mode::kManagedInstances});
   sandbox::TelemetryRouter router(factory, events_out, options.telemetry_post_timeout_ms);
   const std::string name = options.extension_path.substr(options.extension_path.rfind('/') + 1);
   sandbox::ExtensionsApiServer server(factory, router, name);
+  server.setRules(sandbox::apiRulesFor(options.modes));
   if (!server.start(options.port, error)) {
     std::cerr << "lambda-sandbox: " << error << "\n";
     return kExitFailed;

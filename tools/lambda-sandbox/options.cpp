@@ -14,6 +14,8 @@ constexpr int kMaxLogLineBytes = 256 * 1024;
 constexpr int kMaxDurationMs = 15 * 60 * 1000;  // Lambda's maximum function timeout: 15 min
 constexpr int kMinMemoryMb = 128;               // Lambda memory range: 128 MB .. 10,240 MB
 constexpr int kMaxMemoryMb = 10240;
+// One emulator thread per Managed Instances invocation in flight: a bound on threads.
+constexpr int kMaxConcurrency = 256;
 
 bool parseInt(const std::string& text, int& out) {
   const char* first = text.data();
@@ -27,6 +29,28 @@ struct IntFlag {
   int min;
   int max;
 };
+
+// --mode and the combinations of flags each mode allows.
+void validateModeFlags(const std::string& mode_text, Options& opts,
+                       std::vector<std::string>& errors) {
+  const std::optional<Mode> mode = parseMode(mode_text);
+  if (!mode) {
+    errors.push_back(
+        "--mode must be on-demand, provisioned-concurrency, snap-start or "
+        "managed-instances, got '" +
+        mode_text + "'");
+    return;
+  }
+  opts.modes.mode = *mode;
+  if (*mode == Mode::kManagedInstances && opts.freeze) {
+    // Managed Instances environments run continuously: they are never frozen between
+    // invocations (Lambda Managed Instances execution environment, "Invoke phase").
+    errors.push_back("--freeze cannot be used with --mode managed-instances (never frozen)");
+  }
+  if (*mode != Mode::kManagedInstances && opts.modes.concurrency != 1) {
+    errors.push_back("--concurrency needs --mode managed-instances (one request at a time)");
+  }
+}
 
 }  // namespace
 
@@ -58,6 +82,17 @@ with the Extensions API and Telemetry API emulated on 127.0.0.1, and measures it
   --init-timeout-ms D           (default 10000)
   --telemetry-post-timeout-ms D timeout of one telemetry POST (default 5000)
   --no-log-passthrough          do not copy the extension's stdout/stderr to our stderr
+  --mode M                      on-demand (default), provisioned-concurrency, snap-start,
+                                managed-instances: sets AWS_LAMBDA_INITIALIZATION_TYPE and the
+                                lifecycle (see README)
+  --concurrency N               managed-instances: invocations in flight at once (default 1)
+  --idle-after-init-ms D        snap-start: snapshot -> restore gap; provisioned-concurrency:
+                                Init -> first invocation gap; frozen meanwhile (default 1000)
+  --runtime-init-ms D           the emulated runtime's Init time; Init ends when it and the
+                                extension are ready (default 0)
+  --reject-schema V             refuse Telemetry API schemaVersion V with 400 ValidationError, as
+                                an older Lambda would (repeatable)
+  --progress                    print "lambda-sandbox: progress {json}" lines on stdout
   --help
 Exit status: 0 when the extension initialised, every invocation completed and it exited 0
 before the SHUTDOWN deadline; 1 otherwise; 2 on bad usage.
@@ -80,7 +115,11 @@ ParseResult parseOptions(int argc, char** argv) {
       {"--init-timeout-ms", {&opts.init_timeout_ms, 1, kMaxDurationMs}},
       {"--function-timeout-ms", {&opts.function_timeout_ms, 1, kMaxDurationMs}},
       {"--telemetry-post-timeout-ms", {&opts.telemetry_post_timeout_ms, 1, kMaxDurationMs}},
+      {"--concurrency", {&opts.modes.concurrency, 1, kMaxConcurrency}},
+      {"--idle-after-init-ms", {&opts.modes.idle_after_init_ms, 0, kMaxDurationMs}},
+      {"--runtime-init-ms", {&opts.modes.runtime_init_ms, 0, kMaxDurationMs}},
   };
+  std::string mode_text = "on-demand";
   const std::map<std::string, std::string*> string_flags = {
       {"--extension", &opts.extension_path},
       {"--function-name", &opts.function_name},
@@ -90,6 +129,7 @@ ParseResult parseOptions(int argc, char** argv) {
       {"--handler", &opts.handler},
       {"--events-out", &opts.events_out},
       {"--report", &opts.report_path},
+      {"--mode", &mode_text},
   };
 
   for (int i = 1; i < argc; ++i) {
@@ -103,6 +143,11 @@ ParseResult parseOptions(int argc, char** argv) {
       result.help = true;
       return result;
     }
+    if (arg == "--progress") {
+      opts.modes.progress = true;
+      if (inline_value) result.errors.push_back(arg + " takes no value");
+      continue;
+    }
     if (arg == "--freeze" || arg == "--no-log-passthrough") {
       if (inline_value) {
         result.errors.push_back(arg + " takes no value");
@@ -110,7 +155,8 @@ ParseResult parseOptions(int argc, char** argv) {
       (arg == "--freeze" ? opts.freeze : opts.passthrough_logs) = (arg == "--freeze");
       continue;
     }
-    const bool known = int_flags.count(arg) > 0 || string_flags.count(arg) > 0 || arg == "--env";
+    const bool known = int_flags.count(arg) > 0 || string_flags.count(arg) > 0 || arg == "--env" ||
+                       arg == "--reject-schema";
     if (!known) {
       result.errors.push_back("unknown flag: " + arg);
       continue;
@@ -132,6 +178,8 @@ ParseResult parseOptions(int argc, char** argv) {
       } else {
         *it->second.target = parsed;
       }
+    } else if (arg == "--reject-schema") {
+      opts.modes.rejected_schemas.push_back(value);
     } else if (arg == "--env") {
       const auto eq = value.find('=');
       if (eq == std::string::npos || eq == 0) {
@@ -150,6 +198,7 @@ ParseResult parseOptions(int argc, char** argv) {
   if (opts.function_timeout_ms <= opts.invoke_duration_ms) {
     result.errors.push_back("--function-timeout-ms must be greater than --invoke-duration-ms");
   }
+  validateModeFlags(mode_text, opts, result.errors);
   if (result.errors.empty()) {
     result.options = std::move(opts);
   }

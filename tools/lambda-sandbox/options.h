@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "execution_mode.h"
+
 namespace sandbox {
 
 struct Options {
@@ -36,6 +38,8 @@ struct Options {
   // How long one telemetry POST to the subscriber may take before it counts as failed.
   int telemetry_post_timeout_ms = 5000;
   bool passthrough_logs = true;
+  /// --mode and the flags of the execution modes (execution_mode.h).
+  ModeOptions modes;
 };
 
 /// Result of parsing: Options, or every problem found (one message per bad flag), or a request for

@@ -1,6 +1,6 @@
 // Assertions shared by the integration tests, with messages that show what the sandbox saw.
 import assert from 'node:assert/strict';
-import { compareEvents, describeDifference, eventTextOf } from './records.mjs';
+import { compareEvents, describeDifference, eventTextsOf } from './records.mjs';
 
 const STDERR_TAIL_CHARS = 4000;
 
@@ -24,9 +24,9 @@ export function assertExtensionExitedInTime(run, invocations) {
     `extension did not exit 0 before the SHUTDOWN deadline\n${runSummary(run)}`);
 }
 
-/** Every sent event text is in the stream exactly once, and nothing else is. */
+/** Every sent event text is in the stream exactly once, and nothing else is (any record format). */
 export function assertExactlyOnce(sentTexts, records, context = '') {
-  const difference = compareEvents(sentTexts, records.map(eventTextOf));
+  const difference = compareEvents(sentTexts, records.flatMap(eventTextsOf));
   assert.deepEqual(
     { missing: difference.missing.length, duplicates: difference.duplicates.length, extras: difference.extras.length },
     { missing: 0, duplicates: 0, extras: 0 },

@@ -1,9 +1,25 @@
 // Turns stream records back into the events they carry, and compares them with what the sandbox sent.
 //
 // Record data is {<envelope fields>,"event":<the event's bytes exactly as POSTed>}, envelope first,
-// so the event's bytes are everything between the first `"event":` and the final `}`.
+// so the event's bytes are everything between the first `"event":` and the final `}`. That is the
+// `event` record format (one event per record: eventTextOf); the packed formats (ndjson, gzip, kpl)
+// carry many such envelopes per record (eventTextsOf, envelopesOf, via tools/lib/record_decoder.mjs).
+import { decodeRecord, eventTextOfEnvelope } from '../../../tools/lib/record_decoder.mjs';
 
 const EVENT_KEY = '"event":';
+
+/** The raw JSON texts of every event a record carries, in order, whatever its format. */
+export function eventTextsOf(record) {
+  return decodeRecord(record.data).events.map(({ text }) => eventTextOfEnvelope(text));
+}
+
+/** The envelopes (parsed, without their event) of every event a record carries, in order. */
+export function envelopesOf(record) {
+  return decodeRecord(record.data).events.map(({ text }) => {
+    const { event, ...envelope } = JSON.parse(text);
+    return envelope;
+  });
+}
 
 /** The event's raw JSON text inside a record's data. Throws when the data is not in that shape. */
 export function eventTextOf(record) {

@@ -34,9 +34,11 @@ export async function extensionEnv({ endpoint, streamName, listenerPort }) {
  * as { raw, json } (raw: the line exactly as the sandbox POSTed it, as a string).
  * The process is killed after timeoutMs (timedOut: true). `extension` replaces build/telemetry-kinesis
  * (e.g. a wrapper that starts the packaged layer in a chroot; its file name is the extension name).
+ * `onProgress(step)`, when given, turns on --progress and is called with each step the sandbox
+ * reports ({ event, epochMs, invocation?, requestId? }) as it happens, to act at a lifecycle step.
  */
 export async function runSandbox({
-  invocations, logLines, env = {}, extraArgs = [], timeoutMs = 120000, extension = extensionPath,
+  invocations, logLines, env = {}, extraArgs = [], timeoutMs = 120000, extension = extensionPath, onProgress,
 }) {
   const workDir = mkdtempSync(path.join(tmpdir(), 'lambda-sandbox-'));
   const eventsPath = path.join(workDir, 'events.ndjson');
@@ -49,12 +51,14 @@ export async function runSandbox({
     '--report', reportPath,
     ...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
     ...extraArgs,
+    ...(onProgress ? ['--progress'] : []),
   ];
   const started = Date.now();
   const child = spawn(sandboxPath, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout = [];
   const stderr = [];
   child.stdout.on('data', (chunk) => stdout.push(chunk));
+  if (onProgress) watchProgress(child.stdout, onProgress);
   child.stderr.on('data', (chunk) => {
     stderr.push(chunk);
     if (process.env.TK_SANDBOX_LOG) process.stderr.write(chunk);
@@ -84,6 +88,21 @@ export async function runSandbox({
   } finally {
     if (!process.env.TK_KEEP_TMP) rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+const PROGRESS_PREFIX = 'lambda-sandbox: progress ';
+
+// Calls onProgress for each "lambda-sandbox: progress {json}" line of the sandbox's stdout.
+function watchProgress(stream, onProgress) {
+  let pending = '';
+  stream.on('data', (chunk) => {
+    pending += chunk.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      if (line.startsWith(PROGRESS_PREFIX)) onProgress(JSON.parse(line.slice(PROGRESS_PREFIX.length)));
+    }
+  });
 }
 
 function parseEventLines(bytes) {

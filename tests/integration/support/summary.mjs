@@ -8,11 +8,14 @@ export function shutdownSummary(stderr) {
   return Object.fromEntries([...line.matchAll(/(\w+)=(\d+)/g)].map(([, k, v]) => [k, Number(v)]));
 }
 
-/** Every event the extension took in is delivered, dropped with a reason, or unsent at shutdown. */
+/**
+ * Every event the extension took in is delivered, filtered, dropped with a reason, or unsent at
+ * shutdown. All these keys count events, whatever the record format (records_put counts records).
+ */
 export function assertAccountingBalances(s, context = '') {
   const taken = s.received + (s.recovered_from_spool ?? 0);
-  const accounted = s.delivered + s.dropped_too_large + (s.dropped_overflow ?? 0) + (s.dropped_spool_corrupt ?? 0) +
-    s.dropped_permanent_error + s.unsent_at_shutdown;
+  const accounted = s.delivered + (s.filtered ?? 0) + s.dropped_too_large + (s.dropped_overflow ?? 0) +
+    (s.dropped_spool_corrupt ?? 0) + s.dropped_permanent_error + s.unsent_at_shutdown;
   assert.equal(accounted, taken, `accounting does not balance: ${JSON.stringify(s)}\n${context}`);
 }
 

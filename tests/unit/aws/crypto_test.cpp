@@ -86,6 +86,16 @@ TEST(Base64, AppendKeepsExistingTextAndGrowsByExactlyTheEncodedSize) {
   EXPECT_EQ(out.size(), before + Base64EncodedSize(4));
 }
 
+TEST(Base64, EncodesInPlaceTheSameTextAndSaysHowLongItIs) {
+  for (size_t n = 0; n < 20; ++n) {
+    const std::string input(n, static_cast<char>('a' + n));
+    std::string out(Base64EncodedSize(n) + 1, '?');  // + OpenSSL's NUL
+    EXPECT_EQ(EncodeBase64To(out.data(), input), Base64EncodedSize(n)) << n;
+    out.resize(Base64EncodedSize(n));
+    EXPECT_EQ(out, Base64Encode(input)) << n;
+  }
+}
+
 TEST(Base64, RoundTripsEveryByteValueAtEveryPaddingLength) {
   std::string all_bytes;
   for (int b = 0; b < 256; ++b) all_bytes += static_cast<char>(b);
@@ -102,6 +112,12 @@ TEST(Base64, DecodeRejectsMalformedText) {
                                "Zm 9v", "Zm9*", "Zm9v-_AA", "Z"}) {
     EXPECT_FALSE(Base64Decode(bad).ok()) << "accepted \"" << bad << "\"";
   }
+}
+
+TEST(CryptoTest, Md5MatchesTheRfc1321TestSuite) {
+  EXPECT_EQ(HexEncode(Md5("")), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(HexEncode(Md5("abc")), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(HexEncode(Md5("message digest")), "f96b697d7cb7938d525a2f31aaf161d0");
 }
 
 }  // namespace

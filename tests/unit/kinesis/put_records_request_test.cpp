@@ -111,6 +111,28 @@ TEST(PutRecordsRequestTest, PredictsTheBodySizeExactly) {
   EXPECT_EQ(body.size(), body.capacity());  // reserved once, never regrown
 }
 
+TEST(PutRecordsRequestTest, WritesIntoAReusedBufferTheSameBodyWithoutGrowingIt) {
+  std::vector<Record> records;
+  for (size_t n = 0; n < 10; ++n) {
+    records.push_back({.partition_key = n % 2 ? "plain-key" : "key\"with\\escapes",
+                       .data = std::string(n * 13 + 1, static_cast<char>('a' + n)),
+                       .attempts = 0});
+  }
+  const StreamTarget target{.stream_name = "",
+                            .stream_arn = "arn:aws:kinesis:eu-west-1:1:stream/s"};
+  std::string buffer(64 * 1024, '#');  // a previous, larger request's body
+  const char* storage = buffer.data();
+
+  SerializePutRecordsBody(target, records, buffer);
+
+  EXPECT_EQ(buffer, SerializePutRecordsBody(target, records));
+  EXPECT_EQ(buffer.data(), storage);  // written in place: no new allocation
+  const ParsedBody parsed = Parse(buffer);
+  ASSERT_EQ(parsed.records.size(), records.size());
+  EXPECT_EQ(parsed.records[3].data, records[3].data);
+  EXPECT_EQ(parsed.records[4].partition_key, records[4].partition_key);
+}
+
 TEST(PutRecordsRequestTest, WritesAnEmptyRecordsArrayForNoRecords) {
   EXPECT_EQ(SerializePutRecordsBody({.stream_name = "s", .stream_arn = ""}, {}),
             R"({"StreamName":"s","Records":[]})");

@@ -61,6 +61,18 @@ TEST(ExtensionsApiClientTest, RegistersWithItsNameAndTheAccountIdFeature) {
   EXPECT_THAT(body["events"].get<std::vector<std::string>>(), ElementsAre("INVOKE", "SHUTDOWN"));
 }
 
+TEST(ExtensionsApiClientTest, RegistersForShutdownOnlyWhenAskedToAsOnManagedInstances) {
+  LoopbackServer lambda;
+  lambda.Post(kRegisterPath, AnswerRegister);
+  ASSERT_TRUE(lambda.Start());
+  ExtensionsApiClient client(lambda.address());
+  ASSERT_TRUE(client.Register("telemetry-kinesis", RegisterFor::kShutdownOnly).ok());
+  const std::vector<SeenRequest> requests = lambda.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const nlohmann::json body = nlohmann::json::parse(requests[0].body);
+  EXPECT_THAT(body["events"].get<std::vector<std::string>>(), ElementsAre("SHUTDOWN"));
+}
+
 TEST(ExtensionsApiClientTest, RegistersWithoutAnAccountIdWhenLambdaSendsNone) {
   LoopbackServer lambda;
   lambda.Post(kRegisterPath, [](const httplib::Request&, httplib::Response& response) {

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -85,6 +86,92 @@ TEST_F(SubscribeTest, SurfacesA400AnswerAsAnErrorWithLambdasMessage) {
   ASSERT_FALSE(subscribed.ok());
   EXPECT_THAT(subscribed.error().message, HasSubstr("400"));
   EXPECT_THAT(subscribed.error().message, HasSubstr("buffering.maxItems out of range"));
+}
+
+// A stand-in Lambda that refuses the schema versions in `refused` with a ValidationError, as a
+// Lambda that predates them does, and accepts any other.
+class SchemaNegotiationTest : public ::testing::Test {
+ protected:
+  void StartLambda(std::vector<std::string> refused, int refusal_status = 400,
+                   std::string refusal_type = "ValidationError") {
+    lambda_.Post("/2020-01-01/extension/register",
+                 [](const httplib::Request&, httplib::Response& response) {
+                   response.set_header("Lambda-Extension-Identifier", "ext-1");
+                   response.set_content("{}", "application/json");
+                 });
+    lambda_.Put(kTelemetryPath, [=](const httplib::Request& request, httplib::Response& response) {
+      const std::string version = nlohmann::json::parse(request.body)["schemaVersion"];
+      if (std::find(refused.begin(), refused.end(), version) == refused.end()) {
+        response.set_content("\"OK\"", "application/json");
+        return;
+      }
+      response.status = refusal_status;
+      response.set_content(R"({"errorMessage":"unsupported schemaVersion )" + version +
+                               R"(","errorType":")" + refusal_type + R"("})",
+                           "application/json");
+    });
+    ASSERT_TRUE(lambda_.Start());
+    client_ = std::make_unique<ExtensionsApiClient>(lambda_.address());
+    ASSERT_TRUE(client_->Register("telemetry-kinesis").ok());
+  }
+
+  std::vector<std::string> SchemasTried() {
+    std::vector<std::string> versions;
+    for (const SeenRequest& request : lambda_.requests()) {
+      if (request.method == "PUT") {
+        versions.push_back(nlohmann::json::parse(request.body)["schemaVersion"]);
+      }
+    }
+    return versions;
+  }
+
+  LoopbackServer lambda_;
+  std::unique_ptr<ExtensionsApiClient> client_;
+};
+
+TEST_F(SchemaNegotiationTest, SubscribesWithTheNewestSchemaWhenLambdaAcceptsIt) {
+  StartLambda({});
+  Result<std::string> schema =
+      SubscribeWithNewestSchema(*client_, Subscription(), kSchemasNewestFirst);
+  ASSERT_TRUE(schema.ok()) << schema.error().message;
+  EXPECT_EQ(*schema, "2025-01-29");
+  EXPECT_THAT(SchemasTried(), ElementsAre("2025-01-29"));
+}
+
+TEST_F(SchemaNegotiationTest, FallsBackToThePreviousSchemaOnAValidationError) {
+  StartLambda({"2025-01-29"});
+  Result<std::string> schema =
+      SubscribeWithNewestSchema(*client_, Subscription(), kSchemasNewestFirst);
+  ASSERT_TRUE(schema.ok()) << schema.error().message;
+  EXPECT_EQ(*schema, "2022-12-13");
+  EXPECT_THAT(SchemasTried(), ElementsAre("2025-01-29", "2022-12-13"));
+}
+
+TEST_F(SchemaNegotiationTest, ManagedInstancesHaveNoOlderSchemaToFallBackTo) {
+  StartLambda({"2025-01-29"});
+  Result<std::string> schema =
+      SubscribeWithNewestSchema(*client_, Subscription(), kSchemasManagedInstances);
+  ASSERT_FALSE(schema.ok());
+  EXPECT_THAT(schema.error().message, HasSubstr("unsupported schemaVersion 2025-01-29"));
+  EXPECT_THAT(SchemasTried(), ElementsAre("2025-01-29"));
+}
+
+TEST_F(SchemaNegotiationTest, ReportsEveryRefusalWhenNoSchemaIsAccepted) {
+  StartLambda({"2025-01-29", "2022-12-13"});
+  Result<std::string> schema =
+      SubscribeWithNewestSchema(*client_, Subscription(), kSchemasNewestFirst);
+  ASSERT_FALSE(schema.ok());
+  EXPECT_THAT(schema.error().message, HasSubstr("schema 2025-01-29: "));
+  EXPECT_THAT(schema.error().message, HasSubstr("schema 2022-12-13: "));
+}
+
+TEST_F(SchemaNegotiationTest, DoesNotFallBackOnOtherRefusals) {
+  StartLambda({"2025-01-29"}, 403, "Extension.InvalidExtensionIdentifier");
+  Result<std::string> schema =
+      SubscribeWithNewestSchema(*client_, Subscription(), kSchemasNewestFirst);
+  ASSERT_FALSE(schema.ok());
+  EXPECT_THAT(schema.error().message, HasSubstr("403"));
+  EXPECT_THAT(SchemasTried(), ElementsAre("2025-01-29"));
 }
 
 }  // namespace

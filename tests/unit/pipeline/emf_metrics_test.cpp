@@ -47,5 +47,37 @@ TEST(EmfReporterTest, ReportsCountsSinceThePreviousLineSoCloudWatchSumsAreRight)
   EXPECT_EQ(second["PutRecordsLatencyAverage"], 0.0) << "no requests: no division by zero";
 }
 
+TEST(EmfReporterTest, ReportsFilteredEventsAndTheKinesisRecordsAndUnitsOfPackedFormats) {
+  DeliveryStats stats;
+  EmfReporter reporter("f");
+  stats.events_received = 1'000;
+  stats.events_filtered = 200;
+  stats.records_delivered = 800;  // events
+  stats.records_put = 9;
+  stats.put_payload_units = 10;
+  auto first = nlohmann::json::parse(reporter.Render(stats, 1, 0));
+  EXPECT_EQ(first["EventsFiltered"], 200);
+  EXPECT_EQ(first["RecordsDelivered"], 800);
+  EXPECT_EQ(first["KinesisRecordsPut"], 9);
+  EXPECT_EQ(first["PutPayloadUnits"], 10);
+  stats.events_filtered = 250;
+  auto second = nlohmann::json::parse(reporter.Render(stats, 2, 0));
+  EXPECT_EQ(second["EventsFiltered"], 50);
+  EXPECT_EQ(second["KinesisRecordsPut"], 0);
+}
+
+TEST(DeliveryStatsTest, TheSummaryKeepsItsKeysAndAddsTheFormatAndFilterOnes) {
+  DeliveryStats stats;
+  stats.events_received = 12;
+  stats.records_delivered = 10;
+  stats.events_filtered = 2;
+  stats.records_put = 1;
+  stats.put_payload_units = 1;
+  const std::string summary = stats.Summary();
+  EXPECT_NE(summary.find("received=12 delivered=10 "), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" filtered=2 records_put=1 put_payload_units=1"), std::string::npos)
+      << summary;
+}
+
 }  // namespace
 }  // namespace tk::pipeline

@@ -199,5 +199,59 @@ TEST(RecordQueueTest, WaitForWorkWakesOnNotifyWhenThePredicateTurnsTrue) {
   notifier.join();
 }
 
+// Pops at most `room` records (a batch already holding the rest of a request's 500 records) and
+// checks that they are the next ones in arrival order.
+void PopInOrder(RecordQueue& queue, size_t room, size_t& next_out) {
+  kinesis::PutRecordsBatch batch;
+  const size_t filler = kinesis::kMaxRecordsPerRequest - room;
+  for (size_t i = 0; i < filler; ++i) {
+    ASSERT_TRUE(batch.Add({.partition_key = "k", .data = "filler", .attempts = 0}));
+  }
+  queue.PopInto(batch);
+  for (size_t i = filler; i < batch.size(); ++i) {
+    ASSERT_EQ(batch.records()[i].data, std::to_string(next_out++));
+  }
+}
+
+TEST(RecordQueueTest, KeepsArrivalOrderWhileItsRingWrapsAroundAndGrows) {
+  RecordQueue queue(kinesis::kMiB);
+  size_t next_in = 0;
+  size_t next_out = 0;
+  // Each round pushes 30 and pops 25: the ring wraps many times and grows as the backlog does.
+  for (int round = 0; round < 40; ++round) {
+    std::vector<kinesis::Record> records;
+    for (int i = 0; i < 30; ++i) {
+      records.push_back({.partition_key = "k", .data = std::to_string(next_in++), .attempts = 0});
+    }
+    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+    PopInOrder(queue, 25, next_out);
+  }
+  EXPECT_EQ(queue.queued_records(), next_in - next_out);
+  while (!queue.empty()) PopInOrder(queue, 100, next_out);
+  EXPECT_EQ(next_out, next_in);
+}
+
+TEST(RecordQueueTest, PutsRetriesBackInFrontOfEverythingAfterTheRingHasWrapped) {
+  RecordQueue queue(kinesis::kMiB);
+  for (int round = 0; round < 5; ++round) {  // move the ring's head away from slot 0
+    std::vector<kinesis::Record> records(100, {.partition_key = "k", .data = "x", .attempts = 0});
+    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+    kinesis::PutRecordsBatch batch;
+    queue.PopInto(batch);
+    queue.Release(batch.bytes());
+  }
+  std::vector<kinesis::Record> newer = {{.partition_key = "k", .data = "new", .attempts = 0}};
+  ASSERT_TRUE(queue.PushAll(newer, SteadyClock::now()));
+  std::vector<kinesis::Record> retries = {{.partition_key = "k", .data = "retry-1", .attempts = 1},
+                                          {.partition_key = "k", .data = "retry-2", .attempts = 1}};
+  queue.PushFrontForRetry(std::move(retries), SteadyClock::now());
+  kinesis::PutRecordsBatch batch;
+  queue.PopInto(batch);
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch.records()[0].data, "retry-1");
+  EXPECT_EQ(batch.records()[1].data, "retry-2");
+  EXPECT_EQ(batch.records()[2].data, "new");
+}
+
 }  // namespace
 }  // namespace tk::pipeline

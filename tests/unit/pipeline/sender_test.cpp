@@ -99,6 +99,36 @@ TEST_F(SenderTest, RetriesOnlyFailedRecordsAfterPartialFailure) {
   ExpectEveryRecordAccountedFor();
 }
 
+TEST_F(SenderTest, CountsEventsOfPackedRecordsAndTheRecordsAndUnitsPut) {
+  kinesis_.Script(tk::testing::PartiallyFailed({1}));
+  std::vector<kinesis::Record> records;
+  for (uint32_t events : {10u, 20u, 30u}) {
+    records.push_back({.partition_key = "sandbox",
+                       .data = std::string(30 * 1024, 'x'),  // two payload units each
+                       .attempts = 0,
+                       .events = events});
+  }
+  ASSERT_TRUE(queue_.PushAll(records, SteadyClock::now()));
+  StartSender(Options(milliseconds(1)));
+
+  ASSERT_TRUE(kinesis_.WaitForRequests(2, kSoon));
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(stats_.records_delivered.load(), 60u) << "delivered counts events";
+  EXPECT_EQ(stats_.records_retried.load(), 20u);
+  EXPECT_EQ(stats_.records_put.load(), 3u);
+  EXPECT_EQ(stats_.put_payload_units.load(), 6u);
+}
+
+TEST_F(SenderTest, CountsUnsentEventsOfPackedRecordsAtShutdown) {
+  StartSender(Options(seconds(10)));
+  std::vector<kinesis::Record> records;
+  records.push_back({.partition_key = "sandbox", .data = "x", .attempts = 0, .events = 7});
+  ASSERT_TRUE(queue_.PushAll(records, SteadyClock::now()));
+  // The deadline has passed: nothing can be sent, the record's 7 events are unsent.
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now()), 7u);
+  EXPECT_EQ(stats_.records_unsent_at_shutdown.load(), 7u);
+}
+
 TEST_F(SenderTest, ResendsTheWholeRequestWithBackoffAfterARetryableFailure) {
   kinesis_.Script(tk::testing::Throttled());
   kinesis_.Script(tk::testing::Throttled());
@@ -184,6 +214,21 @@ TEST_F(SenderTest, SendsAFullRequestOfFiveHundredRecordsWithoutAFlush) {
   EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
   EXPECT_THAT(kinesis_.requests()[1].data, ElementsAre("r500"));
   EXPECT_EQ(stats_.records_delivered.load(), 501u);
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(SenderTest, HandsTheRecordsOfADeliveredRequestToTheRecycler) {
+  kinesis::RecordRecycler recycler;
+  SenderOptions options = Options(seconds(10));
+  options.recycler = &recycler;
+  StartSender(options);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < 3; ++i) names.push_back(std::string(200, static_cast<char>('a' + i)));
+  Push(names);
+  sender_->FlushSoon();
+  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(recycler.size(), 3u);
   ExpectEveryRecordAccountedFor();
 }
 

@@ -201,5 +201,72 @@ TEST_F(SpoolTest, ADamagedSegmentOnDiskIsReportedAndTheSpoolGoesOn) {
   EXPECT_TRUE(spool->empty());
 }
 
+kinesis::Record Packed(const std::string& key, const std::string& data, uint32_t events) {
+  kinesis::Record record = MakeRecord(key, data);
+  record.events = events;
+  return record;
+}
+
+TEST_F(SpoolTest, KeepsTheEventCountOfPackedRecordsAndWritesOneEventRecordsAsBefore) {
+  std::string bytes;
+  EncodeSpoolFrame(MakeRecord("k", "one event"), bytes);
+  EXPECT_EQ(bytes.substr(0, 4), "TKS1") << "one-event records keep the original frame";
+  const size_t first_frame = bytes.size();
+  EncodeSpoolFrame(Packed("k", "many\nevents\n", 42), bytes);
+  EXPECT_EQ(bytes.substr(first_frame, 4), "TKS2");
+  EXPECT_EQ(bytes.size() - first_frame, first_frame - std::string("one event").size() +
+                                            std::string("many\nevents\n").size() + 4)
+      << "TKS2 adds the 4-byte count";
+  SpoolReadReport report;
+  std::vector<kinesis::Record> records = DecodeSpoolSegment(bytes, report);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].events, 1u);
+  EXPECT_EQ(records[0].data, "one event");
+  EXPECT_EQ(records[1].events, 42u);
+  EXPECT_EQ(records[1].partition_key, "k");
+  EXPECT_EQ(records[1].data, "many\nevents\n");
+  EXPECT_EQ(report.corrupt_frames, 0u);
+}
+
+TEST_F(SpoolTest, RoundTripsPackedRecordsThroughSegmentFiles) {
+  auto spool = OpenSpool();
+  std::vector<kinesis::Record> records = {Packed("a", std::string("\xF3\x89\x9A\xC2kpl", 7), 300),
+                                          MakeRecord("b", "single"), Packed("c", "x", 2)};
+  ASSERT_EQ(spool->Append(records), SpoolAppendResult::kAppended);
+  std::vector<kinesis::Record> out;
+  SpoolReadReport report;
+  ASSERT_TRUE(spool->TakeOldestSegment(out, report));
+  ASSERT_EQ(out.size(), 3u);
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].events, records[i].events);
+    EXPECT_EQ(out[i].data, records[i].data);
+  }
+  EXPECT_EQ(kinesis::EventCount(out), 303u);
+}
+
+TEST_F(SpoolTest, ResyncsToTheNextFrameOfEitherVersionAfterDamage) {
+  std::string bytes;
+  EncodeSpoolFrame(Packed("a", "first", 5), bytes);
+  bytes[bytes.size() - 1] ^= 0x01;  // checksum mismatch
+  bytes += "garbage";
+  EncodeSpoolFrame(Packed("b", "second", 6), bytes);
+  EncodeSpoolFrame(MakeRecord("c", "third"), bytes);
+  SpoolReadReport report;
+  std::vector<kinesis::Record> records = DecodeSpoolSegment(bytes, report);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].data, "second");
+  EXPECT_EQ(records[0].events, 6u);
+  EXPECT_EQ(records[1].data, "third");
+  EXPECT_GE(report.corrupt_frames, 1u);
+}
+
+TEST_F(SpoolTest, ATks2FrameClaimingZeroEventsIsCorrupt) {
+  std::string bytes;
+  EncodeSpoolFrame(Packed("a", "x", 0), bytes);  // never written by the extension
+  SpoolReadReport report;
+  EXPECT_TRUE(DecodeSpoolSegment(bytes, report).empty());
+  EXPECT_EQ(report.corrupt_frames, 1u);
+}
+
 }  // namespace
 }  // namespace tk::pipeline

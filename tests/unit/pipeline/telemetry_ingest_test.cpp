@@ -174,5 +174,179 @@ TEST_F(TelemetryIngestTest, WaitForReportReturnsFalseAtTheDeadlineWithoutThatRep
   EXPECT_LT(waited, std::chrono::seconds(2));
 }
 
+std::string PlatformEvent(const std::string& type, const std::string& request_id) {
+  return R"({"time":"2024-01-01T00:00:01Z","type":")" + type + R"(","record":{"requestId":")" +
+         request_id + R"("}})";
+}
+
+std::string RestoreStartEvent() {
+  return R"({"time":"2024-01-01T00:00:00Z","type":"platform.restoreStart","record":{}})";
+}
+
+TEST_F(TelemetryIngestTest, WaitForRuntimeDoneReturnsWhenThatRequestsRuntimeDoneArrives) {
+  ASSERT_EQ(ingest_.HandleBatch(Batch({PlatformEvent("platform.runtimeDone", "req-1")})).status,
+            200);
+  std::thread listener([this] {
+    std::this_thread::sleep_for(milliseconds(20));
+    ingest_.HandleBatch(
+        Batch({FunctionEvent("done"), PlatformEvent("platform.runtimeDone", "req-2")}));
+  });
+  const auto start = SteadyClock::now();
+  EXPECT_TRUE(ingest_.WaitForRuntimeDone("req-2", start + std::chrono::seconds(10)));
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(5));
+  listener.join();
+  EXPECT_TRUE(ingest_.WaitForRuntimeDone("req-1", SteadyClock::now()));  // arrived earlier
+  EXPECT_FALSE(ingest_.WaitForRuntimeDone("req-3", SteadyClock::now() + milliseconds(20)));
+}
+
+TEST_F(TelemetryIngestTest, WaitForOpenInvocationsWaitsForTheReportOfEveryStartedInvocation) {
+  EXPECT_TRUE(ingest_.WaitForOpenInvocations(SteadyClock::now()));  // none started
+  ASSERT_EQ(ingest_
+                .HandleBatch(Batch({PlatformEvent("platform.start", "a"),
+                                    PlatformEvent("platform.start", "b"),
+                                    PlatformEvent("platform.report", "a")}))
+                .status,
+            200);
+  EXPECT_FALSE(ingest_.WaitForOpenInvocations(SteadyClock::now() + milliseconds(20)));
+  std::thread listener([this] {
+    std::this_thread::sleep_for(milliseconds(20));
+    ingest_.HandleBatch(Batch({PlatformEvent("platform.report", "b")}));
+  });
+  EXPECT_TRUE(ingest_.WaitForOpenInvocations(SteadyClock::now() + std::chrono::seconds(10)));
+  listener.join();
+}
+
+// A record's sandbox id, from its envelope.
+std::string SandboxOf(const std::string& data) {
+  const std::string key = R"("sandbox":")";
+  const size_t start = data.find(key) + key.size();
+  return data.substr(start, data.find('"', start) - start);
+}
+
+TEST_F(TelemetryIngestTest, RestoreStartRenewsTheSandboxIdOnceBeforeItsBatchIsEncoded) {
+  int encoders_made = 0;
+  int restores_told = 0;
+  ingest_.OnRestore(
+      [&] {
+        ++encoders_made;
+        telemetry::FunctionMetadata metadata;
+        metadata.sandbox_id = "fedcba9876543210";
+        return telemetry::RecordEncoder(telemetry::RenderEnvelopePrefix(metadata),
+                                        config::PartitionKeyStrategy::kSandbox,
+                                        metadata.sandbox_id);
+      },
+      [&] { ++restores_told; });
+  ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("before the snapshot")})).status, 200);
+  ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("x"), RestoreStartEvent()})).status, 200);
+  ASSERT_EQ(ingest_.HandleBatch(Batch({RestoreStartEvent()})).status, 200);
+  EXPECT_EQ(encoders_made, 1);
+  EXPECT_EQ(restores_told, 2);  // told each time; acting once is the caller's job
+  EXPECT_FALSE(ingest_.RenewEncoderOnce());
+
+  const std::vector<std::string> data = Drain(queue_);
+  ASSERT_EQ(data.size(), 4u);
+  EXPECT_EQ(SandboxOf(data[0]), kSandboxId);
+  EXPECT_EQ(SandboxOf(data[1]), "fedcba9876543210");  // same batch as restoreStart
+  EXPECT_EQ(SandboxOf(data[2]), "fedcba9876543210");
+}
+
+TEST_F(TelemetryIngestTest, RenewEncoderOnceWithoutAFactoryKeepsTheEncoder) {
+  EXPECT_FALSE(ingest_.RenewEncoderOnce());
+  ASSERT_EQ(ingest_.HandleBatch(Batch({RestoreStartEvent()})).status, 200);
+  EXPECT_EQ(SandboxOf(Drain(queue_).at(0)), kSandboxId);
+}
+
+// Record formats and filters: the ingest packs, filters and counts in events.
+class TelemetryIngestFormatTest : public ::testing::Test {
+ protected:
+  void UseFormat(config::RecordFormat format) {
+    config::RecordOptions options;
+    options.format = format;
+    options.max_record_bytes = 2 * 1024;
+    ingest_.PackWith(telemetry::MakeRecordPacker(options, telemetry::AggregateKey::kPerEventKey));
+  }
+
+  // Everything queued: the records (moved out) and the events they carry.
+  std::vector<kinesis::Record> DrainRecords() {
+    std::vector<kinesis::Record> records;
+    for (int requests = 0; requests < 100 && !queue_.empty(); ++requests) {
+      kinesis::PutRecordsBatch batch;
+      queue_.PopInto(batch);
+      for (kinesis::Record& record : batch.records()) records.push_back(std::move(record));
+    }
+    return records;
+  }
+
+  RecordQueue queue_{8 * kinesis::kMiB};
+  DeliveryStats stats_;
+  TelemetryIngest ingest_{Encoder(), queue_, stats_};
+};
+
+TEST_F(TelemetryIngestFormatTest, PacksEachBatchIntoNdjsonRecordsAndFlushesAtTheBatchEnd) {
+  UseFormat(config::RecordFormat::kNdjson);
+  std::vector<std::string> events;
+  for (int i = 0; i < 30; ++i) events.push_back(FunctionEvent("line " + std::to_string(i)));
+  ASSERT_EQ(ingest_.HandleBatch(Batch(events)).status, 200);
+  ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("next batch")})).status, 200);
+
+  std::vector<kinesis::Record> records = DrainRecords();
+  std::string all;
+  uint32_t carried = 0;
+  for (const kinesis::Record& record : records) {
+    EXPECT_LE(record.Size(), 2u * 1024);
+    EXPECT_EQ(record.partition_key, kSandboxId);
+    all += record.data;
+    carried += record.events;
+  }
+  std::string expected;
+  for (const std::string& event : events) expected += Prefix() + event + "}\n";
+  EXPECT_EQ(all, expected + Prefix() + FunctionEvent("next batch") + "}\n");
+  EXPECT_EQ(carried, 31u);
+  EXPECT_EQ(records.back().events, 1u) << "the second batch's event is not held back";
+  EXPECT_LT(records.size(), 31u / 4);
+  EXPECT_EQ(stats_.events_received.load(), 31u);
+}
+
+TEST_F(TelemetryIngestFormatTest, AnEventTooLargeToPackIsDroppedAndCounted) {
+  UseFormat(config::RecordFormat::kKpl);
+  const std::string huge =
+      FunctionEvent(std::string(kinesis::kMaxRecordBytes - Prefix().size() - 100, 'x'));
+  ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("a"), huge, FunctionEvent("b")})).status, 200);
+  std::vector<kinesis::Record> records = DrainRecords();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].events, 2u);
+  EXPECT_EQ(stats_.events_dropped_too_large.load(), 1u);
+  EXPECT_EQ(stats_.events_received.load(), 3u);
+}
+
+TEST_F(TelemetryIngestFormatTest, FilteredEventsAreNotQueuedAndAreCountedWhileReportsAreTracked) {
+  config::FilterOptions options;
+  options.platform_events = {"platform.start"};
+  options.drop_substrings = {"GET /health"};
+  ingest_.FilterWith(std::make_unique<telemetry::EventFilter>(options));
+  const std::string kept = FunctionEvent("GET /orders");
+  ASSERT_EQ(
+      ingest_.HandleBatch(Batch({kept, FunctionEvent("GET /health"), ReportEvent("req-5")})).status,
+      200);
+  EXPECT_THAT(Drain(queue_), ElementsAre(Prefix() + kept + "}"));
+  EXPECT_EQ(stats_.events_received.load(), 3u);
+  EXPECT_EQ(stats_.events_filtered.load(), 2u);
+  // A filtered report still ends the shutdown wait: the extension follows it, ships it or not.
+  EXPECT_TRUE(ingest_.WaitForReport("req-5", SteadyClock::now()));
+}
+
+TEST(TelemetryIngestFormatQueueFullTest, APackedBatchRefusedWhenFullCountsItsEventsAsDropped) {
+  RecordQueue queue(1024);
+  DeliveryStats stats;
+  TelemetryIngest ingest(Encoder(), queue, stats);
+  config::RecordOptions options;
+  options.format = config::RecordFormat::kNdjson;
+  ingest.PackWith(telemetry::MakeRecordPacker(options, telemetry::AggregateKey::kPerEventKey));
+  std::vector<std::string> events(20, FunctionEvent(std::string(100, 'y')));
+  EXPECT_EQ(ingest.HandleBatch(Batch(events)).status, 503);
+  EXPECT_EQ(stats.events_received.load(), 20u);
+  EXPECT_EQ(stats.events_dropped_overflow.load(), 20u);
+}
+
 }  // namespace
 }  // namespace tk::pipeline

@@ -2,6 +2,8 @@
 // the 1 MiB per-record limit.
 #include "telemetry/record_encoder.h"
 
+#include "kinesis/record_recycler.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -128,6 +130,33 @@ TEST(RecordEncoderTest, RandomStrategyGivesRecordsDifferentHexKeys) {
     keys.insert(record.partition_key);
   }
   EXPECT_EQ(keys.size(), 100u);  // 64-bit keys: a collision in 100 draws is ~3e-16
+}
+
+TEST(RecordEncoderTest, WritesIntoASpentRecordsBuffersWhenARecyclerIsSet) {
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  RecordEncoder encoder(prefix, config::PartitionKeyStrategy::kSandbox, kSandboxId);
+  kinesis::RecordRecycler recycler;
+  encoder.RecycleFrom(&recycler);
+  std::vector<kinesis::Record> spent(1);
+  spent[0].data.assign(4096, 'x');
+  spent[0].partition_key = "an-old-partition-key";
+  spent[0].attempts = 2;
+  const char* spent_buffer = spent[0].data.data();
+  recycler.Give(spent);
+
+  kinesis::Record record;  // as the listener's handler passes it: no buffer of its own
+  const std::string raw = R"({"type":"function","record":"hello"})";
+  ASSERT_TRUE(encoder.Encode(raw, record));
+  EXPECT_EQ(record.data.data(), spent_buffer);  // no allocation for this event
+  EXPECT_EQ(record.data, prefix + raw + "}");
+  EXPECT_EQ(record.partition_key, kSandboxId);
+  EXPECT_EQ(record.attempts, 0u);
+  EXPECT_EQ(recycler.size(), 0u);
+
+  // With nothing left to reuse it allocates, as without a recycler.
+  kinesis::Record another;
+  ASSERT_TRUE(encoder.Encode(raw, another));
+  EXPECT_EQ(another.data, prefix + raw + "}");
 }
 
 TEST(DrawSandboxIdTest, DrawsSixteenHexDigitsFreshEachTime) {
