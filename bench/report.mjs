@@ -47,7 +47,7 @@ const targets = [
     measured: init.init_ms.median, note: `p99 ${fmt(init.init_ms.p99)} ms over ${init.cold_starts} cold starts` },
   { name: 'Per-invocation overhead at 10k events/s, p99', short: 'Per-invocation overhead p99, 10k/s', goal: 1, unit: 'ms', kind: 'max',
     measured: r10k.overhead_ms_p99,
-    note: `runtime done → /next (Lambda's billed overhead); INVOKE → /next p99 ${fmt(r10k.next_call_ms_p99)} ms` },
+    note: `runtime done → /next (Lambda's billed overhead); INVOKE → /next p99 ${fmt(r10k.next_call_ms_p99)} ms; overhead p99 ${fmt(r1k.overhead_ms_p99)} ms at 1k/s, ${fmt(r100k.overhead_ms_p99)} ms at 100k/s (see below)` },
   { name: 'Peak RSS at 10k events/s for 60 s', short: 'Peak RSS, 10k/s for 60 s', goal: 10, unit: 'MiB', kind: 'max',
     measured: mib(r10k.peak_rss_kb),
     note: `anonymous ${fmt(mib(r10k.peak_rss_anon_kb), 1)} MiB, shared-library pages ${fmt(mib(r10k.peak_rss_file_kb), 1)} MiB` },
@@ -89,6 +89,13 @@ const smapsRows = Object.entries(smaps).sort((a, b) => b[1] - a[1]).slice(0, 12)
 // reviewed with it). Keys are target names.
 const libraryKb = floors.linked.rss_kb;
 const MISS_NOTES = {
+  'PutRecords requests per 10,000 events (default format)': `the default flush mode
+  (\`TELEMETRY_KINESIS_FLUSH=adaptive\`) flushes before \`/next\` at the end of an invocation that is not part of
+  a frequent series, as this single invocation is: the records queued then go out as a partial request and the
+  platform events that arrive after it in another, so ${fmt(packing.runs[0]?.records ?? 0, 0)} records take 22 requests
+  instead of ⌈records / 500⌉ = 21 (\`TELEMETRY_KINESIS_FLUSH=background\` gives 21). The flush is what keeps an
+  invocation's telemetry from waiting in a frozen sandbox; a fix that keeps it: after the flush, hold the
+  late platform events for the next invocation's first request instead of sending them alone.`,
   'Peak RSS at 10k events/s for 60 s': `a program that does nothing but link the extension's libraries
   (\`bench/tk-bench-linked-empty\`) is already ${fmt(mib(libraryKb), 1)} MiB resident at \`main()\`
   (${fmt(mib(floors.linked.rss_file_kb), 1)} MiB of it library pages: libcrypto, libstdc++, libc, cpp-httplib, whose
@@ -179,6 +186,10 @@ ${sustainedRows.join('\n')}
 *Overhead* is Lambda's: from the runtime's end of an invocation to the extension's next \`/next\` (what is added to
 billed duration). The extension calls \`/next\` as soon as it has read INVOKE, before the function finishes, so it is
 zero unless the extension is slower than the whole invocation; *INVOKE → /next* is that reaction time itself.
+The default flush mode (\`TELEMETRY_KINESIS_FLUSH=adaptive\`) flushes before \`/next\` until invocations come in a
+frequent series: those first invocations wait for \`platform.runtimeDone\`, which the Telemetry API delivers after
+its buffering timeout (100 ms), so their overhead is ~100 ms; at 10k events/s (600 invocations) they fall outside
+the p99, in the shorter runs (200 invocations) they are the p99.
 At 1k events/s the fixed cost per invocation dominates CPU per event (${fmt(r1k.requests_per_10k_events, 0)} requests per
 10k events: the flush at each invocation boundary sends the ~100 events of each 100 ms invocation on their own).
 
@@ -190,7 +201,13 @@ At 1k events/s the fixed cost per invocation dominates CPU per event (${fmt(r1k.
 | paced at ${fmt(throughput.paced.target_rate, 0)}/s into the sink | ${fmt(throughput.paced.events_per_s, 0)} | | ${fmt(throughput.paced.cpu_us_per_event)} | ${throughput.paced.runs.length} × ${throughput.paced.seconds} s: ${throughput.paced.refused_posts} refused POSTs, ${throughput.paced.lost_events} events lost |
 | into kinesis-local (${kinesisLocal.shards} shards, random keys) | ${fmt(kinesisLocal.events_per_s, 0)} | ${fmt((kinesisLocal.events_per_s * throughput.max.mb_per_s) / throughput.max.events_per_s, 2)} | | ${fmt(kinesisLocal.events, 0)} queued events sent in ${fmt(kinesisLocal.median_ms, 0)} ms (median of ${kinesisLocal.runs_ms.length}, ${kinesisLocal.retried_per_run.join('/')} records retried); kinesis-local's CPU is the bottleneck. With one partition key a stream shard's write limit (1,000 records/s, here as in AWS) caps the rate instead |
 
-## PutRecords requests and PUT payload units
+${throughput.paced.refused_posts > 0 ? `In ${throughput.paced.runs.filter((r) => Object.keys(r.load.statuses).some((k) => k !== '200')).length} paced run(s) the extension fell behind for a
+while (the 2 cores are shared with other work; at ${fmt(throughput.paced.target_rate, 0)}/s the margin to the maximum is small):
+it filled its memory budget (8 MiB by default), spilled to the spool, whose extra work (checksums, file I/O,
+replay) kept it behind, and once the spool's bound was reached it answered 503 to ${throughput.paced.refused_posts}
+POSTs, counting their events as dropped (peak RSS of that run: ${fmt(mib(Math.max(...throughput.paced.runs.map((r) => r.peak_rss_kb))), 1)} MiB). Nothing it accepted was lost.
+
+` : ''}## PutRecords requests and PUT payload units
 
 One invocation logging 10,000 lines over one second: **${fmt(packing.requests_per_10k_events, 1)} requests** and
 ${fmt(packing.payload_units_per_10k_events, 0)} PUT payload units (25 KB each, rounded up per record) per 10,000 events
