@@ -88,6 +88,9 @@ void Sender::Run() {
       return stop_ || draining_ || (flush_requested_ && !queue_empty);
     });
     if (stop_) return;
+    // A drain that began during the wait may already be past its deadline: send nothing then
+    // (the loop's top returns and the record is counted as unsent).
+    if (draining_ && SteadyClock::now() >= FromNanos(drain_deadline_ns_)) continue;
     if (options_.refill) options_.refill();
     stats_.records_dropped_permanent += queue_.PopInto(batch);
     if (batch.empty()) {
