@@ -83,6 +83,22 @@ size_t FindFrameMagic(std::string_view bytes, size_t from) {
   return std::string_view::npos;
 }
 
+// The key length a frame payload starts with (the caller checked the payload holds it).
+size_t KeyLength(std::string_view payload) {
+  return static_cast<unsigned char>(payload[0]) |
+         (static_cast<size_t>(static_cast<unsigned char>(payload[1])) << 8);
+}
+
+// A payload must hold its key length, the key, the event count of a TKS2 frame, and that count
+// must be at least one (a record of no events is never written). A CRC match alone does not
+// prove this: a damaged or foreign file can carry a valid CRC over a short payload.
+bool HasRoomForKeyAndCount(std::string_view payload, size_t count_bytes) {
+  if (payload.size() < kKeyLengthBytes) return false;
+  const size_t key_bytes = KeyLength(payload);
+  if (payload.size() - kKeyLengthBytes < key_bytes + count_bytes) return false;
+  return count_bytes == 0 || GetU32(payload, kKeyLengthBytes + key_bytes) != 0;
+}
+
 // Parses "segment-<sequence>.tks"; false for any other file name.
 bool ParseSegmentName(const std::string& name, uint64_t& sequence) {
   if (!name.starts_with(kSegmentPrefix) || !name.ends_with(kSegmentSuffix)) return false;
@@ -149,18 +165,12 @@ std::vector<kinesis::Record> DecodeSpoolSegment(std::string_view bytes, SpoolRea
     }
     std::string_view payload = bytes.substr(at + kFrameHeaderBytes, payload_bytes);
     const size_t count_bytes = bytes[at + 3] == kEventCountVersion ? kEventCountBytes : 0;
-    size_t key_bytes = payload_bytes < kKeyLengthBytes
-                           ? SIZE_MAX
-                           : static_cast<unsigned char>(payload[0]) |
-                                 (static_cast<size_t>(static_cast<unsigned char>(payload[1])) << 8);
-    // A TKS2 frame counts at least one event (a record of none is never written).
-    if (Crc32(payload) != expected_crc || key_bytes > payload_bytes - kKeyLengthBytes ||
-        count_bytes > payload_bytes - kKeyLengthBytes - key_bytes ||
-        (count_bytes > 0 && GetU32(payload, kKeyLengthBytes + key_bytes) == 0)) {
+    if (Crc32(payload) != expected_crc || !HasRoomForKeyAndCount(payload, count_bytes)) {
       report.corrupt_frames++;
       resync(at + 1);
       continue;
     }
+    const size_t key_bytes = KeyLength(payload);
     kinesis::Record record;
     record.partition_key.assign(payload.substr(kKeyLengthBytes, key_bytes));
     if (count_bytes > 0) {

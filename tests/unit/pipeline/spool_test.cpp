@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,19 @@ kinesis::Record MakeRecord(const std::string& key, const std::string& data) {
   record.partition_key = key;
   record.data = data;
   return record;
+}
+
+// A frame of the given version around `payload`, with a correct length and CRC: what a damaged
+// or foreign file can contain, since a CRC proves nothing about the payload's inner layout.
+std::string FrameWithValidCrc(char version, const std::string& payload) {
+  std::string frame = std::string("TKS") + version;
+  auto put_u32 = [&frame](uint32_t value) {
+    for (int shift = 0; shift < 32; shift += 8) frame.push_back(static_cast<char>(value >> shift));
+  };
+  put_u32(static_cast<uint32_t>(payload.size()));
+  put_u32(static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
+                                      static_cast<uInt>(payload.size()))));
+  return frame + payload;
 }
 
 class SpoolTest : public ::testing::Test {
@@ -266,6 +280,30 @@ TEST_F(SpoolTest, ATks2FrameClaimingZeroEventsIsCorrupt) {
   SpoolReadReport report;
   EXPECT_TRUE(DecodeSpoolSegment(bytes, report).empty());
   EXPECT_EQ(report.corrupt_frames, 1u);
+}
+
+// Found by spool_segment_fuzz: frames whose CRC matches but whose payload is too short for the
+// key length, the key or the event count once threw std::out_of_range and ended the extension.
+TEST_F(SpoolTest, AFrameWithAValidCrcButNoRoomForItsKeyOrCountIsCorrupt) {
+  const std::string key_of_three_without_count = std::string("\x03\x00", 2) + "abc";
+  const std::vector<std::string> frames = {
+      FrameWithValidCrc('1', ""),
+      FrameWithValidCrc('1', "x"),
+      FrameWithValidCrc('2', "x"),
+      FrameWithValidCrc('1', std::string("\x05\x00", 2) + "ab"),
+      FrameWithValidCrc('2', key_of_three_without_count),
+      FrameWithValidCrc('2', key_of_three_without_count + "\x01"),
+  };
+  for (const std::string& frame : frames) {
+    std::string bytes = frame;
+    EncodeSpoolFrame(MakeRecord("k", "after the damage"), bytes);
+    SpoolReadReport report;
+    std::vector<kinesis::Record> records;
+    ASSERT_NO_THROW(records = DecodeSpoolSegment(bytes, report));
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].data, "after the damage");
+    EXPECT_EQ(report.corrupt_frames, 1u);
+  }
 }
 
 }  // namespace
