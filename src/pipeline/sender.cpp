@@ -109,13 +109,21 @@ void Sender::Run() {
 // (stop, a drain starting, or the drain deadline) so the caller re-evaluates.
 bool Sender::WaitOutBackoff() {
   const bool draining = draining_;
-  SteadyClock::time_point until = retry_not_before_;
+  SteadyClock::time_point until = RetryNotBefore(draining);
   if (draining) until = std::min(until, FromNanos(drain_deadline_ns_));
   if (SteadyClock::now() >= until) return true;
   // Queued records must not end this sleep (with a full request queued that would spin), but
-  // a drain starting must: its deadline may come before the backoff ends.
+  // a drain starting must: its deadline may come before the backoff ends, and it shortens it.
   queue_.WaitUntil(until, [this, draining] { return stop_ || draining_ != draining; });
-  return SteadyClock::now() >= retry_not_before_;
+  return SteadyClock::now() >= RetryNotBefore(draining_);
+}
+
+// While draining, a retry waits at most one base backoff after the last failure: the SHUTDOWN
+// budget is short, and a backoff escalated during an outage must not sleep through the recovery
+// it was waiting for (the drain deadline bounds the retries instead).
+SteadyClock::time_point Sender::RetryNotBefore(bool draining) const {
+  if (!draining) return retry_not_before_;
+  return std::min(retry_not_before_, last_failure_at_ + backoff_.base());
 }
 
 void Sender::SendBatch(kinesis::PutRecordsBatch& batch) {
@@ -185,7 +193,8 @@ void Sender::RetryLater(std::vector<kinesis::Record>&& records, const std::strin
   for (kinesis::Record& record : records) record.attempts++;
   stats_.records_retried += kinesis::EventCount(records);
   consecutive_failures_++;
-  retry_not_before_ = SteadyClock::now() + backoff_.Delay(consecutive_failures_);
+  last_failure_at_ = SteadyClock::now();
+  retry_not_before_ = last_failure_at_ + backoff_.Delay(consecutive_failures_);
   if (consecutive_failures_ == 1) {
     LogOnce(log::Level::kWarn, "retry:" + reason.substr(0, reason.find(':')),
             "PutRecords will be retried with backoff (" + reason + ")");

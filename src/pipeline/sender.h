@@ -65,6 +65,7 @@ class Sender {
   void Run();
   void NotifyProgress();
   bool WaitOutBackoff();
+  SteadyClock::time_point RetryNotBefore(bool draining) const;
   void SendBatch(kinesis::PutRecordsBatch& batch);
   void OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
   void RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason);
@@ -91,6 +92,7 @@ class Sender {
   // Sender-thread state.
   uint32_t consecutive_failures_ = 0;
   SteadyClock::time_point retry_not_before_{};
+  SteadyClock::time_point last_failure_at_{};
   std::set<std::string> logged_;
 };
 

@@ -291,6 +291,26 @@ TEST_F(FailingSenderTest, DrainAndStopCutsALongBackoffShortAtTheDeadline) {
   ExpectEveryRecordAccountedFor();
 }
 
+TEST_F(SenderTest, ADrainRetriesAfterOneBaseBackoffNotAfterTheEscalatedOne) {
+  // Four throttled requests escalate the backoff to 4 x base (uniform01 == 0: half of 8 x base);
+  // Kinesis has recovered by the time SHUTDOWN drains, which then waits one base only.
+  const milliseconds base(250);
+  for (int i = 0; i < 4; ++i) kinesis_.Script(tk::testing::Throttled());
+  StartSender(Options(milliseconds(1), base, seconds(60)));
+  Push(Names("r", 5));
+  ASSERT_TRUE(kinesis_.WaitForRequests(4, seconds(10)));
+
+  const auto drain_started = SteadyClock::now();
+  EXPECT_EQ(sender_->DrainAndStop(drain_started + seconds(10)), 0u);
+  const std::vector<SentRequest> requests = kinesis_.requests();
+  ASSERT_EQ(requests.size(), 5u);
+  const auto escalated_retry_at = requests[3].sent_at + 4 * base;
+  EXPECT_LT(requests[4].sent_at, escalated_retry_at - base);
+  EXPECT_GE(requests[4].sent_at, requests[3].sent_at + base);
+  EXPECT_EQ(stats_.records_delivered.load(), 5u);
+  ExpectEveryRecordAccountedFor();
+}
+
 double ProcessCpuSeconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 TEST_F(FailingSenderTest, WaitsOutABackoffWithoutSpinningWhenAFullRequestIsQueued) {
