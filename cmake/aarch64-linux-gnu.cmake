@@ -10,7 +10,7 @@ set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 # /usr/include/aarch64-linux-gnu and the shared /usr/include.
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 
-# Never pick up the build machine's x86_64 .pc files.
+# Never pick up the build machine's x86_64 .pc files (FindOpenSSL takes its hints from pkg-config).
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
 set(ENV{PKG_CONFIG_PATH} "")
 

@@ -55,8 +55,11 @@ add_custom_target(layer-${TK_LAYER_ARCH}
           --lib-dirs ${_tk_layer_lib_dirs}
           --readelf ${CMAKE_READELF}
           --strip ${CMAKE_STRIP}
-          # Compiled into the executable from headers: its licence ships too.
+          # Compiled into the executable (headers, static OpenSSL, cpp-httplib's source package):
+          # their licences ship too.
           --license-package nlohmann-json3-dev
+          --license-package libssl-dev
+          --license-file cpp-httplib=${TK_HTTPLIB_DIR}/copyright
   BYPRODUCTS ${TK_LAYER_ZIP}
   DEPENDS telemetry-kinesis-layer-bin
   COMMENT "Packaging the Lambda layer (${TK_LAYER_ARCH})"

@@ -7,8 +7,10 @@
 #
 # usage: package-layer.sh --exe FILE --out ZIP --staging DIR --lib-dirs "DIR:DIR:..."
 #                         [--readelf TOOL] [--strip TOOL] [--license-package NAME]...
+#                         [--license-file NAME=FILE]...
 # --license-package adds the copyright file of a Debian package compiled into the executable
-# (header-only libraries), next to those of the bundled shared libraries.
+# (header-only and static libraries), next to those of the bundled shared libraries;
+# --license-file the same for a library compiled in from a source package (as licenses/NAME.txt).
 # The zip is deterministic: sorted entries, fixed timestamps, no extra attributes.
 set -euo pipefail
 
@@ -16,6 +18,7 @@ readelf_tool=readelf
 strip_tool=strip
 exe= out= staging= lib_dirs=
 license_packages=()
+license_files=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --exe) exe=$2 ;;
@@ -25,6 +28,7 @@ while [ $# -gt 0 ]; do
     --readelf) readelf_tool=$2 ;;
     --strip) strip_tool=$2 ;;
     --license-package) license_packages+=("$2") ;;
+    --license-file) license_files+=("$2") ;;
     *) echo "package-layer.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -123,6 +127,10 @@ for package in "${license_packages[@]}"; do
   copyright=/usr/share/doc/$package/copyright
   [ -f "$copyright" ] || die "$copyright is missing (--license-package $package)"
   install -m 0644 "$copyright" "$staging/telemetry-kinesis/licenses/$package.txt"
+done
+for named_file in "${license_files[@]}"; do
+  [ -f "${named_file#*=}" ] || die "${named_file#*=} is missing (--license-file $named_file)"
+  install -m 0644 "${named_file#*=}" "$staging/telemetry-kinesis/licenses/${named_file%%=*}.txt"
 done
 {
   echo "Shared libraries bundled with telemetry-kinesis, from Debian packages (see licenses/):"

@@ -83,7 +83,7 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 
 stage "TSan: build"
 build build-tsan "${sanitizer_options[@]}" -DTK_SANITIZE=thread -- telemetry-kinesis "${threaded_unit_tests[@]}"
-export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$repo_root/tests/tsan.supp"
+export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 tsan_prefix=()
 if ! probe=$(build-tsan/tests/pipeline_tests --gtest_list_tests 2>&1) && grep -q "unexpected memory mapping" <<<"$probe"; then
   echo "TSan: this kernel's ASLR conflicts with TSan's memory layout; running with setarch -R"

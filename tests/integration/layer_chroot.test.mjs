@@ -146,7 +146,12 @@ for (const arch of Object.keys(ARCHITECTURES)) {
       const own = lines.slice(first - 1).join('\n');
       const tried = [...own.matchAll(/trying file=(\S+)/g)].map((m) => m[1]);
       const found = [...own.matchAll(/find library=(\S+)/g)].map((m) => m[1]);
-      assert.ok(found.length >= 10, `the loader looked up only ${found.length} libraries:\n${stderr.slice(0, 2000)}`);
+      // Every bundled library is the NEEDED closure: the loader must have looked each one up.
+      const bundled = inspectLayer(rootFor(arch).optDir)
+        .map((elf) => elf.file).filter((file) => file.startsWith(`${LAYER_LIB_DIR}/`))
+        .map((file) => path.basename(file)).filter((name) => name !== ARCHITECTURES[arch].loader);
+      assert.deepEqual(bundled.filter((name) => !found.includes(name)), [],
+        `the loader did not look up every bundled library:\n${stderr.slice(0, 2000)}`);
       assert.deepEqual(tried.filter((file) => !file.startsWith(`${LAYER_LIB_DIR}/`)), [],
         'the loader tried files outside the layer');
       t.diagnostic(`${found.length} library lookups, ${tried.length} files tried, all in ${LAYER_LIB_DIR}`);
