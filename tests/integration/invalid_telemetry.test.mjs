@@ -1,12 +1,12 @@
 // Malformed telemetry POSTs get a 4xx and cost nothing: what was and is later accepted still ships.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertExactlyOnce, assertExtensionExitedInTime, runSummary } from './support/checks.mjs';
 import { startKinesisLocal } from './support/kinesis_local.mjs';
 import { sharedDir } from './support/paths.mjs';
+import { waitForListener, postTelemetry } from './support/listener_client.mjs';
 import { freePort } from './support/ports.mjs';
 import { arrayElementTexts } from './support/records.mjs';
 import { extensionEnv, runSandbox } from './support/sandbox.mjs';
@@ -30,34 +30,6 @@ after(async () => {
   await kinesis?.stop();
 });
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port; throws after timeoutMs. */
-async function waitForListener(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; Date.now() < deadline && attempt < timeoutMs / 50; attempt += 1) {
-    const connected = await new Promise((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if (connected) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-}
-
-/** POSTs `body` (bytes) to the extension's telemetry listener; resolves to the HTTP status. */
-async function postTelemetry(port, body) {
-  const response = await fetch(`http://127.0.0.1:${port}/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
-
 test('answers 4xx to each malformed batch, 200 to a valid one, and ships every valid event', async () => {
   const listenerPort = await freePort();
   const env = await extensionEnv({ endpoint: kinesis.endpoint, streamName: STREAM, listenerPort });
@@ -74,9 +46,9 @@ test('answers 4xx to each malformed batch, 200 to a valid one, and ships every v
   try {
     await waitForListener(listenerPort, LISTENER_WAIT_MS);
     for (const name of readdirSync(invalidDir).sort()) {
-      statuses[name] = await postTelemetry(listenerPort, readFileSync(path.join(invalidDir, name)));
+      statuses[name] = await postTelemetry(listenerPort, readFileSync(path.join(invalidDir, name)), POST_TIMEOUT_MS);
     }
-    batchStatus = await postTelemetry(listenerPort, readFileSync(path.join(samplesDir, 'batch-lifecycle.json')));
+    batchStatus = await postTelemetry(listenerPort, readFileSync(path.join(samplesDir, 'batch-lifecycle.json')), POST_TIMEOUT_MS);
   } catch (err) {
     postError = err;  // still wait for the sandbox, so that it is not left running
   }

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { assertExactlyOnce, assertExtensionExitedInTime, runSummary } from './support/checks.mjs';
 import { startKinesisLocal } from './support/kinesis_local.mjs';
+import { waitForListener, postTelemetry } from './support/listener_client.mjs';
 import { freePort } from './support/ports.mjs';
 import { arrayElementTexts } from './support/records.mjs';
 import { extensionEnv, runSandbox } from './support/sandbox.mjs';
@@ -40,29 +41,6 @@ after(async () => {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitForListener(port, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; Date.now() < deadline && attempt < timeoutMs / 50; attempt += 1) {
-    const connected = await new Promise((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
-    });
-    if (connected) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-}
-
-async function post(port, body) {
-  const response = await fetch(`http://127.0.0.1:${port}/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
 
 /** A batch of `count` function log events, each unique, as a JSON array text. */
 function batch(label, count, recordBytes = 0) {
@@ -121,7 +99,7 @@ test('answers each kind of bad input correctly, keeps serving, and loses nothing
   let servedDuringStallMs;
   let postError;
   const expectStatus = async (name, body, wanted) => {
-    statuses[name] = await post(listenerPort, body);
+    statuses[name] = await postTelemetry(listenerPort, body, POST_TIMEOUT_MS);
     if (statuses[name] === 200) accepted.push(body);
     return wanted;
   };
@@ -147,7 +125,7 @@ test('answers each kind of bad input correctly, keeps serving, and loses nothing
     const small = JSON.parse(batch('around-huge', 2));
     const huge = { time: new Date().toISOString(), type: 'function', record: 'x'.repeat(1024 * 1024 + 100) };
     const hugeBody = JSON.stringify([small[0], huge, small[1]]);
-    statuses.hugeLine = await post(listenerPort, hugeBody);
+    statuses.hugeLine = await postTelemetry(listenerPort, hugeBody, POST_TIMEOUT_MS);
     wanted.hugeLine = 200;
     accepted.push(JSON.stringify(small));
 
@@ -160,7 +138,7 @@ test('answers each kind of bad input correctly, keeps serving, and loses nothing
     stalledClosedAfterMs = await stalled;
 
     const concurrent = Array.from({ length: CONCURRENT_POSTS }, (_, i) => batch(`concurrent-${i}`, 2));
-    const concurrentStatuses = await Promise.all(concurrent.map((body) => post(listenerPort, body)));
+    const concurrentStatuses = await Promise.all(concurrent.map((body) => postTelemetry(listenerPort, body, POST_TIMEOUT_MS)));
     statuses.concurrent = concurrentStatuses.every((s) => s === 200) ? 200 : concurrentStatuses.join(',');
     wanted.concurrent = 200;
     concurrentStatuses.forEach((status, i) => { if (status === 200) accepted.push(concurrent[i]); });

@@ -11,6 +11,7 @@ import { startKinesisLocal } from './support/kinesis_local.mjs';
 import { envelopeOf, eventTextOf } from './support/records.mjs';
 import { extensionEnv, runSandbox } from './support/sandbox.mjs';
 import { readAllRecords } from './support/stream_reader.mjs';
+import { assertAccountingBalances, shutdownSummary } from './support/summary.mjs';
 
 const STREAM = 'telemetry-spool';
 const MEMORY_BUDGET_BYTES = 1024 * 1024;  // the smallest budget the extension accepts
@@ -32,21 +33,6 @@ after(async () => {
   await kinesis?.stop();
   if (spoolRoot) rmSync(spoolRoot, { recursive: true, force: true });
 });
-
-/** key=value pairs of the extension's shutdown summary line, as numbers. */
-function shutdownSummary(stderr) {
-  const line = stderr.split('\n').find((l) => l.includes('INFO shutdown: '));
-  assert.ok(line, `no shutdown summary line in the extension's log:\n${stderr.slice(-3000)}`);
-  return Object.fromEntries([...line.matchAll(/(\w+)=(\d+)/g)].map(([, k, v]) => [k, Number(v)]));
-}
-
-/** Every event the extension took in is delivered, dropped with a reason, or unsent at shutdown. */
-function assertAccountingBalances(s, context) {
-  const taken = s.received + s.recovered_from_spool;
-  const accounted = s.delivered + s.dropped_too_large + s.dropped_overflow + s.dropped_spool_corrupt +
-    s.dropped_permanent_error + s.unsent_at_shutdown;
-  assert.equal(accounted, taken, `accounting does not balance: ${JSON.stringify(s)}\n${context}`);
-}
 
 function spoolSegments(dir) {
   try {

@@ -3,6 +3,7 @@
 // long freeze: closed by the far end, or silently dead (a NAT or load balancer forgot the flow, so
 // nothing ever answers on it again).
 import http from 'node:http';
+import { forwardRequest } from './forward.mjs';
 
 /**
  * Starts a proxy to `target` (e.g. http://127.0.0.1:PORT). Returns
@@ -26,19 +27,9 @@ export async function startConnectionProxy({ target }) {
       return;
     }
     counts.forwarded += 1;
-    // Headers go through unchanged: the Host header is part of the client's SigV4 signature.
-    const out = http.request({
-      host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent,
-    }, (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode, upstreamRes.headers);
-      upstreamRes.pipe(res);
+    forwardRequest({
+      req, res, upstream, agent, who: 'connection proxy', onError: () => { counts.upstreamErrors += 1; },
     });
-    out.on('error', (err) => {
-      counts.upstreamErrors += 1;
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`connection proxy: ${err.message}`);
-    });
-    req.pipe(out);
   });
   server.keepAliveTimeout = 600000;  // the extension's connection stays open until we decide
   server.headersTimeout = 0;

@@ -1,5 +1,6 @@
 // An HTTP proxy on loopback in front of kinesis-local that can hold requests for a while (a Kinesis stall).
 import http from 'node:http';
+import { forwardRequest } from './forward.mjs';
 
 /**
  * Starts a proxy to `target` (e.g. http://127.0.0.1:PORT). Returns
@@ -18,19 +19,9 @@ export async function startStallProxy({ target }) {
 
   const forward = (req, res) => {
     counts.forwarded += 1;
-    // Headers go through unchanged: the Host header is part of the client's SigV4 signature.
-    const out = http.request({
-      host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent,
-    }, (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode, upstreamRes.headers);
-      upstreamRes.pipe(res);
+    forwardRequest({
+      req, res, upstream, agent, who: 'stall proxy', onError: () => { counts.upstreamErrors += 1; },
     });
-    out.on('error', (err) => {
-      counts.upstreamErrors += 1;
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`stall proxy: ${err.message}`);
-    });
-    req.pipe(out);
   };
 
   const server = http.createServer((req, res) => {

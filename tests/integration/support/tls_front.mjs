@@ -2,6 +2,7 @@
 // plain-HTTP target (kinesis-local's plain port), as a real HTTPS Kinesis endpoint would answer.
 import http from 'node:http';
 import https from 'node:https';
+import { forwardRequest } from './forward.mjs';
 
 /**
  * Starts the front with `key`/`cert` (PEM) in front of `target` (http://127.0.0.1:PORT).
@@ -15,19 +16,9 @@ export async function startTlsFront({ key, cert, target }) {
 
   const server = https.createServer({ key, cert }, (req, res) => {
     counts.requests += 1;
-    // Headers go through unchanged: the Host header is part of the client's SigV4 signature.
-    const out = http.request({
-      host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent,
-    }, (upstreamRes) => {
-      res.writeHead(upstreamRes.statusCode, upstreamRes.headers);
-      upstreamRes.pipe(res);
+    forwardRequest({
+      req, res, upstream, agent, who: 'tls front', onError: () => { counts.upstreamErrors += 1; },
     });
-    out.on('error', (err) => {
-      counts.upstreamErrors += 1;
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`tls front: ${err.message}`);
-    });
-    req.pipe(out);
   });
   server.on('tlsClientError', (err) => {
     counts.tlsErrors += 1;
