@@ -188,8 +188,7 @@ EndFlush DeliveryPipeline::FlushBeforeNext(const std::string& request_id,
                                                                       : EndFlush::kBudgetSpent;
 }
 
-void DeliveryPipeline::OnInvoke(bool ship_now) {
-  if (ship_now) sender_->FlushSoon();
+void DeliveryPipeline::OnInvoke() {
   if (emf_ && pipeline::SteadyClock::now() - last_metrics_ >= metrics_interval_) WriteMetrics();
 }
 

@@ -42,9 +42,12 @@ class DeliveryPipeline {
 
   std::string SubscriptionUri() const { return listener_->SubscriptionUri(); }
 
-  // An invocation began: when `ship_now`, ship what the previous one produced, in the
-  // background (and write an EMF metrics line when one is due).
-  void OnInvoke(bool ship_now);
+  // An invocation began: write an EMF metrics line when one is due. Nothing is shipped here:
+  // outside a flush before /next, a request leaves when it is full or its oldest record is
+  // max_batch_age old (records that waited through a freeze are, so they leave at the thaw);
+  // shipping at every INVOKE sent one partial request per invocation (96 instead of ~50
+  // requests per 10,000 events at 1,000 events/s in 100 ms invocations).
+  void OnInvoke();
 
   // Flush before /next: waits (until `runtime_deadline`) for the platform.runtimeDone of
   // `request_id` -- by then Lambda has sent the invocation's telemetry except its report --, then

@@ -123,8 +123,7 @@ int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
     if (event->type == lambda::EventType::kInvoke) {
       last_request_id = event->request_id;
       const bool flush_before_next = policy.FlushBeforeNext(SteadyClock::now());
-      // Tell the sender that a boundary passed (the previous invocation's report arrives now).
-      pipeline.OnInvoke(policy.ShipAtInvoke());
+      pipeline.OnInvoke();
       if (flush_before_next) FlushBeforeNext(pipeline, policy, *event, config);
       continue;
     }

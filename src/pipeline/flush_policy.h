@@ -40,9 +40,6 @@ class FlushPolicy {
   bool RuntimeDoneMissing();
   void RuntimeDoneArrived() { missing_runtime_dones_ = 0; }
 
-  // Whether an INVOKE also asks the sender to ship what is queued (all but periodic).
-  bool ShipAtInvoke() const { return effective_ != config::FlushMode::kPeriodic; }
-
   // The strategy in effect, for the start-up log line, e.g. "adaptive" or "background (end
   // needs INVOKE events, which Lambda Managed Instances does not send)".
   const std::string& description() const { return description_; }

@@ -31,13 +31,6 @@ TEST(FlushPolicyTest, EndFlushesBeforeEveryNextAndBackgroundAndPeriodicNever) {
   }
 }
 
-TEST(FlushPolicyTest, OnlyPeriodicLeavesInvocationBoundariesAlone) {
-  EXPECT_TRUE(FlushPolicy(kAdaptive, true, true).ShipAtInvoke());
-  EXPECT_TRUE(FlushPolicy(kEnd, true, true).ShipAtInvoke());
-  EXPECT_TRUE(FlushPolicy(kBackground, true, true).ShipAtInvoke());
-  EXPECT_FALSE(FlushPolicy(kPeriodic, true, true).ShipAtInvoke());
-}
-
 TEST(FlushPolicyTest, AdaptiveFlushesBeforeNextWhileInvocationsAreRare) {
   FlushPolicy policy(kAdaptive, true, true);
   for (int i = 0; i < 5; ++i) {
@@ -67,7 +60,6 @@ TEST(FlushPolicyTest, WithoutInvokeEventsEndAndAdaptiveShipInTheBackground) {
   EXPECT_FALSE(adaptive.FlushBeforeNext(kStart));
   EXPECT_FALSE(end.FlushBeforeNext(kStart));
   EXPECT_THAT(adaptive.description(), HasSubstr("adaptive -> background (no INVOKE"));
-  EXPECT_TRUE(adaptive.ShipAtInvoke());
 }
 
 TEST(FlushPolicyTest, WithoutPlatformEventsThereIsNoRuntimeDoneToWaitFor) {
