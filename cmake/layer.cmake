@@ -37,7 +37,8 @@ target_link_libraries(telemetry-kinesis-layer-bin PRIVATE tk_app)
 target_link_options(telemetry-kinesis-layer-bin PRIVATE
   "LINKER:--dynamic-linker=${TK_LAYER_LIB_DIR}/${TK_LAYER_LOADER}"
   "LINKER:-rpath,${TK_LAYER_LIB_DIR}"
-  "LINKER:--disable-new-dtags")
+  "LINKER:--disable-new-dtags"
+  ${TK_PACKED_RELOCATIONS})
 set_target_properties(telemetry-kinesis-layer-bin PROPERTIES
   OUTPUT_NAME telemetry-kinesis
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/layer-bin
