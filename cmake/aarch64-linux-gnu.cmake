@@ -14,11 +14,6 @@ set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 set(ENV{PKG_CONFIG_LIBDIR} "/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
 set(ENV{PKG_CONFIG_PATH} "")
 
-# libsimdjson-dev is not multiarch-installable next to the amd64 one (it is not "Multi-Arch:
-# same"), so only the arm64 runtime library (libsimdjson14:arm64) is installed and this folder
-# supplies the CMake package that the -dev package would have (headers are arch-independent).
-set(simdjson_DIR "${CMAKE_CURRENT_LIST_DIR}/aarch64-linux-gnu")
-
 # Where the layer packager looks for the shared libraries to bundle, in order: the multiarch
 # runtime packages first (what an arm64 Debian system loads), then the cross toolchain's own.
 set(TK_LAYER_LIBRARY_DIRS

@@ -38,7 +38,8 @@ target_link_options(telemetry-kinesis-layer-bin PRIVATE
   "LINKER:--dynamic-linker=${TK_LAYER_LIB_DIR}/${TK_LAYER_LOADER}"
   "LINKER:-rpath,${TK_LAYER_LIB_DIR}"
   "LINKER:--disable-new-dtags"
-  ${TK_PACKED_RELOCATIONS})
+  ${TK_PACKED_RELOCATIONS}
+  ${TK_STATIC_RUNTIME})
 set_target_properties(telemetry-kinesis-layer-bin PROPERTIES
   OUTPUT_NAME telemetry-kinesis
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/layer-bin
@@ -56,11 +57,13 @@ add_custom_target(layer-${TK_LAYER_ARCH}
           --lib-dirs ${_tk_layer_lib_dirs}
           --readelf ${CMAKE_READELF}
           --strip ${CMAKE_STRIP}
-          # Compiled into the executable (headers, static OpenSSL, cpp-httplib's source package):
-          # their licences ship too.
+          # Compiled into the executable (headers, static libraries, source packages): their
+          # licences ship too.
           --license-package nlohmann-json3-dev
           --license-package libssl-dev
+          --license-package libstdc++-12-dev
           --license-file cpp-httplib=${TK_HTTPLIB_DIR}/copyright
+          --license-file simdjson=${TK_SIMDJSON_DIR}/copyright
   BYPRODUCTS ${TK_LAYER_ZIP}
   DEPENDS telemetry-kinesis-layer-bin
   COMMENT "Packaging the Lambda layer (${TK_LAYER_ARCH})"

@@ -37,7 +37,7 @@ started=$(date +%s)
 
 # 1. What the build and the suite need: Debian packages (only the missing ones), Node packages.
 if [ "$build" = 1 ]; then
-  packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libsimdjson-dev nlohmann-json3-dev
+  packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev nlohmann-json3-dev
             libbenchmark-dev dpkg-dev xz-utils)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
   # The native architecture's package (the arm64 build of scripts/setup.sh installs some twice).
@@ -54,7 +54,7 @@ if [ "$build" = 1 ]; then
     as_root apt-get update -qq
     as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  bash scripts/fetch-httplib-source.sh >/dev/null
+  bash scripts/fetch-source-packages.sh >/dev/null
 fi
 if [ ! -d node_modules/kinesis-local ] || [ ! -d node_modules/@aws-sdk/client-kinesis ]; then
   echo "== installing the Node packages (kinesis-local, AWS SDK)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a Debian 12 machine and builds the project: system packages (only those missing; with the
-# arm64 cross toolchain and libraries), cpp-httplib's Debian source package, the Node tooling of the integration tests and of deploy/ (only
-# when a lockfile changed), then a CMake Release build in build/ and the Lambda layer zips.
+# arm64 cross toolchain and libraries), the Debian source packages compiled in (.deps/), the Node
+# tooling of the integration tests and of deploy/ (only when a lockfile changed), then a CMake
+# Release build in build/ and the Lambda layer zips.
 # Idempotent. Quiet on success; on failure prints what failed and the tail of its log, exits non-zero.
 set -euo pipefail
 
@@ -51,7 +52,7 @@ is_installed() {
 
 # 1. Debian packages: compilers, libraries, test and format tools.
 packages=(build-essential cmake pkg-config git curl ca-certificates libssl-dev zlib1g-dev
-          libsimdjson-dev nlohmann-json3-dev libgtest-dev libgmock-dev googletest
+          nlohmann-json3-dev libgtest-dev libgmock-dev googletest
           libbenchmark-dev clang clang-format dpkg-dev xz-utils)
 # Node for kinesis-local and the integration tests: keep a node that is already there (whatever its
 # origin); otherwise Debian's (v18 on Debian 12), which every pinned npm package supports.
@@ -63,14 +64,12 @@ fi
 packages+=(zip unzip openssl binutils)
 # The arm64 layer: Debian's cross compiler, the arm64 libraries through dpkg multiarch, and
 # qemu-user-static to run it in the test (started explicitly: binfmt_misc may not be registered).
-# libsimdjson-dev cannot be installed for two architectures at once (it is not "Multi-Arch: same"),
-# so only the arm64 runtime library is; cmake/aarch64-linux-gnu/ supplies its CMake package.
 if [ "$native_arch" = amd64 ]; then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     run_step dpkg-add-arm64 as_root dpkg --add-architecture arm64
   fi
   packages+=(g++-aarch64-linux-gnu qemu-user-static libssl-dev:arm64
-             zlib1g-dev:arm64 libsimdjson14:arm64)
+             zlib1g-dev:arm64)
 fi
 # The sanitizer and fuzz stage (scripts/test-sanitizers.sh): clang's libFuzzer and sanitizer runtimes.
 packages+=(libclang-rt-14-dev)
@@ -91,11 +90,9 @@ if ! command -v npm >/dev/null 2>&1; then
   exit 1
 fi
 
-# 1b. cpp-httplib, compiled into the extension from Debian's source package (with Debian's patches).
-# Debian's binary package is a shared library built with brotli; with it, the layer carried
-# libcpp-httplib, three brotli libraries, and OpenSSL as shared libraries (5.5 MB zipped). Compiled
-# in, with OpenSSL linked statically, the layer keeps only the parts of each that are used.
-run_step httplib-source bash "$repo_root/scripts/fetch-httplib-source.sh"
+# 1b. cpp-httplib and simdjson, compiled into the extension from Debian's source packages (with
+# Debian's patches): CMakeLists.txt says why not the binary packages.
+run_step source-packages bash "$repo_root/scripts/fetch-source-packages.sh"
 
 # 2. Node packages (kinesis-local, the AWS SDK client): reinstall only when package*.json changed.
 stamp="$repo_root/node_modules/.telemetry-kinesis-stamp"
