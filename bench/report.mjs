@@ -103,16 +103,16 @@ const MISS_NOTES = {
   'CPU per 250-byte event, listener → request sent, at 10k events/s': `a perf profile of the extension alone in this
   workload (\`perf record -g -p PID\` for 15 s of a 10k events/s run; development machine, same build) puts
   SHA-256 at 15% and base64 at 13% of its CPU (the floor: ${fmt(micro.floor_ns_per_event / 1000)} µs per event, in process), the kernel at
-  26% (loopback TCP: ~330 bytes per event received, ~690 sent; 6% context switches between the listener
-  worker, the ingest and the sender thread), memmove at 9% (the POST body into the listener's buffer, again
-  into the parser's padded buffer, and the PutRecords body into cpp-httplib's request), simdjson at 6% (two
-  stage-1 passes per batch: DOM validation, then on-demand slicing) and malloc/free at 3.5%. The in-process
+  28% (loopback TCP: ~330 bytes per event received, ~690 sent; 7% context switches between the listener
+  worker, the ingest and the sender thread), memmove at 8% (the POST body into the listener's buffer, again
+  into the parser's padded buffer, records into requests), simdjson at 7.5% (two passes per batch: DOM
+  validation, then on-demand slicing) and malloc/free at 3.7%. (Reading each POST 4 KiB at a time, a select
+  and a recv per 4 KiB, cost another ~12% until cpp-httplib's receive buffer became 64 KiB.) The in-process
   hot path is ${fmt(micro.hot_path_ns_per_event / 1000)} µs per event; at 100k events/s the same process needs
-  ${fmt(r100k.cpu_us_per_event)} µs, so ~0.8 µs per event at 10k/s are costs per unit of time (10 invocations and ~12 POSTs
-  per second, the \`/next\` round trip, thread wake-ups). What would fix it, in order of gain: read each POST
-  straight into the parser's padded buffer (one copy less), validate and slice each batch in one simdjson pass,
-  stream the PutRecords body to cpp-httplib with a ContentProvider instead of a copy, and coalesce the sender's
-  wake-ups with the listener's.`,
+  ${fmt(r100k.cpu_us_per_event)} µs, so ~0.9 µs per event at 10k/s are costs per unit of time (10 invocations and ~12 POSTs,
+  each on a new connection, per second, the \`/next\` round trip, thread wake-ups). What would fix it, in order
+  of gain: read each POST straight into the parser's padded buffer (one copy less), validate and slice each
+  batch in one simdjson pass, and hand batches from the listener worker to the ingest without a thread switch.`,
 };
 
 const command = 'bash scripts/bench.sh';
