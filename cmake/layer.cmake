@@ -33,13 +33,11 @@ set(TK_LAYER_LIBRARY_DIRS "/lib/${CMAKE_LIBRARY_ARCHITECTURE};/usr/lib/${CMAKE_L
 
 add_executable(telemetry-kinesis-layer-bin EXCLUDE_FROM_ALL src/main.cpp)
 target_compile_options(telemetry-kinesis-layer-bin PRIVATE ${TK_WARNINGS})
-target_link_libraries(telemetry-kinesis-layer-bin PRIVATE tk_app)
+tk_link_as_extension(telemetry-kinesis-layer-bin)
 target_link_options(telemetry-kinesis-layer-bin PRIVATE
   "LINKER:--dynamic-linker=${TK_LAYER_LIB_DIR}/${TK_LAYER_LOADER}"
   "LINKER:-rpath,${TK_LAYER_LIB_DIR}"
-  "LINKER:--disable-new-dtags"
-  ${TK_PACKED_RELOCATIONS}
-  ${TK_STATIC_RUNTIME})
+  "LINKER:--disable-new-dtags")
 set_target_properties(telemetry-kinesis-layer-bin PROPERTIES
   OUTPUT_NAME telemetry-kinesis
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/layer-bin

@@ -83,20 +83,22 @@ size_t FindFrameMagic(std::string_view bytes, size_t from) {
   return std::string_view::npos;
 }
 
-// The key length a frame payload starts with (the caller checked the payload holds it).
-size_t KeyLength(std::string_view payload) {
-  return static_cast<unsigned char>(payload[0]) |
-         (static_cast<size_t>(static_cast<unsigned char>(payload[1])) << 8);
-}
-
-// A payload must hold its key length, the key, the event count of a TKS2 frame, and that count
-// must be at least one (a record of no events is never written). A CRC match alone does not
-// prove this: a damaged or foreign file can carry a valid CRC over a short payload.
-bool HasRoomForKeyAndCount(std::string_view payload, size_t count_bytes) {
+// Reads a frame payload (key length, key, the event count of a TKS2 frame, data) into `record`;
+// false when it does not hold them or counts no events (a record of none is never written). A
+// CRC match alone does not prove the layout: a damaged or foreign file can carry a valid CRC
+// over a short payload.
+bool DecodeFramePayload(std::string_view payload, size_t count_bytes, kinesis::Record& record) {
   if (payload.size() < kKeyLengthBytes) return false;
-  const size_t key_bytes = KeyLength(payload);
+  const size_t key_bytes = static_cast<unsigned char>(payload[0]) |
+                           (static_cast<size_t>(static_cast<unsigned char>(payload[1])) << 8);
   if (payload.size() - kKeyLengthBytes < key_bytes + count_bytes) return false;
-  return count_bytes == 0 || GetU32(payload, kKeyLengthBytes + key_bytes) != 0;
+  if (count_bytes > 0) {
+    record.events = GetU32(payload, kKeyLengthBytes + key_bytes);
+    if (record.events == 0) return false;
+  }
+  record.partition_key.assign(payload.substr(kKeyLengthBytes, key_bytes));
+  record.data.assign(payload.substr(kKeyLengthBytes + key_bytes + count_bytes));
+  return true;
 }
 
 // Parses "segment-<sequence>.tks"; false for any other file name.
@@ -165,18 +167,12 @@ std::vector<kinesis::Record> DecodeSpoolSegment(std::string_view bytes, SpoolRea
     }
     std::string_view payload = bytes.substr(at + kFrameHeaderBytes, payload_bytes);
     const size_t count_bytes = bytes[at + 3] == kEventCountVersion ? kEventCountBytes : 0;
-    if (Crc32(payload) != expected_crc || !HasRoomForKeyAndCount(payload, count_bytes)) {
+    kinesis::Record record;
+    if (Crc32(payload) != expected_crc || !DecodeFramePayload(payload, count_bytes, record)) {
       report.corrupt_frames++;
       resync(at + 1);
       continue;
     }
-    const size_t key_bytes = KeyLength(payload);
-    kinesis::Record record;
-    record.partition_key.assign(payload.substr(kKeyLengthBytes, key_bytes));
-    if (count_bytes > 0) {
-      record.events = GetU32(payload, kKeyLengthBytes + key_bytes);
-    }
-    record.data.assign(payload.substr(kKeyLengthBytes + key_bytes + count_bytes));
     records.push_back(std::move(record));
     at += kFrameHeaderBytes + payload_bytes;
   }
