@@ -27,11 +27,12 @@ const throughput = load('throughput');
 const drain = load('drain');
 const kinesisLocal = load('kinesis_local');
 const micro = load('micro');
+const protocols = load('protocols');
 const floors = load('floors');
 const recordFormats = load('record_formats');
 const flushModes = load('flush_modes');
 for (const [name, value] of Object.entries({
-  machine, init, sustained, packing, throughput, drain, kinesisLocal, micro, floors, recordFormats, flushModes,
+  machine, init, sustained, protocols, packing, throughput, drain, kinesisLocal, micro, floors, recordFormats, flushModes,
 })) {
   if (!value) throw new Error(`missing result: ${name} (run bench/run.mjs first)`);
 }
@@ -57,10 +58,10 @@ const targets = [
     note: `anonymous ${fmt(mib(r10k.peak_rss_anon_kb), 1)} MiB, file-backed ${fmt(mib(r10k.peak_rss_file_kb), 1)} MiB (the executable's code and glibc)` },
   { name: 'CPU per 250-byte event, listener → request sent, at 10k events/s',
     short: 'CPU per event, 10k/s', goal: 2, unit: 'µs', kind: 'max',
-    measured: r10k.cpu_us_per_event, note: `${fmt(r100k.cpu_us_per_event)} µs at 100k/s, ${fmt(throughput.max.cpu_us_per_event)} µs at the maximum rate` },
+    measured: r10k.cpu_us_per_event, note: `${fmt(r100k.cpu_us_per_event)} µs at 100k/s, ${fmt(throughput.max.cpu_us_per_event)} µs at the maximum rate; same-run baseline at 10k/s: CBOR ${fmt(protocols.cbor.cpu_us_per_event)} µs vs JSON ${fmt(protocols.json.cpu_us_per_event)} µs (see below)` },
   { name: 'Hot path ÷ base64+SHA-256 floor (same run)', short: 'Hot path ÷ floor', goal: 3, unit: '×', kind: 'max',
     measured: micro.hot_path_over_floor,
-    note: `${fmt(micro.hot_path_ns_per_event, 0)} ns vs ${fmt(micro.floor_ns_per_event, 0)} ns per event` },
+    note: `${fmt(micro.hot_path_ns_per_event, 0)} ns (CBOR) vs ${fmt(micro.floor_ns_per_event, 0)} ns per event; JSON hot path ${fmt(micro.hot_path_json_over_floor)}×; ${fmt(micro.hot_path_over_sha256_floor)}× SHA-256 alone` },
   { name: 'Sustained events/s into the loopback sink', short: 'Sustained events/s', goal: 300000, unit: 'events/s', kind: 'min',
     measured: throughput.max.events_per_s,
     note: `paced at ${fmt(throughput.paced.target_rate, 0)}/s: ${fmt(throughput.paced.events_per_s, 0)}/s, ${throughput.paced.refused_posts} refused POSTs, ${throughput.paced.lost_events} lost` },
@@ -100,21 +101,14 @@ const MISS_NOTES = {
   'Peak RSS at 10k events/s for 60 s': `see "Where the memory goes" below: the file-backed pages are the
   executable's code (OpenSSL, libstdc++, cpp-httplib and simdjson linked in) and glibc, the rest the extension's
   heap (one Telemetry POST as received and its padded copy, simdjson's buffers, queued records, one PutRecords body).`,
-  'CPU per 250-byte event, listener → request sent, at 10k events/s': `a perf profile of the extension alone in this
-  workload (\`perf record -g -p PID\` for 15 s of a 10k events/s run; development machine, same build) puts
-  SHA-256 at 15% and base64 at 13% of its CPU (the floor: ${fmt(micro.floor_ns_per_event / 1000)} µs per event, in process), the kernel at
-  28% (loopback TCP: ~330 bytes per event received, ~690 sent; 7% context switches between the listener
-  worker, the ingest and the sender thread), memmove at 8% (the POST body into the listener's buffer, again
-  into the parser's padded buffer, records into requests), simdjson at 7.5% (two passes per batch: DOM
-  validation, then on-demand slicing) and malloc/free at 3.7%. (Reading each POST 4 KiB at a time, a select
-  and a recv per 4 KiB, cost another ~12% until cpp-httplib's receive buffer became 64 KiB.) The in-process
-  hot path is ${fmt(micro.hot_path_ns_per_event / 1000)} µs per event; at 100k events/s the same process needs
-  ${fmt(r100k.cpu_us_per_event)} µs, so ~0.9 µs per event at 10k/s are costs per unit of time (10 invocations and ~12 POSTs,
-  each on a new connection, per second, the \`/next\` round trip, thread wake-ups). What would fix it, in order
-  of gain: speak Kinesis's CBOR protocol (\`application/x-amz-cbor-1.1\`, which the AWS SDK for Java uses for
-  Kinesis) instead of JSON, so record data travels as raw bytes: no base64 (13%), a quarter fewer bytes to hash
-  and to send; then read each POST straight into the parser's padded buffer (one copy less), validate and slice
-  each batch in one simdjson pass, and hand batches from the listener worker to the ingest without a thread switch.`,
+  'CPU per 250-byte event, listener → request sent, at 10k events/s': `the same run measured
+  ${fmt(protocols.cbor.cpu_us_per_event)} µs per event with CBOR and ${fmt(protocols.json.cpu_us_per_event)} µs with JSON (above). The in-process hot path is
+  ${fmt(micro.hot_path_ns_per_event / 1000)} µs per event; at 100k events/s the whole process needs ${fmt(r100k.cpu_us_per_event)} µs, so the rest at
+  10k/s is paid per unit of time, not per event: 10 invocations and ~20 Telemetry POSTs per second, each POST
+  on a new connection, the \`/next\` round trip, thread wake-ups between the listener worker, the ingest and the
+  sender (a profile before CBOR: kernel 28%, 7% of it context switches). What would lower it further: read each
+  POST straight into the parser's padded buffer (one copy less), validate and slice each batch in one simdjson
+  pass, and hand batches from the listener worker to the ingest without a thread switch.`,
 };
 
 const command = 'bash scripts/bench.sh';
@@ -191,6 +185,21 @@ the p99, in the shorter runs (200 invocations) they are the p99.
 At 1k events/s the fixed cost per invocation dominates CPU per event (${fmt(r1k.requests_per_10k_events, 0)} requests per
 10k events: the flush at each invocation boundary sends the ~100 events of each 100 ms invocation on their own).
 
+## PutRecords in CBOR vs JSON (same-run baseline)
+
+The same load, ${fmt(protocols.rate, 0)} events/s of ${protocols.line_bytes}-byte lines for ${protocols.seconds} s, ${protocols.cbor.runs.length} runs each, interleaved,
+with \`TELEMETRY_KINESIS_PROTOCOL=cbor\` (the default: \`application/x-amz-cbor-1.1\`, record data as a byte string)
+and \`=json\` (AWS JSON 1.1, record data base64-encoded):
+
+| protocol | CPU µs/event (median) | request body bytes / event | runs, µs/event |
+| --- | ---: | ---: | --- |
+| \`cbor\` | **${fmt(protocols.cbor.cpu_us_per_event)}** | ${fmt(protocols.cbor.body_bytes_per_event, 0)} | ${protocols.cbor.runs.map((r) => fmt(r.cpu_us_per_event)).join(', ')} |
+| \`json\` | ${fmt(protocols.json.cpu_us_per_event)} | ${fmt(protocols.json.body_bytes_per_event, 0)} | ${protocols.json.runs.map((r) => fmt(r.cpu_us_per_event)).join(', ')} |
+
+CBOR saves ${fmt(protocols.cpu_saved_fraction * 100, 0)}% of the CPU per event: no base64 pass, a quarter fewer bytes to
+hash for SigV4, to copy and to send. Kinesis answers in the request's encoding; the extension reads CBOR answers
+with libcbor's streaming decoder (no tree, no copies of the ~60 KB of sequence numbers a 500-record answer holds).
+
 ## Throughput
 
 | | events/s | MB/s (record bytes) | CPU µs/event | detail |
@@ -223,7 +232,7 @@ at SHUTDOWN. \`TELEMETRY_KINESIS_FLUSH=background\` gives ⌈records / 500⌉, a
 The same ${fmt(recordFormats.events, 0)} function log lines of ${recordFormats.line_bytes} bytes POSTed to the real ingest in Telemetry API
 batches and packed into PutRecords requests as the sender packs them, per \`TELEMETRY_KINESIS_RECORD_FORMAT\` /
 \`TELEMETRY_KINESIS_COMPRESSION\` (\`bench/tk-bench-record-formats\`; [docs/record-formats.md](record-formats.md) explains
-each format). *Record bytes* is what Kinesis meters (data + partition key), *request bytes* the base64 JSON on the wire.
+each format). *Record bytes* is what Kinesis meters (data + partition key), *request bytes* the CBOR bodies on the wire.
 
 | format | records | PUT payload units | PutRecords requests | record bytes | request bytes | units vs \`event\` | ingest CPU ms |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
@@ -250,10 +259,12 @@ ${fmt(drain.events_per_s, 0)} events/s, far inside Lambda's ~2,000 ms SHUTDOWN w
 ## Hot path (Google Benchmark, in-process, no sockets)
 
 \`bench/tk-bench-micro\`, median of repetitions, CPU time per iteration. \`BM_HotPath\` is a 1,000-event Telemetry API batch
-through the listener's handler (parse, encode, queue), the sender's packing, the PutRecords body, SigV4 and the
-response classification, with a canned HTTP answer; \`BM_Floor_Base64Sha256\` base64-encodes the same records and
-hashes the encoded text once: the work no implementation can avoid. Hot path / floor =
-**${fmt(micro.hot_path_over_floor)}×**.
+through the listener's handler (parse, encode, queue), the sender's packing, the PutRecords body (CBOR, the
+default; \`BM_HotPath_Json\` with the JSON body), SigV4 and the response classification, with a canned HTTP answer;
+\`BM_Floor_Base64Sha256\` base64-encodes the same records and hashes the encoded text once: the floor issue 5 defines,
+the work the JSON protocol cannot avoid. Hot path / floor = **${fmt(micro.hot_path_over_floor)}×** (JSON:
+${fmt(micro.hot_path_json_over_floor)}×). With CBOR base64 is avoided too; what no protocol avoids is hashing the record bytes
+(\`BM_Floor_Sha256\`, ${fmt(micro.sha256_floor_ns_per_event, 0)} ns per event): the hot path is ${fmt(micro.hot_path_over_sha256_floor)}× that.
 
 | benchmark | CPU per iteration | per event | speed |
 | --- | --- | --- | --- |

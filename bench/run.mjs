@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the benchmark suite of issue 5 and writes one JSON file per scenario to the results folder:
-// init overhead, sustained rates (per-invocation overhead, RSS, CPU per event, packing), the
+// init overhead, sustained rates (per-invocation overhead, RSS, CPU per event, packing), CPU per
+// event with PutRecords in CBOR vs JSON (the same-run baseline), the
 // maximum sustained rate into the loopback sink and the 300k events/s check, requests per 10,000
 // events, the shutdown drain, kinesis-local, the hot-path micro benchmarks, and the machine.
 // scripts/bench.sh builds the tools and calls this, then bench/report.mjs writes the docs.
@@ -45,6 +46,7 @@ const PLAN = args.smoke ? {
   initRuns: 2,
   rates: [{ rate: 1000, seconds: 1, runs: 1 }, { rate: 10000, seconds: 1, runs: 1 },
     { rate: 100000, seconds: 1, runs: 1 }],
+  protocols: { rate: 10000, seconds: 1, runs: 1 },
   packingRuns: 1,
   throughput: { seconds: 1, runs: 1, backlogEvents: 10000 },
   paced: { rate: 300000, seconds: 1, runs: 1 },
@@ -58,6 +60,7 @@ const PLAN = args.smoke ? {
   initRuns: 20,
   rates: [{ rate: 1000, seconds: 20, runs: 3 }, { rate: 10000, seconds: 60, runs: 3 },
     { rate: 100000, seconds: 20, runs: 3 }],
+  protocols: { rate: 10000, seconds: 20, runs: 3 },
   packingRuns: 3,
   throughput: { seconds: 10, runs: 3, backlogEvents: 10000 },
   paced: { rate: 300000, seconds: 10, runs: 3 },
@@ -170,6 +173,37 @@ async function scenarioSustained() {
     rates.push(summary);
   }
   save('sustained', { rates });
+}
+
+// The baseline in the same run for the CPU target: the same 10k events/s load with PutRecords in
+// CBOR (the default) and in AWS JSON 1.1 (base64), runs interleaved so both see the same machine.
+async function scenarioProtocols() {
+  const { rate, seconds, runs: count } = PLAN.protocols;
+  const byProtocol = { cbor: [], json: [] };
+  for (let i = 0; i < count; i += 1) {
+    for (const protocol of Object.keys(byProtocol)) {
+      const { env } = await extensionEnv(sink.endpoint, spoolDir(), { TELEMETRY_KINESIS_PROTOCOL: protocol });
+      await sink.reset();
+      const result = await runSandbox(args.buildDir, {
+        args: ['--invocations', String(Math.round((seconds * 1000) / INVOCATION_MS)),
+          '--log-lines', String((rate * INVOCATION_MS) / 1000), '--log-line-bytes', String(LINE_BYTES),
+          '--invoke-duration-ms', String(INVOCATION_MS)],
+        env, timeoutMs: (seconds + 60) * 1000,
+      });
+      requireOk(result, `protocol ${protocol}`);
+      const stats = await sink.stats();
+      const cpuMs = result.report.cpu_user_ms + result.report.cpu_sys_ms;
+      byProtocol[protocol].push({ cpu_ms: round(cpuMs, 1), records: stats.records, body_bytes: stats.body_bytes,
+        cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3), peak_rss_kb: result.report.peak_rss_kb });
+    }
+  }
+  const summary = (runs) => ({ runs, cpu_us_per_event: round(median(runs.map((r) => r.cpu_us_per_event)), 3),
+    body_bytes_per_event: round(median(runs.map((r) => r.body_bytes / r.records)), 1) });
+  const value = { rate, seconds, line_bytes: LINE_BYTES, cbor: summary(byProtocol.cbor), json: summary(byProtocol.json) };
+  value.cpu_saved_fraction = round(1 - value.cbor.cpu_us_per_event / value.json.cpu_us_per_event, 3);
+  log(`protocols at ${rate}/s: cbor ${value.cbor.cpu_us_per_event} us/event (${value.cbor.body_bytes_per_event} body bytes), `
+    + `json ${value.json.cpu_us_per_event} us/event (${value.json.body_bytes_per_event} body bytes)`);
+  save('protocols', value);
 }
 
 async function scenarioPacking() {
@@ -323,14 +357,19 @@ async function scenarioMicro() {
   }
   const perEvent = (name) => (byName[name] ? (byName[name].cpu_time_us * 1000) / byName[name].events : null);
   const floorNs = perEvent('BM_Floor_Base64Sha256/250');
+  const sha256FloorNs = perEvent('BM_Floor_Sha256/250');
   const hotNs = perEvent('BM_HotPath/250');
+  const hotJsonNs = perEvent('BM_HotPath_Json/250');
   const value = {
     context: raw.context, benchmarks: byName,
     floor_ns_per_event: round(floorNs, 1), hot_path_ns_per_event: round(hotNs, 1),
+    sha256_floor_ns_per_event: round(sha256FloorNs, 1), hot_path_json_ns_per_event: round(hotJsonNs, 1),
     parse_encode_ns_per_event: round(perEvent('BM_ParseEncode/250'), 1),
     hot_path_over_floor: round(hotNs / floorNs, 2),
+    hot_path_json_over_floor: round(hotJsonNs / floorNs, 2),
+    hot_path_over_sha256_floor: round(hotNs / sha256FloorNs, 2),
   };
-  log(`micro: hot path ${value.hot_path_ns_per_event} ns/event = ${value.hot_path_over_floor}x the base64+SHA-256 floor (${value.floor_ns_per_event} ns)`);
+  log(`micro: hot path ${value.hot_path_ns_per_event} ns/event (CBOR) = ${value.hot_path_over_floor}x the base64+SHA-256 floor (${value.floor_ns_per_event} ns); JSON ${value.hot_path_json_ns_per_event} ns = ${value.hot_path_json_over_floor}x`);
   save('micro', value);
 }
 
@@ -412,7 +451,7 @@ function machine() {
 }
 
 const SCENARIOS = {
-  init: scenarioInit, sustained: scenarioSustained, packing: scenarioPacking,
+  init: scenarioInit, sustained: scenarioSustained, protocols: scenarioProtocols, packing: scenarioPacking,
   throughput: scenarioThroughput, drain: scenarioDrain, kinesis_local: scenarioKinesisLocal,
   micro: scenarioMicro, floors: scenarioFloors, record_formats: scenarioRecordFormats,
   flush_modes: scenarioFlushModes,

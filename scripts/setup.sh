@@ -52,7 +52,7 @@ is_installed() {
 
 # 1. Debian packages: compilers, libraries, test and format tools.
 packages=(build-essential cmake pkg-config git curl ca-certificates libssl-dev zlib1g-dev
-          nlohmann-json3-dev libgtest-dev libgmock-dev googletest
+          libcbor-dev nlohmann-json3-dev libgtest-dev libgmock-dev googletest
           libbenchmark-dev clang clang-format dpkg-dev xz-utils)
 # Node for kinesis-local and the integration tests: keep a node that is already there (whatever its
 # origin); otherwise Debian's (v18 on Debian 12), which every pinned npm package supports.
@@ -69,7 +69,7 @@ if [ "$native_arch" = amd64 ]; then
     run_step dpkg-add-arm64 as_root dpkg --add-architecture arm64
   fi
   packages+=(g++-aarch64-linux-gnu qemu-user-static libssl-dev:arm64
-             zlib1g-dev:arm64)
+             zlib1g-dev:arm64 libcbor-dev:arm64)
 fi
 # The sanitizer and fuzz stage (scripts/test-sanitizers.sh): clang's libFuzzer and sanitizer runtimes.
 packages+=(libclang-rt-14-dev)

@@ -82,6 +82,7 @@ struct Head {
   std::string_view method;
   std::string_view path;
   std::string_view amz_target;
+  std::string_view content_type;
   size_t body_offset = 0;
   size_t content_length = 0;
   bool chunked = false;
@@ -112,6 +113,8 @@ bool ParseHead(std::string_view text, Head& head) {
       std::from_chars(value.data(), value.data() + value.size(), head.content_length);
     } else if (SameIgnoreCase(name, "x-amz-target")) {
       head.amz_target = value;
+    } else if (SameIgnoreCase(name, "content-type")) {
+      head.content_type = value;
     } else if (SameIgnoreCase(name, "transfer-encoding")) {
       head.chunked = true;
     } else if (SameIgnoreCase(name, "connection")) {
@@ -199,7 +202,7 @@ void HttpServer::Serve(int fd, const std::atomic<bool>& stop) {
       return;
     }
     if (have_head && used >= needed) {
-      HttpRequest request{head.method, head.path, head.amz_target,
+      HttpRequest request{head.method, head.path, head.amz_target, head.content_type,
                           std::string_view(buffer.data() + head.body_offset, head.content_length)};
       HttpReply reply;
       handler_(request, reply);

@@ -15,7 +15,8 @@ struct HttpRequest {
   std::string_view method;
   std::string_view path;
   std::string_view amz_target;  // X-Amz-Target
-  std::string_view body;        // readable up to simdjson::SIMDJSON_PADDING bytes past its end
+  std::string_view content_type;
+  std::string_view body;  // readable up to simdjson::SIMDJSON_PADDING bytes past its end
 };
 
 struct HttpReply {

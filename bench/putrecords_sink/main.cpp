@@ -1,6 +1,7 @@
 // putrecords-sink: a minimal Kinesis PutRecords endpoint on loopback for throughput benchmarks.
-// It checks each request as Kinesis would, answers every record with a SequenceNumber and a
-// ShardId, counts what it accepted, and stores nothing. kinesis-local is the correctness
+// It checks each request as Kinesis would (CBOR or JSON, by Content-Type), answers every record
+// with a SequenceNumber and a ShardId in the request's encoding, counts what it accepted, and
+// stores nothing. kinesis-local is the correctness
 // reference; this sink exists so that the endpoint is never the bottleneck being measured.
 //
 //   putrecords-sink [--port N] [--port-file PATH] [--max-seconds S] [--shard-id ID]
@@ -97,7 +98,8 @@ int main(int argc, char** argv) {
     }
     // One answerer per connection thread: it keeps its parser's buffers.
     thread_local sink::PutRecordsAnswerer answerer(flags.shard_id);
-    sink::Answer answer = answerer.Respond(request.amz_target, request.body, next_sequence);
+    sink::Answer answer =
+        answerer.Respond(request.amz_target, request.content_type, request.body, next_sequence);
     if (answer.status == 200) {
       stats.AddRequest(answer.records, answer.data_bytes, answer.payload_units,
                        request.body.size());
@@ -105,6 +107,7 @@ int main(int argc, char** argv) {
       stats.AddRefusal();
     }
     reply.status = answer.status;
+    reply.content_type = answer.content_type;
     reply.body = std::move(answer.body);
   };
 

@@ -3,21 +3,66 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 namespace sink {
 namespace {
 
+using nlohmann::json;
+
 constexpr int kHttpBadRequest = 400;
 
-// Kinesis-style error answer (AWS JSON 1.1 protocol: "__type" and "message").
+// Kinesis-style error answer ("__type" and "message").
 struct Refusal {
   std::string_view type;
   std::string message;
 };
 
-sink::Answer Refuse(const Refusal& refusal) {
+// What a request body held, checked against the limits as each record is counted.
+struct Tally {
+  bool has_stream = false;
+  uint64_t records = 0;
+  uint64_t request_bytes = 0;
+  uint64_t payload_units = 0;
+
+  std::optional<Refusal> AddRecord(int64_t data_bytes, int64_t key_bytes) {
+    if (data_bytes < 0) return Refusal{"SerializationException", "Data is missing or malformed"};
+    if (key_bytes < 1 || key_bytes > static_cast<int64_t>(kMaxPartitionKeyBytes)) {
+      return Refusal{"ValidationException", "PartitionKey must be 1..256 characters"};
+    }
+    const auto record_bytes = static_cast<uint64_t>(data_bytes + key_bytes);
+    if (record_bytes > kMaxRecordBytes)
+      return Refusal{"ValidationException", "a record is over 1 MiB"};
+    request_bytes += record_bytes;
+    payload_units +=
+        std::max<uint64_t>(1, (record_bytes + kPayloadUnitBytes - 1) / kPayloadUnitBytes);
+    ++records;
+    return std::nullopt;
+  }
+
+  std::optional<Refusal> Check() const {
+    if (!has_stream) return Refusal{"ValidationException", "StreamName or StreamARN is required"};
+    if (records == 0 || records > kMaxRecordsPerRequest) {
+      return Refusal{"ValidationException", "Records must hold 1..500 entries"};
+    }
+    if (request_bytes > kMaxRequestBytes) {
+      return Refusal{"InvalidArgumentException", "request is over 5 MiB"};
+    }
+    return std::nullopt;
+  }
+};
+
+sink::Answer Refuse(const Refusal& refusal, bool cbor) {
   sink::Answer answer;
   answer.status = kHttpBadRequest;
+  if (cbor) {
+    const std::vector<uint8_t> bytes =
+        json::to_cbor({{"__type", refusal.type}, {"message", refusal.message}});
+    answer.body.assign(bytes.begin(), bytes.end());
+    answer.content_type = kCborContentType;
+    return answer;
+  }
   answer.body.append(R"({"__type":")").append(refusal.type).append(R"(","message":")");
   answer.body.append(refusal.message).append("\"}");
   return answer;
@@ -39,44 +84,34 @@ int64_t Base64DecodedSize(std::string_view text) {
   return static_cast<int64_t>(text.size() / 4 * 3 - pad);
 }
 
-}  // namespace
-
-Answer PutRecordsAnswerer::Respond(std::string_view target, std::string_view body,
-                                   std::atomic<uint64_t>& next_sequence) {
-  if (target != kPutRecordsTarget) {
-    return Refuse({"UnknownOperationException", "this sink answers PutRecords only"});
-  }
+std::optional<Refusal> TallyJson(simdjson::ondemand::parser& parser, std::string_view body,
+                                 Tally& tally) {
   simdjson::ondemand::document doc;
   simdjson::ondemand::object request;
-  if (parser_.iterate(body.data(), body.size(), body.size() + simdjson::SIMDJSON_PADDING)
-          .get(doc) ||
+  if (parser.iterate(body.data(), body.size(), body.size() + simdjson::SIMDJSON_PADDING).get(doc) ||
       doc.get_object().get(request)) {
-    return Refuse({"SerializationException", "body is not a JSON object"});
+    return Refusal{"SerializationException", "body is not a JSON object"};
   }
-  bool has_stream = false;
-  uint64_t records = 0;
-  uint64_t request_bytes = 0;
-  uint64_t payload_units = 0;
   for (auto field : request) {
     std::string_view key;
-    if (field.unescaped_key().get(key)) return Refuse({"SerializationException", "bad key"});
+    if (field.unescaped_key().get(key)) return Refusal{"SerializationException", "bad key"};
     if (key == "StreamName" || key == "StreamARN") {
       std::string_view stream;
       if (field.value().get_string().get(stream) || stream.empty()) {
-        return Refuse({"ValidationException", "stream name/ARN must be a non-empty string"});
+        return Refusal{"ValidationException", "stream name/ARN must be a non-empty string"};
       }
-      has_stream = true;
+      tally.has_stream = true;
       continue;
     }
     if (key != "Records") continue;  // e.g. StreamId: accepted and ignored
     simdjson::ondemand::array entries;
     if (field.value().get_array().get(entries)) {
-      return Refuse({"SerializationException", "Records is not an array"});
+      return Refusal{"SerializationException", "Records is not an array"};
     }
     for (auto entry_value : entries) {
       simdjson::ondemand::object entry;
       if (entry_value.get_object().get(entry)) {
-        return Refuse({"SerializationException", "a record is not an object"});
+        return Refusal{"SerializationException", "a record is not an object"};
       }
       int64_t data_bytes = -1;
       int64_t key_bytes = -1;
@@ -84,47 +119,153 @@ Answer PutRecordsAnswerer::Respond(std::string_view target, std::string_view bod
         std::string_view name;
         std::string_view text;
         if (member.unescaped_key().get(name) || member.value().get_string().get(text)) {
-          return Refuse({"SerializationException", "record members must be strings"});
+          return Refusal{"SerializationException", "record members must be strings"};
         }
         if (name == "Data") data_bytes = Base64DecodedSize(text);
         if (name == "PartitionKey") key_bytes = static_cast<int64_t>(text.size());
       }
-      if (data_bytes < 0)
-        return Refuse({"SerializationException", "Data is missing or not base64"});
-      if (key_bytes < 1 || key_bytes > static_cast<int64_t>(kMaxPartitionKeyBytes)) {
-        return Refuse({"ValidationException", "PartitionKey must be 1..256 characters"});
-      }
-      const auto record_bytes = static_cast<uint64_t>(data_bytes + key_bytes);
-      if (record_bytes > kMaxRecordBytes) {
-        return Refuse({"ValidationException", "a record is over 1 MiB"});
-      }
-      request_bytes += record_bytes;
-      payload_units +=
-          std::max<uint64_t>(1, (record_bytes + kPayloadUnitBytes - 1) / kPayloadUnitBytes);
-      ++records;
+      if (auto refusal = tally.AddRecord(data_bytes, key_bytes)) return refusal;
     }
   }
-  if (!has_stream) return Refuse({"ValidationException", "StreamName or StreamARN is required"});
-  if (records == 0 || records > kMaxRecordsPerRequest) {
-    return Refuse({"ValidationException", "Records must hold 1..500 entries"});
+  return std::nullopt;
+}
+
+// SAX events of a CBOR PutRecords body: depth 1 is the request map, 2 the Records array, 3 an
+// entry map whose Data must be a byte string and PartitionKey a text string.
+class CborRequestReader {
+ public:
+  explicit CborRequestReader(Tally& tally) : tally_(tally) {}
+  std::optional<Refusal>& refusal() { return refusal_; }
+
+  bool null() { return Other(); }
+  bool boolean(bool /*value*/) { return Other(); }
+  bool number_integer(json::number_integer_t /*value*/) { return Other(); }
+  bool number_unsigned(json::number_unsigned_t /*value*/) { return Other(); }
+  bool number_float(json::number_float_t /*value*/, const json::string_t& /*text*/) {
+    return Other();
   }
-  if (request_bytes > kMaxRequestBytes) {
-    return Refuse({"InvalidArgumentException", "request is over 5 MiB"});
+  bool binary(json::binary_t& value) {
+    if (depth_ == 3 && in_records_ && key_ == "Data") {
+      data_bytes_ = static_cast<int64_t>(value.size());
+      return true;
+    }
+    return Other();
+  }
+  bool string(json::string_t& value) {
+    if (depth_ == 1 && (key_ == "StreamName" || key_ == "StreamARN")) {
+      if (value.empty()) return Refuse({"ValidationException", "stream name/ARN is empty"});
+      tally_.has_stream = true;
+      return true;
+    }
+    if (depth_ == 3 && in_records_ && key_ == "PartitionKey") {
+      key_bytes_ = static_cast<int64_t>(value.size());
+      return true;
+    }
+    return Other();
+  }
+  bool key(json::string_t& value) {
+    key_ = std::move(value);
+    return true;
+  }
+  bool start_object(std::size_t /*size*/) {
+    if (depth_ == 2 && in_records_)
+      data_bytes_ = key_bytes_ = -1;
+    else if (depth_ != 0)
+      return Other();
+    ++depth_;
+    return true;
+  }
+  bool end_object() {
+    --depth_;
+    if (depth_ == 2 && in_records_) {
+      if (auto refusal = tally_.AddRecord(data_bytes_, key_bytes_)) return Refuse(*refusal);
+    }
+    return true;
+  }
+  bool start_array(std::size_t /*size*/) {
+    if (depth_ != 1 || key_ != "Records") return Other();
+    in_records_ = true;
+    ++depth_;
+    return true;
+  }
+  bool end_array() {
+    --depth_;
+    in_records_ = false;
+    return true;
+  }
+  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
+                   const nlohmann::detail::exception& error) {
+    return Refuse({"SerializationException", std::string("body is not CBOR: ") + error.what()});
   }
 
+ private:
+  // A value where PutRecords has none (or of the wrong type): Kinesis refuses the request.
+  bool Other() { return Refuse({"SerializationException", "unexpected value in key " + key_}); }
+  bool Refuse(Refusal refusal) {
+    refusal_ = std::move(refusal);
+    return false;
+  }
+
+  Tally& tally_;
+  std::optional<Refusal> refusal_;
+  std::string key_;
+  int depth_ = 0;
+  bool in_records_ = false;
+  int64_t data_bytes_ = -1;
+  int64_t key_bytes_ = -1;
+};
+
+std::optional<Refusal> TallyCbor(std::string_view body, Tally& tally) {
+  CborRequestReader reader(tally);
+  if (!json::sax_parse(body.begin(), body.end(), &reader, json::input_format_t::cbor)) {
+    return reader.refusal().value_or(Refusal{"SerializationException", "body is not CBOR"});
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Answer PutRecordsAnswerer::Respond(std::string_view target, std::string_view content_type,
+                                   std::string_view body, std::atomic<uint64_t>& next_sequence) {
+  const bool cbor = content_type == kCborContentType;
+  if (target != kPutRecordsTarget) {
+    return Refuse({"UnknownOperationException", "this sink answers PutRecords only"}, cbor);
+  }
+  Tally tally;
+  if (auto refusal = cbor ? TallyCbor(body, tally) : TallyJson(parser_, body, tally)) {
+    return Refuse(*refusal, cbor);
+  }
+  if (auto refusal = tally.Check()) return Refuse(*refusal, cbor);
+
   sink::Answer answer;
-  answer.records = records;
-  answer.data_bytes = request_bytes;
-  answer.payload_units = payload_units;
-  // {"SequenceNumber":"<56 digits>","ShardId":"..."} per record.
-  answer.body.reserve(64 + records * (96 + shard_id_.size()));
-  answer.body.append(R"({"FailedRecordCount":0,"Records":[)");
-  uint64_t first_sequence = next_sequence.fetch_add(records);
-  for (uint64_t i = 0; i < records; ++i) {
-    char digits[64];
-    // Kinesis sequence numbers are 56-digit decimal strings, increasing per shard.
+  answer.records = tally.records;
+  answer.data_bytes = tally.request_bytes;
+  answer.payload_units = tally.payload_units;
+  const uint64_t first_sequence = next_sequence.fetch_add(tally.records);
+  // Kinesis sequence numbers are 56-digit decimal strings, increasing per shard.
+  const auto sequence_number = [first_sequence](uint64_t i, char(&digits)[64]) {
     std::snprintf(digits, sizeof digits, "4959%052llu",
                   static_cast<unsigned long long>(first_sequence + i));
+  };
+  if (cbor) {
+    json results = json::array();
+    for (uint64_t i = 0; i < tally.records; ++i) {
+      char digits[64];
+      sequence_number(i, digits);
+      results.push_back({{"SequenceNumber", digits}, {"ShardId", shard_id_}});
+    }
+    const std::vector<uint8_t> bytes = json::to_cbor(
+        {{"FailedRecordCount", 0}, {"Records", std::move(results)}, {"EncryptionType", "NONE"}});
+    answer.body.assign(bytes.begin(), bytes.end());
+    answer.content_type = kCborContentType;
+    return answer;
+  }
+  // {"SequenceNumber":"<56 digits>","ShardId":"..."} per record.
+  answer.body.reserve(64 + tally.records * (96 + shard_id_.size()));
+  answer.body.append(R"({"FailedRecordCount":0,"Records":[)");
+  for (uint64_t i = 0; i < tally.records; ++i) {
+    char digits[64];
+    sequence_number(i, digits);
     if (i != 0) answer.body.push_back(',');
     answer.body.append(R"({"SequenceNumber":")").append(digits);
     answer.body.append(R"(","ShardId":")").append(shard_id_).append("\"}");

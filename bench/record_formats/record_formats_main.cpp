@@ -3,7 +3,8 @@
 // in Telemetry API batches (Lambda's buffering defaults here: 1,000 events / 256 KiB per POST),
 // packs the queued records into PutRecords requests as the sender does, and prints per format:
 // Kinesis records, PUT payload units, PutRecords requests, record bytes (data + key: what
-// Kinesis meters), request body bytes (base64 JSON on the wire) and the ingest's CPU time.
+// Kinesis meters), request body bytes (the default CBOR bodies on the wire) and the ingest's CPU
+// time.
 //
 //   build/bench/tk-bench-record-formats [--events N] [--line-bytes B] [--markdown]
 //
@@ -153,7 +154,8 @@ Figures Measure(const Format& format, const std::vector<std::string>& posts) {
     figures.requests++;
     figures.records += batch.size();
     figures.record_bytes += batch.bytes();
-    figures.body_bytes += tk::kinesis::PutRecordsBodySize(target, batch.records());
+    figures.body_bytes +=
+        tk::kinesis::PutRecordsBodySize(tk::kinesis::WireProtocol::kCbor, target, batch.records());
     for (const tk::kinesis::Record& record : batch.records()) {
       figures.units += tk::kinesis::PayloadUnits(record.Size());
       figures.events += record.events;

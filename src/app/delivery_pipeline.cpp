@@ -32,6 +32,9 @@ kinesis::KinesisClientConfig KinesisConfigFrom(const config::Config& config) {
   kinesis_config.target.stream_arn = config.stream_arn;
   kinesis_config.credentials = {config.access_key_id, config.secret_access_key,
                                 config.session_token};
+  kinesis_config.protocol = config.kinesis_protocol == config::KinesisProtocol::kCbor
+                                ? kinesis::WireProtocol::kCbor
+                                : kinesis::WireProtocol::kJson;
   return kinesis_config;
 }
 

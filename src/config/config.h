@@ -28,6 +28,12 @@ enum class PartitionKeyStrategy {
   kRandom,   // a fresh key per record: maximum spread, no ordering
 };
 
+// How PutRecords bodies are encoded (kinesis/wire_protocol.h says why CBOR is the default).
+enum class KinesisProtocol {
+  kCbor,  // application/x-amz-cbor-1.1: record data as raw bytes
+  kJson,  // application/x-amz-json-1.1: record data base64-encoded
+};
+
 // What the extension does when its configuration or initialisation fails.
 enum class OnInitError {
   kContinue,  // log one loud line, keep the function running, ship nothing
@@ -67,6 +73,7 @@ struct Config {
 
   // Records and delivery.
   PartitionKeyStrategy partition_key = PartitionKeyStrategy::kSandbox;
+  KinesisProtocol kinesis_protocol = KinesisProtocol::kCbor;
   // Record format (event, ndjson, kpl), compression and packed record size.
   RecordOptions records;
   // Which events are shipped (platform event types, minimum log level, drop pattern); the

@@ -189,6 +189,9 @@ class Loader {
       config().partition_key =
           *strategy == 0 ? PartitionKeyStrategy::kSandbox : PartitionKeyStrategy::kRandom;
     }
+    if (auto protocol = ReadChoice("TELEMETRY_KINESIS_PROTOCOL", {"cbor", "json"})) {
+      config().kinesis_protocol = *protocol == 0 ? KinesisProtocol::kCbor : KinesisProtocol::kJson;
+    }
     ReadNumber("TELEMETRY_KINESIS_QUEUE_MAX_BYTES", kMinQueueBytes, kMaxQueueBytes,
                config().queue_max_bytes);
     if (auto dir = env_.Get("TELEMETRY_KINESIS_SPOOL_DIR")) {

@@ -67,13 +67,13 @@ http::Request PutRecordsClient::BuildSignedRequest(std::span<const Record> recor
   request.url = config_.endpoint_url;
   request.method = "POST";
   request.body = std::move(body);
-  SerializePutRecordsBody(config_.target, records, request.body);
+  SerializePutRecordsBody(config_.protocol, config_.target, records, request.body);
 
   aws::HttpRequestToSign to_sign;
   to_sign.method = request.method;
   to_sign.path = path_;
   to_sign.headers = {{"host", config_.host_header},
-                     {"content-type", std::string(kAmzJsonContentType)},
+                     {"content-type", std::string(ContentType(config_.protocol))},
                      {"x-amz-target", std::string(kPutRecordsTarget)}};
   to_sign.payload = request.body;  // a view: request.body is not moved until after signing
   aws::SignRequest(to_sign, aws::SigningParams{.credentials = config_.credentials,

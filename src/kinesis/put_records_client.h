@@ -13,13 +13,13 @@
 #include "kinesis/put_records_request.h"
 #include "kinesis/put_records_response.h"
 #include "kinesis/record.h"
+#include "kinesis/wire_protocol.h"
 
 namespace tk::kinesis {
 
-// The exact X-Amz-Target and Content-Type of PutRecords (AWS JSON 1.1 protocol, API version
-// 2013-12-02) and the SigV4 signing name of Kinesis.
+// The exact X-Amz-Target of PutRecords (API version 2013-12-02; the same for JSON and CBOR, whose
+// Content-Types are in wire_protocol.h) and the SigV4 signing name of Kinesis.
 inline constexpr std::string_view kPutRecordsTarget = "Kinesis_20131202.PutRecords";
-inline constexpr std::string_view kAmzJsonContentType = "application/x-amz-json-1.1";
 inline constexpr std::string_view kKinesisSigningName = "kinesis";
 
 struct KinesisClientConfig {
@@ -28,6 +28,7 @@ struct KinesisClientConfig {
   std::string region;        // signing region
   StreamTarget target;
   aws::Credentials credentials;
+  WireProtocol protocol = WireProtocol::kCbor;  // how request bodies are encoded
 };
 
 // Checks everything the client relies on, reporting every problem at once: the endpoint URL

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "aws/crypto.h"
+#include "kinesis/put_records_cbor_body.h"
 
 namespace tk::kinesis {
 namespace {
@@ -146,6 +147,21 @@ void SerializePutRecordsBody(const StreamTarget& target, std::span<const Record>
     writer.Append(kRecordClose);
   }
   writer.Append(kBodyClose);
+}
+
+size_t PutRecordsBodySize(WireProtocol protocol, const StreamTarget& target,
+                          std::span<const Record> records) {
+  return protocol == WireProtocol::kCbor ? PutRecordsCborBodySize(target, records)
+                                         : PutRecordsBodySize(target, records);
+}
+
+void SerializePutRecordsBody(WireProtocol protocol, const StreamTarget& target,
+                             std::span<const Record> records, std::string& out) {
+  if (protocol == WireProtocol::kCbor) {
+    SerializePutRecordsCborBody(target, records, out);
+  } else {
+    SerializePutRecordsBody(target, records, out);
+  }
 }
 
 }  // namespace tk::kinesis

@@ -1,4 +1,5 @@
-// Writes the JSON body of a PutRecords request from a batch of records, in one allocation.
+// Writes the body of a PutRecords request from a batch of records, in one allocation: JSON here,
+// CBOR in put_records_cbor_body.h, either through the WireProtocol overloads.
 #pragma once
 
 #include <span>
@@ -7,6 +8,7 @@
 
 #include "common/result.h"
 #include "kinesis/record.h"
+#include "kinesis/wire_protocol.h"
 
 namespace tk::kinesis {
 
@@ -38,5 +40,12 @@ std::string SerializePutRecordsBody(const StreamTarget& target, std::span<const 
 // keeps one buffer for all its requests, so building a body allocates nothing once it has grown.
 void SerializePutRecordsBody(const StreamTarget& target, std::span<const Record> records,
                              std::string& out);
+
+// The body in `protocol`'s encoding: the JSON body above, or the CBOR one
+// (put_records_cbor_body.h). Same reuse of `out`'s capacity.
+size_t PutRecordsBodySize(WireProtocol protocol, const StreamTarget& target,
+                          std::span<const Record> records);
+void SerializePutRecordsBody(WireProtocol protocol, const StreamTarget& target,
+                             std::span<const Record> records, std::string& out);
 
 }  // namespace tk::kinesis

@@ -1,5 +1,6 @@
 // Classifies a PutRecords response once, where it is received: sent (with the per-record
-// failures to resend), retry the whole request, or give up.
+// failures to resend), retry the whole request, or give up. Bodies are CBOR or JSON, told apart
+// by their first byte (IsCborMap).
 //
 // Sources: Amazon Kinesis Data Streams API Reference, "PutRecords" (Errors section),
 // "PutRecordsResultEntry" (per-record ErrorCode is ProvisionedThroughputExceededException or
@@ -10,6 +11,8 @@
 
 #include <array>
 #include <string_view>
+
+#include "kinesis/put_records_cbor_response.h"
 
 namespace tk::kinesis {
 namespace {
@@ -65,8 +68,14 @@ std::string_view StripTypePrefix(std::string_view type) {
   return hash == std::string_view::npos ? type : type.substr(hash + 1);
 }
 
-// Reads "__type" and "message"/"Message" from an error body; empty when absent or not JSON.
+// Reads "__type" and "message"/"Message" from an error body, CBOR or JSON; empty when absent or
+// unreadable.
 void ReadErrorBody(const std::string& body, std::string& type, std::string& message) {
+  if (IsCborMap(body)) {
+    ReadCborErrorBody(body, type, message);
+    type = StripTypePrefix(type);
+    return;
+  }
   simdjson::dom::element doc;
   if (ThreadParser().parse(body).get(doc) != simdjson::SUCCESS) return;
   std::string_view text;
@@ -96,29 +105,40 @@ PutRecordsOutcome Malformed(std::string why) {
   return WholeRequest(Disposition::kRetryable, "MalformedResponse", std::move(why));
 }
 
-PutRecordsOutcome ClassifySuccess(const std::string& body, size_t records_sent) {
+// The per-record results of a JSON result body.
+Result<PutRecordsResultEntries> ReadJsonPutRecordsResult(const std::string& body) {
   simdjson::dom::element doc;
   if (ThreadParser().parse(body).get(doc) != simdjson::SUCCESS) {
-    return Malformed("HTTP 200 body is not JSON");
+    return Error{"HTTP 200 body is neither CBOR nor JSON"};
   }
   simdjson::dom::array results;
   if (doc["Records"].get(results) != simdjson::SUCCESS) {
-    return Malformed("HTTP 200 body has no Records array");
+    return Error{"HTTP 200 body has no Records array"};
   }
-  if (results.size() != records_sent) {
-    return Malformed("HTTP 200 has " + std::to_string(results.size()) + " results for " +
+  PutRecordsResultEntries entries;
+  for (simdjson::dom::element result : results) {
+    std::string_view code;
+    if (result["ErrorCode"].get(code) == simdjson::SUCCESS && !code.empty()) {
+      entries.errors.emplace_back(entries.count, std::string(code));
+    }
+    ++entries.count;
+  }
+  return entries;
+}
+
+PutRecordsOutcome ClassifySuccess(const std::string& body, size_t records_sent) {
+  Result<PutRecordsResultEntries> entries =
+      IsCborMap(body) ? ReadCborPutRecordsResult(body) : ReadJsonPutRecordsResult(body);
+  if (!entries.ok()) return Malformed(entries.error().message);
+  if (entries->count != records_sent) {
+    return Malformed("HTTP 200 has " + std::to_string(entries->count) + " results for " +
                      std::to_string(records_sent) + " records sent");
   }
   PutRecordsOutcome outcome;
   outcome.disposition = Disposition::kSent;
-  size_t index = 0;
-  for (simdjson::dom::element result : results) {
-    std::string_view code;
-    if (result["ErrorCode"].get(code) == simdjson::SUCCESS && !code.empty()) {
-      outcome.failed_indices.push_back(index);
-      ++outcome.failed_by_code[std::string(code)];
-    }
-    ++index;
+  for (auto& [index, code] : entries->errors) {
+    outcome.failed_indices.push_back(index);
+    ++outcome.failed_by_code[std::move(code)];
   }
   return outcome;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fuzz_check.h"
+#include "kinesis/cbor_walker.h"
 #include "kinesis/put_records_request.h"
 #include "kinesis/record.h"
 #include "telemetry/batch_parser.h"
@@ -32,6 +33,15 @@ tk::telemetry::RecordEncoder MakeEncoder() {
 }
 
 }  // namespace
+
+// Counts the entries of a PutRecords body's Records array (depth 2) that carry Data bytes.
+struct RecordCounter : tk::kinesis::CborVisitor {
+  size_t records = 0;
+  bool Value(size_t depth, std::string_view key, const tk::kinesis::CborValue& value) override {
+    if (depth == 3 && key == "Data" && value.kind == tk::kinesis::CborKind::kBytes) ++records;
+    return true;
+  }
+};
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // One parser and encoder for the whole run, as in the extension: buffers are reused and grow.
@@ -65,5 +75,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TK_FUZZ_CHECK(request.size() == tk::kinesis::PutRecordsBodySize(target, records));
   simdjson::dom::element parsed_request;
   TK_FUZZ_CHECK(checker.parse(request).get(parsed_request) == simdjson::SUCCESS);
+  // The CBOR body (the default protocol): exact size, one well-formed item with every record.
+  std::string cbor_request;
+  tk::kinesis::SerializePutRecordsBody(tk::kinesis::WireProtocol::kCbor, target, records,
+                                       cbor_request);
+  TK_FUZZ_CHECK(cbor_request.size() ==
+                tk::kinesis::PutRecordsBodySize(tk::kinesis::WireProtocol::kCbor, target, records));
+  RecordCounter counter;
+  TK_FUZZ_CHECK(tk::kinesis::WalkCbor(cbor_request, counter).ok());
+  TK_FUZZ_CHECK(counter.records == records.size());
   return 0;
 }

@@ -1,4 +1,5 @@
-// End to end: every telemetry event of a 50-invocation sandbox run lands in kinesis-local exactly once.
+// End to end: every telemetry event of a 50-invocation sandbox run lands in kinesis-local exactly once
+// (PutRecords in CBOR, the default), and with TELEMETRY_KINESIS_PROTOCOL=json too.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertExactlyOnce, assertExtensionExitedInTime, runSummary } from './support/checks.mjs';
@@ -8,6 +9,7 @@ import { extensionEnv, runSandbox } from './support/sandbox.mjs';
 import { readAllRecords, waitForRecordCount } from './support/stream_reader.mjs';
 
 const STREAM = 'telemetry-e2e';
+const JSON_STREAM = 'telemetry-e2e-json';
 const INVOCATIONS = 50;
 const LOG_LINES = 20;
 // The extension has drained before it exits, so records should be readable at once; allow a little.
@@ -18,7 +20,7 @@ let firstRun;
 let firstRecords;
 
 before(async () => {
-  kinesis = await startKinesisLocal({ streams: [{ name: STREAM, shards: 2 }] });
+  kinesis = await startKinesisLocal({ streams: [{ name: STREAM, shards: 2 }, { name: JSON_STREAM, shards: 1 }] });
 });
 
 after(async () => {
@@ -88,4 +90,19 @@ test('partition keys differ between two sandboxes shipping to the same stream', 
   // Nothing arrives late: a final read finds exactly what we compared.
   const final = await readAllRecords({ endpoint: kinesis.endpoint, streamName: STREAM });
   assert.equal(final.length, all.length);
+});
+
+test('ships every event exactly once with TELEMETRY_KINESIS_PROTOCOL=json (base64 in AWS JSON 1.1)', async () => {
+  const run = await runSandbox({
+    invocations: 5,
+    logLines: 10,
+    env: { ...await extensionEnv({ endpoint: kinesis.endpoint, streamName: JSON_STREAM }),
+      TELEMETRY_KINESIS_PROTOCOL: 'json' },
+  });
+  assertExtensionExitedInTime(run, 5);
+  assert.equal(run.exitCode, 0, runSummary(run));
+  assert.match(run.stderr, /via http:\/\/127\.0\.0\.1:\d+ \(json\)/, 'the start-up line names the protocol');
+  const records = await waitForRecordCount({ endpoint: kinesis.endpoint, streamName: JSON_STREAM },
+    run.events.length, READ_BACK_TIMEOUT_MS);
+  assertExactlyOnce(run.events.map((e) => e.raw), records, ' (json)');
 });

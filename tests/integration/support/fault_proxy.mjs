@@ -2,6 +2,7 @@
 // HTTP 5xx, throttling 400s, dropped connections (before and after forwarding), latency and outages,
 // all driven by a seeded random source and counted, so tests can tell which duplicates were legitimate.
 import http from 'node:http';
+import cbor from 'cbor';
 
 export const RECORD_ERROR_MESSAGES = {
   ProvisionedThroughputExceededException: 'Rate exceeded for shard shardId-000000000000 (injected by fault proxy)',
@@ -13,9 +14,28 @@ export const RECORD_ERROR_MESSAGES = {
 // every fault (independent draws could give none), and the order still depends on the seed only.
 const DEFAULT_DECK_SLOTS = 40;
 const JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
+const CBOR_CONTENT_TYPE = 'application/x-amz-cbor-1.1';
+
 const PUT_RECORDS_TARGET_SUFFIX = '.PutRecords';
 // Bodies above this are passed through untouched (PutRecords allows 5 MiB; JSON + base64 framing).
 const MAX_REWRITE_BODY_BYTES = 8 * 1024 * 1024;
+
+// The two encodings of the Kinesis API (the extension sends CBOR by default): requests are read
+// and answers written in the encoding the client used. In CBOR, Data is a byte string (a Buffer).
+const JSON_CODEC = {
+  contentType: JSON_CONTENT_TYPE,
+  decode: (body) => JSON.parse(body.toString('utf8')),
+  encode: (value) => Buffer.from(JSON.stringify(value)),
+  dataBase64: (data) => data,
+};
+const CBOR_CODEC = {
+  contentType: CBOR_CONTENT_TYPE,
+  decode: (body) => cbor.decodeFirstSync(body),
+  // encodeOne with a high-water mark: cbor.encode() silently cuts its output at 16 KiB.
+  encode: (value) => cbor.encodeOne(value, { highWaterMark: 2 * MAX_REWRITE_BODY_BYTES }),
+  dataBase64: (data) => Buffer.from(data).toString('base64'),
+};
+const codecOf = (req) => ((req.headers['content-type'] ?? '').startsWith(CBOR_CONTENT_TYPE) ? CBOR_CODEC : JSON_CODEC);
 
 const MAX_TIMELINE_ENTRIES = 2000;
 const REQUEST_FAULTS = ['dropBefore', 'http500', 'http503', 'throttle', 'dropAfter'];
@@ -56,8 +76,8 @@ async function readBody(stream) {
   return Buffer.concat(chunks);
 }
 
-function errorBody(type, message) {
-  return JSON.stringify({ __type: type, message });
+function errorBody(codec, type, message) {
+  return codec.encode({ __type: type, message });
 }
 
 /**
@@ -120,8 +140,8 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
     return kind;
   };
 
-  const respond = (res, status, body) => {
-    res.writeHead(status, { 'content-type': JSON_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+  const respond = (res, codec, status, body) => {
+    res.writeHead(status, { 'content-type': codec.contentType, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
 
@@ -156,7 +176,7 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
   };
 
   /** The client's view: upstream's results for forwarded entries, injected errors for the others. */
-  const mergeResults = (request, failures, upstreamResult) => {
+  const mergeResults = (codec, request, failures, upstreamResult) => {
     const forwardedResults = upstreamResult?.Records ?? [];
     let next = 0;
     const records = request.Records.map((_, index) => {
@@ -168,15 +188,16 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
     });
     const upstreamFailed = upstreamResult?.FailedRecordCount ?? 0;
     const merged = { ...(upstreamResult ?? {}), FailedRecordCount: upstreamFailed + failures.size, Records: records };
-    return JSON.stringify(merged);
+    return codec.encode(merged);
   };
 
   const forward = async (req, res, body, kind) => {
+    const codec = codecOf(req);
     const isPutRecords = (req.headers['x-amz-target'] ?? '').endsWith(PUT_RECORDS_TARGET_SUFFIX);
     let request = null;
     if (isPutRecords && body.length <= MAX_REWRITE_BODY_BYTES) {
       try {
-        request = JSON.parse(body.toString('utf8'));
+        request = codec.decode(body);
         if (!Array.isArray(request.Records)) request = null;
       } catch {
         request = null;  // not ours to judge: pass it through and let kinesis-local answer
@@ -201,10 +222,10 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
       }
       counts.synthesized += 1;
       note('allRecordsFailed', { records: request.Records.length });
-      respond(res, 200, mergeResults(request, failures, { FailedRecordCount: 0, Records: [] }));
+      respond(res, codec, 200, mergeResults(codec, request, failures, { FailedRecordCount: 0, Records: [] }));
       return;
     }
-    const upstreamBody = request && failures.size > 0 ? Buffer.from(JSON.stringify({ ...request, Records: kept })) : body;
+    const upstreamBody = request && failures.size > 0 ? codec.encode({ ...request, Records: kept }) : body;
     let clientGone = false;
     res.on('close', () => { if (!res.writableFinished) clientGone = true; });
     let answer;
@@ -214,7 +235,7 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
     } catch (err) {
       counts.upstreamErrors += 1;
       note('upstreamError', { message: err.message });
-      respond(res, 502, errorBody('FaultProxyUpstreamError', err.message));
+      respond(res, codec, 502, errorBody(codec, 'FaultProxyUpstreamError', err.message));
       return;
     }
     const storedByUpstream = answer.status === 200 && request;
@@ -227,14 +248,14 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
         { records: request?.Records.length ?? 0, forwarded: kept.length, status: answer.status });
       if (storedByUpstream) {
         counts.recordsForwardedThenLost += kept.length;
-        for (const entry of kept) outcomeUnknownData.push(entry.Data);
+        for (const entry of kept) outcomeUnknownData.push(codec.dataBase64(entry.Data));
       }
       req.socket.destroy();
       return;
     }
     note('forwarded', { records: request?.Records.length ?? 0, failed: failures.size, status: answer.status });
     if (storedByUpstream && failures.size > 0) {
-      respond(res, 200, mergeResults(request, failures, JSON.parse(answer.body.toString('utf8'))));
+      respond(res, codec, 200, mergeResults(codec, request, failures, codec.decode(answer.body)));
       return;
     }
     counts.passedThrough += 1;
@@ -258,6 +279,7 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
       return;
     }
     const kind = nextRequestFault();
+    const codec = codecOf(req);
     if ((settings.latencyRate ?? 0) > 0 && random() < settings.latencyRate) {
       const [min, max] = settings.latencyMs;
       const delay = Math.round(min + random() * (max - min));
@@ -274,12 +296,12 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
       case 'http500':
         counts.http500 += 1;
         note('http500');
-        respond(res, 500, errorBody('InternalFailure', 'injected HTTP 500'));
+        respond(res, codec, 500, errorBody(codec, 'InternalFailure', 'injected HTTP 500'));
         return;
       case 'http503':
         counts.http503 += 1;
         note('http503');
-        respond(res, 503, errorBody('ServiceUnavailable', 'injected HTTP 503'));
+        respond(res, codec, 503, errorBody(codec, 'ServiceUnavailable', 'injected HTTP 503'));
         return;
       case 'throttle': {
         const type = settings.throttleTypes[throttleTurn % settings.throttleTypes.length];
@@ -287,7 +309,7 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
         counts.throttle += 1;
         note('throttle', { type });
         counts.throttleByType[type] = (counts.throttleByType[type] ?? 0) + 1;
-        respond(res, 400, errorBody(type, 'Rate exceeded (injected HTTP 400)'));
+        respond(res, codec, 400, errorBody(codec, type, 'Rate exceeded (injected HTTP 400)'));
         return;
       }
       default:
@@ -298,7 +320,7 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
       counts.upstreamErrors += 1;
-      if (!res.headersSent) respond(res, 502, errorBody('FaultProxyError', err.message));
+      if (!res.headersSent) respond(res, codecOf(req), 502, errorBody(codecOf(req), 'FaultProxyError', err.message));
       else req.socket.destroy();
     });
   });

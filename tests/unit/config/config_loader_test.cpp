@@ -144,6 +144,7 @@ TEST(ConfigLoaderTest, TreatsAnEmptyValueAsUnset) {
                            "TELEMETRY_KINESIS_LISTENER_HOST",
                            "TELEMETRY_KINESIS_LISTENER_PORT",
                            "TELEMETRY_KINESIS_PARTITION_KEY",
+                           "TELEMETRY_KINESIS_PROTOCOL",
                            "TELEMETRY_KINESIS_QUEUE_MAX_BYTES",
                            "TELEMETRY_KINESIS_SPOOL_DIR",
                            "TELEMETRY_KINESIS_SPOOL_MAX_BYTES",
@@ -270,6 +271,18 @@ TEST(ConfigLoaderTest, AcceptsEveryPartitionKeyStrategy) {
             PartitionKeyStrategy::kSandbox);
   EXPECT_EQ(LoadWith({{"TELEMETRY_KINESIS_PARTITION_KEY", "random"}}).config.partition_key,
             PartitionKeyStrategy::kRandom);
+}
+
+TEST(ConfigLoaderTest, ShipsCborByDefaultAndJsonOnRequest) {
+  EXPECT_EQ(LoadWith({}).config.kinesis_protocol, KinesisProtocol::kCbor);
+  EXPECT_EQ(LoadWith({{"TELEMETRY_KINESIS_PROTOCOL", "cbor"}}).config.kinesis_protocol,
+            KinesisProtocol::kCbor);
+  EXPECT_EQ(LoadWith({{"TELEMETRY_KINESIS_PROTOCOL", "json"}}).config.kinesis_protocol,
+            KinesisProtocol::kJson);
+  const LoadedConfig wrong = LoadWith({{"TELEMETRY_KINESIS_PROTOCOL", "JSON"}});
+  EXPECT_THAT(wrong.errors, ElementsAre(HasSubstr(
+                                "TELEMETRY_KINESIS_PROTOCOL=\"JSON\" is invalid: expected one of "
+                                "cbor, json")));
 }
 
 TEST(ConfigLoaderTest, AcceptsEveryOnInitErrorMode) {

@@ -74,22 +74,39 @@ class PutRecordsClientTest : public ::testing::Test {
   testing::FakeHttpClient http_;
 };
 
-TEST_F(PutRecordsClientTest, PostsToTheEndpointWithThePutRecordsTargetAndContentType) {
+KinesisClientConfig JsonConfig() {
+  KinesisClientConfig config = Config();
+  config.protocol = WireProtocol::kJson;
+  return config;
+}
+
+TEST_F(PutRecordsClientTest, PostsToTheEndpointWithThePutRecordsTargetAndCborByDefault) {
   ASSERT_EQ(SendThree(Config()).disposition, Disposition::kSent);
 
   ASSERT_EQ(http_.requests().size(), 1u);
   EXPECT_EQ(Sent().method, "POST");
   EXPECT_EQ(Sent().url, "https://kinesis.eu-west-1.amazonaws.com");
   EXPECT_EQ(HeaderValue(Sent(), "Host"), "kinesis.eu-west-1.amazonaws.com");
+  EXPECT_EQ(HeaderValue(Sent(), "Content-Type"), "application/x-amz-cbor-1.1");
+  EXPECT_EQ(HeaderValue(Sent(), "X-Amz-Target"), "Kinesis_20131202.PutRecords");
+}
+
+TEST_F(PutRecordsClientTest, PostsJsonWithItsContentTypeWhenConfigured) {
+  ASSERT_EQ(SendThree(JsonConfig()).disposition, Disposition::kSent);
+
   EXPECT_EQ(HeaderValue(Sent(), "Content-Type"), "application/x-amz-json-1.1");
   EXPECT_EQ(HeaderValue(Sent(), "X-Amz-Target"), "Kinesis_20131202.PutRecords");
+  const std::vector<Record> records = ThreeRecords();
+  EXPECT_EQ(Sent().body, SerializePutRecordsBody(Config().target, records));
 }
 
 TEST_F(PutRecordsClientTest, SendsTheSerializedRecordsAsTheBody) {
   SendThree(Config());
 
   const std::vector<Record> records = ThreeRecords();
-  EXPECT_EQ(Sent().body, SerializePutRecordsBody(Config().target, records));
+  std::string expected;
+  SerializePutRecordsBody(WireProtocol::kCbor, Config().target, records, expected);
+  EXPECT_EQ(Sent().body, expected);
 }
 
 TEST_F(PutRecordsClientTest, SignsForKinesisInTheRegionAtTheInjectedTime) {
@@ -172,7 +189,9 @@ TEST_F(PutRecordsClientTest, RetriesOnlyFailedRecordsAfterPartialFailure) {
   const PutRecordsOutcome second = client.Send(resend);
 
   ASSERT_EQ(http_.requests().size(), 2u);
-  EXPECT_EQ(http_.requests()[1].body, SerializePutRecordsBody(Config().target, {&records[1], 1}));
+  std::string expected;
+  SerializePutRecordsBody(WireProtocol::kCbor, Config().target, {&records[1], 1}, expected);
+  EXPECT_EQ(http_.requests()[1].body, expected);
   EXPECT_EQ(second.disposition, Disposition::kSent);
   EXPECT_TRUE(second.failed_indices.empty());
 }

@@ -1,0 +1,91 @@
+// Writes the CBOR body of a PutRecords request in one pass into a buffer sized exactly first:
+// each item head (major type and length, RFC 8949 section 3) comes from libcbor's encoder, the
+// payload bytes (record data, keys) are copied in as they are.
+#include "kinesis/put_records_cbor_body.h"
+
+#include <cbor.h>
+
+#include <cstring>
+#include <string_view>
+
+namespace tk::kinesis {
+namespace {
+
+constexpr std::string_view kStreamArnKey = "StreamARN";
+constexpr std::string_view kStreamNameKey = "StreamName";
+constexpr std::string_view kRecordsKey = "Records";
+constexpr std::string_view kDataKey = "Data";
+constexpr std::string_view kPartitionKeyKey = "PartitionKey";
+
+bool UsesStreamArn(const StreamTarget& target) { return !target.stream_arn.empty(); }
+
+size_t TextSize(std::string_view text) { return CborHeadSize(text.size()) + text.size(); }
+
+// Writes pieces of a body whose exact size was computed first (PutRecordsCborBodySize).
+struct CborWriter {
+  char* cursor;
+  char* end;
+
+  void Head(CborMajorType type, uint64_t argument) {
+    cursor += WriteCborHead(cursor, static_cast<size_t>(end - cursor), type, argument);
+  }
+  void Bytes(CborMajorType type, std::string_view bytes) {
+    Head(type, bytes.size());
+    std::memcpy(cursor, bytes.data(), bytes.size());
+    cursor += bytes.size();
+  }
+  void Text(std::string_view text) { Bytes(CborMajorType::kTextString, text); }
+};
+
+}  // namespace
+
+size_t CborHeadSize(uint64_t argument) {
+  unsigned char scratch[kMaxCborHeadBytes];
+  return cbor_encode_array_start(argument, scratch, sizeof scratch);
+}
+
+size_t WriteCborHead(char* out, size_t room, CborMajorType type, uint64_t argument) {
+  auto* buffer = reinterpret_cast<unsigned char*>(out);
+  switch (type) {
+    case CborMajorType::kByteString:
+      return cbor_encode_bytestring_start(argument, buffer, room);
+    case CborMajorType::kTextString:
+      return cbor_encode_string_start(argument, buffer, room);
+    case CborMajorType::kArray:
+      return cbor_encode_array_start(argument, buffer, room);
+    case CborMajorType::kMap:
+      return cbor_encode_map_start(argument, buffer, room);
+  }
+  return 0;
+}
+
+size_t PutRecordsCborBodySize(const StreamTarget& target, std::span<const Record> records) {
+  const std::string& stream = UsesStreamArn(target) ? target.stream_arn : target.stream_name;
+  size_t size = CborHeadSize(2) + TextSize(UsesStreamArn(target) ? kStreamArnKey : kStreamNameKey) +
+                TextSize(stream) + TextSize(kRecordsKey) + CborHeadSize(records.size());
+  for (const Record& record : records) {
+    size += CborHeadSize(2) + TextSize(kDataKey) + CborHeadSize(record.data.size()) +
+            record.data.size() + TextSize(kPartitionKeyKey) + TextSize(record.partition_key);
+  }
+  return size;
+}
+
+void SerializePutRecordsCborBody(const StreamTarget& target, std::span<const Record> records,
+                                 std::string& out) {
+  out.resize(PutRecordsCborBodySize(target, records));
+  CborWriter writer{out.data(), out.data() + out.size()};
+  writer.Head(CborMajorType::kMap, 2);
+  writer.Text(UsesStreamArn(target) ? kStreamArnKey : kStreamNameKey);
+  writer.Text(UsesStreamArn(target) ? target.stream_arn : target.stream_name);
+  writer.Text(kRecordsKey);
+  writer.Head(CborMajorType::kArray, records.size());
+  for (const Record& record : records) {
+    writer.Head(CborMajorType::kMap, 2);
+    writer.Text(kDataKey);
+    writer.Bytes(CborMajorType::kByteString, record.data);
+    writer.Text(kPartitionKeyKey);
+    writer.Text(record.partition_key);
+  }
+}
+
+}  // namespace tk::kinesis
