@@ -3,13 +3,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <optional>
+
+#include "kinesis/cbor_walker.h"
+#include "kinesis/put_records_cbor_body.h"
 
 namespace sink {
 namespace {
-
-using nlohmann::json;
 
 constexpr int kHttpBadRequest = 400;
 
@@ -53,13 +53,26 @@ struct Tally {
   }
 };
 
+// CBOR writing for answers: heads from the extension's libcbor-backed writer, then the bytes.
+void AppendCborHead(std::string& out, tk::kinesis::CborMajorType type, uint64_t argument) {
+  char head[tk::kinesis::kMaxCborHeadBytes];
+  out.append(head, tk::kinesis::WriteCborHead(head, sizeof head, type, argument));
+}
+
+void AppendCborText(std::string& out, std::string_view text) {
+  AppendCborHead(out, tk::kinesis::CborMajorType::kTextString, text.size());
+  out.append(text);
+}
+
 sink::Answer Refuse(const Refusal& refusal, bool cbor) {
   sink::Answer answer;
   answer.status = kHttpBadRequest;
   if (cbor) {
-    const std::vector<uint8_t> bytes =
-        json::to_cbor({{"__type", refusal.type}, {"message", refusal.message}});
-    answer.body.assign(bytes.begin(), bytes.end());
+    AppendCborHead(answer.body, tk::kinesis::CborMajorType::kMap, 2);
+    AppendCborText(answer.body, "__type");
+    AppendCborText(answer.body, refusal.type);
+    AppendCborText(answer.body, "message");
+    AppendCborText(answer.body, refusal.message);
     answer.content_type = kCborContentType;
     return answer;
   }
@@ -130,86 +143,60 @@ std::optional<Refusal> TallyJson(simdjson::ondemand::parser& parser, std::string
   return std::nullopt;
 }
 
-// SAX events of a CBOR PutRecords body: depth 1 is the request map, 2 the Records array, 3 an
-// entry map whose Data must be a byte string and PartitionKey a text string.
-class CborRequestReader {
+// A CBOR PutRecords body, walked once (the extension's libcbor-driven walker: strings are views
+// into the body, nothing is copied). Depth 0 is the request map, 1 its members, 2 the entries of
+// Records, 3 an entry's members: Data must be a byte string and PartitionKey a text string.
+class CborRequestReader : public tk::kinesis::CborVisitor {
  public:
   explicit CborRequestReader(Tally& tally) : tally_(tally) {}
   std::optional<Refusal>& refusal() { return refusal_; }
 
-  bool null() { return Other(); }
-  bool boolean(bool /*value*/) { return Other(); }
-  bool number_integer(json::number_integer_t /*value*/) { return Other(); }
-  bool number_unsigned(json::number_unsigned_t /*value*/) { return Other(); }
-  bool number_float(json::number_float_t /*value*/, const json::string_t& /*text*/) {
-    return Other();
-  }
-  bool binary(json::binary_t& value) {
-    if (depth_ == 3 && in_records_ && key_ == "Data") {
-      data_bytes_ = static_cast<int64_t>(value.size());
+  bool Value(size_t depth, std::string_view key, const tk::kinesis::CborValue& value) override {
+    using tk::kinesis::CborKind;
+    if (depth == 0) return value.kind == CborKind::kMapStart || Refuse("the body is not a map");
+    if (depth == 1) {
+      if (key == "StreamName" || key == "StreamARN") {
+        if (value.kind != CborKind::kText || value.text.empty()) {
+          return Refuse("stream name/ARN must be a non-empty text string", "ValidationException");
+        }
+        tally_.has_stream = true;
+      } else if (key == "Records") {
+        if (value.kind != CborKind::kArrayStart) return Refuse("Records is not an array");
+        in_records_ = true;
+      }
       return true;
     }
-    return Other();
-  }
-  bool string(json::string_t& value) {
-    if (depth_ == 1 && (key_ == "StreamName" || key_ == "StreamARN")) {
-      if (value.empty()) return Refuse({"ValidationException", "stream name/ARN is empty"});
-      tally_.has_stream = true;
-      return true;
-    }
-    if (depth_ == 3 && in_records_ && key_ == "PartitionKey") {
-      key_bytes_ = static_cast<int64_t>(value.size());
-      return true;
-    }
-    return Other();
-  }
-  bool key(json::string_t& value) {
-    key_ = std::move(value);
-    return true;
-  }
-  bool start_object(std::size_t /*size*/) {
-    if (depth_ == 2 && in_records_)
+    if (!in_records_) return true;
+    if (depth == 2) {
+      if (value.kind != CborKind::kMapStart) return Refuse("a record is not a map");
       data_bytes_ = key_bytes_ = -1;
-    else if (depth_ != 0)
-      return Other();
-    ++depth_;
-    return true;
-  }
-  bool end_object() {
-    --depth_;
-    if (depth_ == 2 && in_records_) {
-      if (auto refusal = tally_.AddRecord(data_bytes_, key_bytes_)) return Refuse(*refusal);
+      return true;
+    }
+    if (depth == 3 && key == "Data") {
+      if (value.kind != CborKind::kBytes) return Refuse("Data is not a byte string");
+      data_bytes_ = static_cast<int64_t>(value.text.size());
+    } else if (depth == 3 && key == "PartitionKey") {
+      if (value.kind != CborKind::kText) return Refuse("PartitionKey is not a text string");
+      key_bytes_ = static_cast<int64_t>(value.text.size());
     }
     return true;
   }
-  bool start_array(std::size_t /*size*/) {
-    if (depth_ != 1 || key_ != "Records") return Other();
-    in_records_ = true;
-    ++depth_;
-    return true;
+  void End(size_t depth) override {
+    if (depth == 1) in_records_ = false;
+    if (depth == 2 && in_records_ && !refusal_) {
+      if (auto refusal = tally_.AddRecord(data_bytes_, key_bytes_)) refusal_ = std::move(refusal);
+    }
   }
-  bool end_array() {
-    --depth_;
-    in_records_ = false;
-    return true;
-  }
-  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
-                   const nlohmann::detail::exception& error) {
-    return Refuse({"SerializationException", std::string("body is not CBOR: ") + error.what()});
-  }
+  std::string StopReason() const override { return "refused"; }
 
  private:
-  // A value where PutRecords has none (or of the wrong type): Kinesis refuses the request.
-  bool Other() { return Refuse({"SerializationException", "unexpected value in key " + key_}); }
-  bool Refuse(Refusal refusal) {
-    refusal_ = std::move(refusal);
+  bool Refuse(const char* why, std::string_view type = "SerializationException") {
+    refusal_ = Refusal{type, why};
     return false;
   }
 
   Tally& tally_;
   std::optional<Refusal> refusal_;
-  std::string key_;
-  int depth_ = 0;
   bool in_records_ = false;
   int64_t data_bytes_ = -1;
   int64_t key_bytes_ = -1;
@@ -217,9 +204,9 @@ class CborRequestReader {
 
 std::optional<Refusal> TallyCbor(std::string_view body, Tally& tally) {
   CborRequestReader reader(tally);
-  if (!json::sax_parse(body.begin(), body.end(), &reader, json::input_format_t::cbor)) {
-    return reader.refusal().value_or(Refusal{"SerializationException", "body is not CBOR"});
-  }
+  const tk::Status walked = tk::kinesis::WalkCbor(body, reader);
+  if (reader.refusal()) return reader.refusal();
+  if (!walked.ok()) return Refusal{"SerializationException", walked.error().message};
   return std::nullopt;
 }
 
@@ -248,15 +235,26 @@ Answer PutRecordsAnswerer::Respond(std::string_view target, std::string_view con
                   static_cast<unsigned long long>(first_sequence + i));
   };
   if (cbor) {
-    json results = json::array();
+    // {"FailedRecordCount": 0, "Records": [{"SequenceNumber": "...", "ShardId": "..."}, ...],
+    //  "EncryptionType": "NONE"}, written directly: this runs for every request at full rate.
+    using tk::kinesis::CborMajorType;
+    answer.body.reserve(96 + tally.records * (96 + shard_id_.size()));
+    AppendCborHead(answer.body, CborMajorType::kMap, 3);
+    AppendCborText(answer.body, "FailedRecordCount");
+    answer.body.push_back('\0');  // unsigned integer 0
+    AppendCborText(answer.body, "Records");
+    AppendCborHead(answer.body, CborMajorType::kArray, tally.records);
     for (uint64_t i = 0; i < tally.records; ++i) {
       char digits[64];
       sequence_number(i, digits);
-      results.push_back({{"SequenceNumber", digits}, {"ShardId", shard_id_}});
+      AppendCborHead(answer.body, CborMajorType::kMap, 2);
+      AppendCborText(answer.body, "SequenceNumber");
+      AppendCborText(answer.body, digits);
+      AppendCborText(answer.body, "ShardId");
+      AppendCborText(answer.body, shard_id_);
     }
-    const std::vector<uint8_t> bytes = json::to_cbor(
-        {{"FailedRecordCount", 0}, {"Records", std::move(results)}, {"EncryptionType", "NONE"}});
-    answer.body.assign(bytes.begin(), bytes.end());
+    AppendCborText(answer.body, "EncryptionType");
+    AppendCborText(answer.body, "NONE");
     answer.content_type = kCborContentType;
     return answer;
   }

@@ -136,8 +136,9 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   listener_options.port = config.listener_port;
   listener_options.max_body_bytes = size_t{config.buffer_max_bytes} * kBodyAllowanceFactor;
   auto listener = telemetry::TelemetryListener::Start(
-      listener_options,
-      [ingest = p.ingest_.get()](std::string_view body) { return ingest->HandleBatch(body); });
+      listener_options, [ingest = p.ingest_.get()](std::string_view body) {
+        return ingest->HandleBatch(body, body.size() + telemetry::kListenerBodyPadding);
+      });
   if (!listener) return listener.error();
   p.listener_ = std::move(listener).value();
   return pipeline;

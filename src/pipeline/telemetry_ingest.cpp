@@ -32,9 +32,10 @@ TelemetryIngest::TelemetryIngest(telemetry::RecordEncoder encoder, RecordQueue& 
       buffer_(*owned_buffer_),
       stats_(stats) {}
 
-telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string_view body) {
+telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string_view body,
+                                                      size_t readable_bytes) {
   std::lock_guard lock(mutex_);
-  if (Status parsed = parser_.Parse(body, events_); !parsed) {
+  if (Status parsed = parser_.Parse(body, readable_bytes, events_); !parsed) {
     stats_.batches_rejected_malformed++;
     LogFirst(logged_malformed_, "rejected a malformed telemetry batch (" +
                                     std::to_string(body.size()) +

@@ -38,7 +38,12 @@ class TelemetryIngest {
   // 400: the body is malformed and nothing of it was taken. 503: memory and spool are full;
   // the batch is counted as dropped (dropped_overflow).
   // Logs at most once per kind of problem: every log line comes back as telemetry.
-  telemetry::ListenerReply HandleBatch(std::string_view body);
+  // `readable_bytes`: how many bytes from body.data() may be read; with simdjson's padding after
+  // the body (the listener's kListenerBodyPadding) it is parsed in place, without a copy.
+  telemetry::ListenerReply HandleBatch(std::string_view body, size_t readable_bytes);
+  telemetry::ListenerReply HandleBatch(std::string_view body) {
+    return HandleBatch(body, body.size());
+  }
 
   // Waits until the platform.report of `request_id` has been received, or `deadline`.
   // Returns whether it arrived.

@@ -1,12 +1,18 @@
 // Two passes over a batch: a validating DOM parse (grammar, UTF-8, shape, field lookups),
-// then an on-demand walk that yields each event's raw bytes without re-serialising them.
+// then an on-demand walk that yields each event's raw bytes without re-serialising them. Both
+// read the body where it is when it carries simdjson's padding (the listener's bodies do).
 #include "telemetry/batch_parser.h"
 
 #include <algorithm>
 #include <cstring>
 
+#include "telemetry/listener.h"
+
 namespace tk::telemetry {
 namespace {
+
+// The listener's bodies are parsed in place: their spare capacity must cover simdjson's padding.
+static_assert(kListenerBodyPadding >= simdjson::SIMDJSON_PADDING);
 
 // Grown to twice the largest body seen; Lambda's default batches are up to 256 KiB.
 constexpr size_t kInitialBufferBytes = 64 * 1024;
@@ -17,23 +23,33 @@ Error JsonError(std::string_view what, simdjson::error_code code) {
 
 }  // namespace
 
-Status BatchParser::Parse(std::string_view body, std::vector<TelemetryEvent>& events) {
+Status BatchParser::Parse(std::string_view body, size_t readable_bytes,
+                          std::vector<TelemetryEvent>& events) {
   events.clear();
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: keep a padded copy, grown
-  // only when a bigger body arrives.
-  if (buffer_.size() < body.size() || buffer_.data() == nullptr) {
-    buffer_ = simdjson::padded_string(std::max(body.size() * 2, kInitialBufferBytes));
-  }
-  // An empty view may have a null data(): memcpy must not see it even for zero bytes.
-  if (!body.empty()) std::memcpy(buffer_.data(), body.data(), body.size());
   length_ = body.size();
+  if (body.data() != nullptr && readable_bytes >= body.size() &&
+      readable_bytes - body.size() >= simdjson::SIMDJSON_PADDING) {
+    // The listener's bodies: read where they are, no copy.
+    data_ = body.data();
+    readable_ = readable_bytes;
+  } else {
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end: keep a padded copy, grown
+    // only when a bigger body arrives.
+    if (buffer_.size() < body.size() || buffer_.data() == nullptr) {
+      buffer_ = simdjson::padded_string(std::max(body.size() * 2, kInitialBufferBytes));
+    }
+    // An empty view may have a null data(): memcpy must not see it even for zero bytes.
+    if (!body.empty()) std::memcpy(buffer_.data(), body.data(), body.size());
+    data_ = buffer_.data();
+    readable_ = buffer_.size() + simdjson::SIMDJSON_PADDING;
+  }
   if (Status valid = Validate(events); !valid) return valid;
   return SliceRawEvents(events);
 }
 
 Status BatchParser::Validate(std::vector<TelemetryEvent>& events) {
   simdjson::dom::element root;
-  if (auto code = dom_parser_.parse(buffer_.data(), length_, false).get(root)) {
+  if (auto code = dom_parser_.parse(data_, length_, false).get(root)) {
     return JsonError("body is not valid JSON", code);
   }
   simdjson::dom::array batch;
@@ -59,9 +75,7 @@ Status BatchParser::Validate(std::vector<TelemetryEvent>& events) {
 
 Status BatchParser::SliceRawEvents(std::vector<TelemetryEvent>& events) {
   simdjson::ondemand::document document;
-  if (auto code = ondemand_parser_
-                      .iterate(buffer_.data(), length_, buffer_.size() + simdjson::SIMDJSON_PADDING)
-                      .get(document)) {
+  if (auto code = ondemand_parser_.iterate(data_, length_, readable_).get(document)) {
     return JsonError("body could not be iterated", code);
   }
   simdjson::ondemand::array batch;

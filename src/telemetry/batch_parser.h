@@ -11,8 +11,9 @@
 
 namespace tk::telemetry {
 
-// One telemetry event of a batch. Views point into the parser's buffer and stay valid
-// until the next Parse() on the same parser.
+// One telemetry event of a batch. Views point into the body (parsed in place) or the parser's
+// buffer (a copy) and stay valid until the next Parse() on the same parser, and while the body
+// lives.
 struct TelemetryEvent {
   std::string_view raw;         // the event's JSON text exactly as received
   std::string_view type;        // "platform.report", "function", ...; empty when absent
@@ -25,14 +26,22 @@ class BatchParser {
   // Validates the whole body first (JSON grammar, UTF-8, an array of objects) so that a bad
   // batch is rejected as a whole and nothing of it is half-accepted. Returns an Error whose
   // message says what is wrong (for the 400 answer and the log line).
-  Status Parse(std::string_view body, std::vector<TelemetryEvent>& events);
+  Status Parse(std::string_view body, std::vector<TelemetryEvent>& events) {
+    return Parse(body, body.size(), events);
+  }
+  // The same, where `readable_bytes` bytes from body.data() may be read: when that leaves
+  // simdjson's padding (SIMDJSON_PADDING bytes) after the body, it is parsed where it is;
+  // otherwise it is first copied into the parser's padded buffer.
+  Status Parse(std::string_view body, size_t readable_bytes, std::vector<TelemetryEvent>& events);
 
  private:
   Status Validate(std::vector<TelemetryEvent>& events);
   Status SliceRawEvents(std::vector<TelemetryEvent>& events);
 
-  simdjson::padded_string buffer_;
+  simdjson::padded_string buffer_;  // the copy, for bodies without padding
+  const char* data_ = nullptr;      // what is being parsed: the body or buffer_
   size_t length_ = 0;
+  size_t readable_ = 0;  // bytes readable from data_ (length_ + at least SIMDJSON_PADDING)
   simdjson::dom::parser dom_parser_;
   simdjson::ondemand::parser ondemand_parser_;
 };

@@ -89,17 +89,23 @@ Result<std::unique_ptr<TelemetryListener>> TelemetryListener::Start(const Listen
   // The body is read through a ContentReader into one buffer sized from Content-Length: httplib
   // would otherwise grow Request::body chunk by chunk (reallocating and copying a 256 KiB-1 MiB
   // body several times per POST). The cap still holds: over it, the read fails with 413 unread.
+  // The buffer keeps kListenerBodyPadding spare bytes after the body for the in-place parse.
   auto serve = [handler = std::move(handler), max_body = options.max_body_bytes](
                    const httplib::Request& request, httplib::Response& response,
                    const httplib::ContentReader& read_body) {
     std::string body;
-    body.reserve(static_cast<size_t>(
-        std::min<uint64_t>(request.get_header_value<uint64_t>("Content-Length"), max_body)));
+    body.reserve(static_cast<size_t>(std::min<uint64_t>(
+                     request.get_header_value<uint64_t>("Content-Length"), max_body)) +
+                 kListenerBodyPadding);
     const bool complete = read_body([&body](const char* data, size_t length) {
       body.append(data, length);
       return true;
     });
     if (!complete) return;  // httplib has set 413 (over the cap) or 400 (cut short)
+    // A body longer than announced (or chunked) may have grown past the reserved padding.
+    if (body.capacity() - body.size() < kListenerBodyPadding) {
+      body.reserve(body.size() + kListenerBodyPadding);
+    }
     ListenerReply reply = handler(body);
     response.status = reply.status;
     response.set_content(reply.message, "text/plain");

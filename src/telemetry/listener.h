@@ -45,6 +45,10 @@ inline constexpr size_t kListenerMaxConnections = 64;
 // retried after a second or more, past kListenerIdleTimeout.
 inline constexpr int kListenerAcceptBacklog = 64;
 
+// The body handed to the handler is followed by at least this many readable bytes (the buffer's
+// spare capacity), simdjson's padding: the batch parser reads it in place instead of copying it.
+inline constexpr size_t kListenerBodyPadding = 64;
+
 struct ListenerOptions {
   std::string host;   // "sandbox.localdomain"; loopback when that name does not resolve
   uint16_t port = 0;  // 0 = any free port (tests)

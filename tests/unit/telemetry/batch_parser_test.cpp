@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "telemetry/listener.h"
+
 namespace tk::telemetry {
 namespace {
 
@@ -176,6 +178,35 @@ TEST(BatchParserTest, KeepsWhitespaceInsideAnEventAndDropsItBetweenEvents) {
   EXPECT_EQ(events[0].type, "function");
   EXPECT_EQ(events[1].raw, second);
   EXPECT_EQ(events[1].type, "extension");
+}
+
+// The listener's bodies carry simdjson's padding in their spare capacity: they are read where they
+// are (events point into the body); a body without it is copied first (events point elsewhere).
+TEST(BatchParserTest, ParsesInPlaceOnlyWhenThePaddingIsReadable) {
+  const std::string event = R"({"type":"function","record":"hello"})";
+  std::string body = "[" + event + "," + event + "]";
+  body.reserve(body.size() + kListenerBodyPadding);
+  const auto inside_body = [&body](std::string_view view) {
+    return view.data() >= body.data() && view.data() + view.size() <= body.data() + body.size();
+  };
+  BatchParser parser;
+  std::vector<TelemetryEvent> events;
+
+  ASSERT_TRUE(parser.Parse(body, body.size() + kListenerBodyPadding, events).ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].raw, event);
+  EXPECT_TRUE(inside_body(events[0].raw) && inside_body(events[1].raw));
+
+  for (const size_t readable : {body.size(), body.size() + kListenerBodyPadding - 1}) {
+    ASSERT_TRUE(parser.Parse(body, readable, events).ok());
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[1].raw, event);
+    EXPECT_FALSE(inside_body(events[0].raw)) << readable;
+  }
+  // A malformed body read in place is rejected just the same.
+  std::string bad = "[" + event + ",{]";
+  bad.reserve(bad.size() + kListenerBodyPadding);
+  EXPECT_FALSE(parser.Parse(bad, bad.size() + kListenerBodyPadding, events).ok());
 }
 
 TEST(BatchParserTest, AcceptsAnEmptyArrayWithZeroEvents) {
