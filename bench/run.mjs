@@ -120,25 +120,32 @@ async function scenarioInit() {
   save('init', value);
 }
 
+// One sandbox run of `rate` events/s of LINE_BYTES-byte lines for `seconds`, in INVOCATION_MS
+// invocations, shipping to the sink (reset first); the extension's CPU time and the sink's counts.
+async function sustainedRun({ rate, seconds, what, extraEnv = {}, snapshotAtMs }) {
+  const { env } = await extensionEnv(sink.endpoint, spoolDir(), extraEnv);
+  await sink.reset();
+  const result = await runSandbox(args.buildDir, {
+    args: ['--invocations', String(Math.round((seconds * 1000) / INVOCATION_MS)),
+      '--log-lines', String((rate * INVOCATION_MS) / 1000), '--log-line-bytes', String(LINE_BYTES),
+      '--invoke-duration-ms', String(INVOCATION_MS)],
+    env, timeoutMs: (seconds + 60) * 1000, snapshotAtMs,
+  });
+  requireOk(result, what);
+  return { result, stats: await sink.stats(), cpuMs: result.report.cpu_user_ms + result.report.cpu_sys_ms };
+}
+
 async function scenarioSustained() {
   const rates = [];
   for (const { rate, seconds, runs: count } of PLAN.rates) {
     const runs = [];
     for (let i = 0; i < count; i += 1) {
-      const { env } = await extensionEnv(sink.endpoint, spoolDir());
-      await sink.reset();
-      const invocations = Math.round((seconds * 1000) / INVOCATION_MS);
-      const result = await runSandbox(args.buildDir, {
-        args: ['--invocations', String(invocations), '--log-lines', String((rate * INVOCATION_MS) / 1000),
-          '--log-line-bytes', String(LINE_BYTES), '--invoke-duration-ms', String(INVOCATION_MS)],
-        env, timeoutMs: (seconds + 60) * 1000,
+      const { result, stats, cpuMs } = await sustainedRun({
+        rate, seconds, what: `sustained ${rate}/s`,
         // One resident-memory snapshot, near the end of the load, for the breakdown by mapping.
         snapshotAtMs: i === 0 ? Math.max(500, seconds * 1000 - 1000) : undefined,
       });
-      requireOk(result, `sustained ${rate}/s`);
-      const stats = await sink.stats();
       const r = result.report;
-      const cpuMs = r.cpu_user_ms + r.cpu_sys_ms;
       runs.push({
         events_emitted: r.events_emitted, events_delivered_to_extension: r.events_delivered,
         records_at_sink: stats.records, requests: stats.requests, payload_units: stats.payload_units,
@@ -182,17 +189,9 @@ async function scenarioProtocols() {
   const byProtocol = { cbor: [], json: [] };
   for (let i = 0; i < count; i += 1) {
     for (const protocol of Object.keys(byProtocol)) {
-      const { env } = await extensionEnv(sink.endpoint, spoolDir(), { TELEMETRY_KINESIS_PROTOCOL: protocol });
-      await sink.reset();
-      const result = await runSandbox(args.buildDir, {
-        args: ['--invocations', String(Math.round((seconds * 1000) / INVOCATION_MS)),
-          '--log-lines', String((rate * INVOCATION_MS) / 1000), '--log-line-bytes', String(LINE_BYTES),
-          '--invoke-duration-ms', String(INVOCATION_MS)],
-        env, timeoutMs: (seconds + 60) * 1000,
+      const { result, stats, cpuMs } = await sustainedRun({
+        rate, seconds, what: `protocol ${protocol}`, extraEnv: { TELEMETRY_KINESIS_PROTOCOL: protocol },
       });
-      requireOk(result, `protocol ${protocol}`);
-      const stats = await sink.stats();
-      const cpuMs = result.report.cpu_user_ms + result.report.cpu_sys_ms;
       byProtocol[protocol].push({ cpu_ms: round(cpuMs, 1), records: stats.records, body_bytes: stats.body_bytes,
         cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3), peak_rss_kb: result.report.peak_rss_kb });
     }

@@ -17,8 +17,6 @@ constexpr std::string_view kRecordsKey = "Records";
 constexpr std::string_view kDataKey = "Data";
 constexpr std::string_view kPartitionKeyKey = "PartitionKey";
 
-bool UsesStreamArn(const StreamTarget& target) { return !target.stream_arn.empty(); }
-
 size_t TextSize(std::string_view text) { return CborHeadSize(text.size()) + text.size(); }
 
 // Writes pieces of a body whose exact size was computed first (PutRecordsCborBodySize).
@@ -60,12 +58,14 @@ size_t WriteCborHead(char* out, size_t room, CborMajorType type, uint64_t argume
 }
 
 size_t PutRecordsCborBodySize(const StreamTarget& target, std::span<const Record> records) {
-  const std::string& stream = UsesStreamArn(target) ? target.stream_arn : target.stream_name;
-  size_t size = CborHeadSize(2) + TextSize(UsesStreamArn(target) ? kStreamArnKey : kStreamNameKey) +
-                TextSize(stream) + TextSize(kRecordsKey) + CborHeadSize(records.size());
+  size_t size = CborHeadSize(2) + TextSize(target.UsesArn() ? kStreamArnKey : kStreamNameKey) +
+                TextSize(target.Identifier()) + TextSize(kRecordsKey) +
+                CborHeadSize(records.size());
+  // Each entry: a map of two, its two keys, then the heads and bytes of its Data and key.
+  const size_t entry_framing = CborHeadSize(2) + TextSize(kDataKey) + TextSize(kPartitionKeyKey);
   for (const Record& record : records) {
-    size += CborHeadSize(2) + TextSize(kDataKey) + CborHeadSize(record.data.size()) +
-            record.data.size() + TextSize(kPartitionKeyKey) + TextSize(record.partition_key);
+    size += entry_framing + CborHeadSize(record.data.size()) + record.data.size() +
+            TextSize(record.partition_key);
   }
   return size;
 }
@@ -75,8 +75,8 @@ void SerializePutRecordsCborBody(const StreamTarget& target, std::span<const Rec
   out.resize(PutRecordsCborBodySize(target, records));
   CborWriter writer{out.data(), out.data() + out.size()};
   writer.Head(CborMajorType::kMap, 2);
-  writer.Text(UsesStreamArn(target) ? kStreamArnKey : kStreamNameKey);
-  writer.Text(UsesStreamArn(target) ? target.stream_arn : target.stream_name);
+  writer.Text(target.UsesArn() ? kStreamArnKey : kStreamNameKey);
+  writer.Text(target.Identifier());
   writer.Text(kRecordsKey);
   writer.Head(CborMajorType::kArray, records.size());
   for (const Record& record : records) {

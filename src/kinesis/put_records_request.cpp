@@ -53,8 +53,6 @@ constexpr size_t EscapedCharSize(unsigned char c) {
   return c < 0x20 ? 6 : 1;  // "\u00XX"
 }
 
-bool UsesStreamArn(const StreamTarget& target) { return !target.stream_arn.empty(); }
-
 // Writes pieces of a body whose exact size was computed first (PutRecordsBodySize).
 struct BodyWriter {
   char* cursor;
@@ -112,9 +110,8 @@ void AppendJsonEscaped(std::string& out, std::string_view text) {
 }
 
 size_t PutRecordsBodySize(const StreamTarget& target, std::span<const Record> records) {
-  const std::string& stream = UsesStreamArn(target) ? target.stream_arn : target.stream_name;
-  size_t size = (UsesStreamArn(target) ? kStreamArnOpen : kStreamNameOpen).size() +
-                JsonEscapedSize(stream) + kRecordsOpen.size() + kBodyClose.size();
+  size_t size = (target.UsesArn() ? kStreamArnOpen : kStreamNameOpen).size() +
+                JsonEscapedSize(target.Identifier()) + kRecordsOpen.size() + kBodyClose.size();
   for (const Record& record : records) {
     size += kDataOpen.size() + aws::Base64EncodedSize(record.data.size()) + kKeyOpen.size() +
             JsonEscapedSize(record.partition_key) + kRecordClose.size();
@@ -135,8 +132,8 @@ void SerializePutRecordsBody(const StreamTarget& target, std::span<const Record>
   // the base64 of each record is encoded straight into its place.
   out.resize(PutRecordsBodySize(target, records));
   BodyWriter writer{out.data()};
-  writer.Append(UsesStreamArn(target) ? kStreamArnOpen : kStreamNameOpen);
-  writer.AppendEscaped(UsesStreamArn(target) ? target.stream_arn : target.stream_name);
+  writer.Append(target.UsesArn() ? kStreamArnOpen : kStreamNameOpen);
+  writer.AppendEscaped(target.Identifier());
   writer.Append(kRecordsOpen);
   for (size_t i = 0; i < records.size(); ++i) {
     if (i != 0) writer.Append(",");

@@ -16,6 +16,10 @@ namespace tk::kinesis {
 struct StreamTarget {
   std::string stream_name;
   std::string stream_arn;
+
+  // Bodies name the stream by StreamARN when one is set, else by StreamName.
+  bool UsesArn() const { return !stream_arn.empty(); }
+  const std::string& Identifier() const { return UsesArn() ? stream_arn : stream_name; }
 };
 
 // Error when neither or both of stream_name and stream_arn are set.

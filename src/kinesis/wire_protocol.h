@@ -24,8 +24,4 @@ constexpr std::string_view ContentType(WireProtocol protocol) {
   return protocol == WireProtocol::kCbor ? kAmzCborContentType : kAmzJsonContentType;
 }
 
-constexpr std::string_view Name(WireProtocol protocol) {
-  return protocol == WireProtocol::kCbor ? "cbor" : "json";
-}
-
 }  // namespace tk::kinesis
