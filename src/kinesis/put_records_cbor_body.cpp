@@ -17,6 +17,11 @@ constexpr std::string_view kRecordsKey = "Records";
 constexpr std::string_view kDataKey = "Data";
 constexpr std::string_view kPartitionKeyKey = "PartitionKey";
 
+// Records' buffers are scattered over the heap and, at moderate rates, no longer in cache when
+// their request is written: asking for a record's first bytes a few records ahead overlaps those
+// misses with the copying (the hardware prefetcher follows within a record, not across them).
+constexpr size_t kPrefetchAhead = 4;
+
 size_t TextSize(std::string_view text) { return CborHeadSize(text.size()) + text.size(); }
 
 // Writes pieces of a body whose exact size was computed first (PutRecordsCborBodySize).
@@ -79,7 +84,13 @@ void SerializePutRecordsCborBody(const StreamTarget& target, std::span<const Rec
   writer.Text(target.Identifier());
   writer.Text(kRecordsKey);
   writer.Head(CborMajorType::kArray, records.size());
-  for (const Record& record : records) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    const Record& record = records[i];
+    if (i + kPrefetchAhead < records.size()) {
+      const char* ahead = records[i + kPrefetchAhead].data.data();
+      __builtin_prefetch(ahead);
+      __builtin_prefetch(ahead + 64);
+    }
     writer.Head(CborMajorType::kMap, 2);
     writer.Text(kDataKey);
     writer.Bytes(CborMajorType::kByteString, record.data);

@@ -7,6 +7,9 @@ namespace tk::pipeline {
 namespace {
 
 constexpr size_t kInitialRingSlots = 64;
+// The ring only doubles, so its size stays a power of two and a position wraps with a mask (a
+// division per record was ~1% of the extension's CPU).
+static_assert((kInitialRingSlots & (kInitialRingSlots - 1)) == 0);
 // An empty ring larger than this (left by a burst) is released rather than kept.
 constexpr size_t kKeptRingSlots = 4096;
 
@@ -15,7 +18,7 @@ constexpr size_t kKeptRingSlots = 4096;
 void RecordQueue::Ring::Grow() {
   std::vector<Entry> grown(slots_.empty() ? kInitialRingSlots : slots_.size() * 2);
   for (size_t i = 0; i < count_; ++i) {
-    grown[i] = std::move(slots_[(head_ + i) % slots_.size()]);
+    grown[i] = std::move(slots_[Wrap(head_ + i)]);
   }
   slots_ = std::move(grown);
   head_ = 0;
@@ -23,20 +26,20 @@ void RecordQueue::Ring::Grow() {
 
 void RecordQueue::Ring::push_back(Entry&& entry) {
   if (count_ == slots_.size()) Grow();
-  slots_[(head_ + count_) % slots_.size()] = std::move(entry);
+  slots_[Wrap(head_ + count_)] = std::move(entry);
   ++count_;
 }
 
 void RecordQueue::Ring::push_front(Entry&& entry) {
   if (count_ == slots_.size()) Grow();
-  head_ = (head_ + slots_.size() - 1) % slots_.size();
+  head_ = Wrap(head_ + slots_.size() - 1);
   slots_[head_] = std::move(entry);
   ++count_;
 }
 
 void RecordQueue::Ring::pop_front() {
   slots_[head_].record = kinesis::Record{};  // a slot keeps no buffer of a record it gave away
-  head_ = (head_ + 1) % slots_.size();
+  head_ = Wrap(head_ + 1);
   --count_;
   if (count_ == 0 && slots_.size() > kKeptRingSlots) {
     slots_ = std::vector<Entry>();

@@ -83,7 +83,8 @@ class RecordQueue {
 
    private:
     void Grow();
-    std::vector<Entry> slots_;
+    size_t Wrap(size_t position) const { return position & (slots_.size() - 1); }
+    std::vector<Entry> slots_;  // a power of two of them
     size_t head_ = 0;
     size_t count_ = 0;
   };

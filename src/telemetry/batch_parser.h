@@ -36,14 +36,12 @@ class BatchParser {
 
  private:
   Status Validate(std::vector<TelemetryEvent>& events);
-  Status SliceRawEvents(std::vector<TelemetryEvent>& events);
+  Status SliceRawEvents(std::vector<TelemetryEvent>& events) const;
 
   simdjson::padded_string buffer_;  // the copy, for bodies without padding
   const char* data_ = nullptr;      // what is being parsed: the body or buffer_
   size_t length_ = 0;
-  size_t readable_ = 0;  // bytes readable from data_ (length_ + at least SIMDJSON_PADDING)
   simdjson::dom::parser dom_parser_;
-  simdjson::ondemand::parser ondemand_parser_;
 };
 
 }  // namespace tk::telemetry

@@ -78,6 +78,10 @@ TEST(PutRecordsBatchTest, RejectsEmptyOverlongAndNonUtf8PartitionKeys) {
   EXPECT_TRUE(IsRecordWithinLimits(MakeRecord(300, std::string(256, 'p'))));
   EXPECT_EQ(CheckRecordLimits(bad_utf8), RecordViolation::kPartitionKeyNotUtf8);
   EXPECT_TRUE(IsRecordWithinLimits(MakeRecord(10, "sandbox-\xC3\xA9")));
+  // A bad byte after an ASCII prefix, and a lone continuation byte, are caught too.
+  EXPECT_EQ(CheckRecordLimits(MakeRecord(10, "sandbox-\xFF")),
+            RecordViolation::kPartitionKeyNotUtf8);
+  EXPECT_EQ(CheckRecordLimits(MakeRecord(10, "\x80")), RecordViolation::kPartitionKeyNotUtf8);
   EXPECT_FALSE(Describe(RecordViolation::kPartitionKeyNotUtf8).empty());
 }
 
