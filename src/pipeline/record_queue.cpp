@@ -7,8 +7,8 @@ namespace tk::pipeline {
 namespace {
 
 constexpr size_t kInitialRingSlots = 64;
-// The ring only doubles, so its size stays a power of two and a position wraps with a mask (a
-// division per record was ~1% of the extension's CPU).
+// The ring only doubles, so its size stays a power of two and a position wraps with a mask
+// rather than a division per record.
 static_assert((kInitialRingSlots & (kInitialRingSlots - 1)) == 0);
 // An empty ring larger than this (left by a burst) is released rather than kept.
 constexpr size_t kKeptRingSlots = 4096;

@@ -76,9 +76,9 @@ Status BatchParser::SliceRawEvents(std::vector<TelemetryEvent>& events) const {
   // Stage 1 of the parse just done left the byte offset of every structural character ({}[]:,
   // and the first byte of each scalar; never a byte inside a string) in the parser. The events
   // are the array's elements, each an object (Validate checked): an event spans from a '{' met at
-  // depth 1 to the '}' that brings the depth back to 1. This walk reads ~20 offsets per event; a
-  // second parser (simdjson's on-demand to_json_string, as before) re-indexed the whole body
-  // and kept its own index buffer: ~3% of the extension's CPU and ~0.1 MiB.
+  // depth 1 to the '}' that brings the depth back to 1. This walk reads ~20 offsets per event,
+  // where a second parser (simdjson's on-demand to_json_string, before) re-read the whole body
+  // and kept an index buffer of its own.
   // `implementation` is public but documented as simdjson's own: the count check below, the
   // unit tests and the fuzz target (every event a slice of the body) guard against a change.
   const simdjson::internal::dom_parser_implementation& stage1 = *dom_parser_.implementation;
