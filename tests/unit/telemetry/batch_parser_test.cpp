@@ -180,6 +180,25 @@ TEST(BatchParserTest, KeepsWhitespaceInsideAnEventAndDropsItBetweenEvents) {
   EXPECT_EQ(events[1].type, "extension");
 }
 
+// Events are cut at the structural characters of the validating parse: brackets, braces and commas
+// inside strings (escaped quotes too) are not boundaries, nested arrays and objects stay whole.
+TEST(BatchParserTest, CutsEventsAtTheirOwnBracesWhateverTheyNestOrQuote) {
+  const std::vector<std::string> expected = {
+      R"({"type":"function","record":"} ] { [ , \"}\" ,"})",
+      R"({"type":"platform.start","record":{"requestId":"r-1","a":[[],{},[{"b":[1,{"c":"]"}]}]]}})",
+      R"({})", R"({"record":[{"x":"{"},"[",{"y":{}}],"type":"t"})"};
+  std::string body = "[";
+  for (size_t i = 0; i < expected.size(); ++i) body += (i == 0 ? "" : " ,\n") + expected[i];
+  body += "]";
+  BatchParser parser;
+  std::vector<TelemetryEvent> events;
+  ASSERT_TRUE(parser.Parse(body, events).ok()) << body;
+  ASSERT_EQ(events.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(events[i].raw, expected[i]) << i;
+  EXPECT_EQ(events[1].request_id, "r-1");
+  EXPECT_EQ(events[3].type, "t");
+}
+
 // The listener's bodies carry simdjson's padding in their spare capacity: they are read where they
 // are (events point into the body); a body without it is copied first (events point elsewhere).
 TEST(BatchParserTest, ParsesInPlaceOnlyWhenThePaddingIsReadable) {
