@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/ca_bundle.h"
@@ -33,6 +34,11 @@ enum class KinesisProtocol {
   kCbor,  // application/x-amz-cbor-1.1: record data as raw bytes
   kJson,  // application/x-amz-json-1.1: record data base64-encoded
 };
+
+// The TELEMETRY_KINESIS_PROTOCOL spelling of `protocol` ("cbor", "json").
+constexpr std::string_view KinesisProtocolName(KinesisProtocol protocol) {
+  return protocol == KinesisProtocol::kCbor ? "cbor" : "json";
+}
 
 // What the extension does when its configuration or initialisation fails.
 enum class OnInitError {

@@ -189,7 +189,9 @@ class Loader {
       config().partition_key =
           *strategy == 0 ? PartitionKeyStrategy::kSandbox : PartitionKeyStrategy::kRandom;
     }
-    if (auto protocol = ReadChoice("TELEMETRY_KINESIS_PROTOCOL", {"cbor", "json"})) {
+    if (auto protocol = ReadChoice("TELEMETRY_KINESIS_PROTOCOL",
+                                   {KinesisProtocolName(KinesisProtocol::kCbor),
+                                    KinesisProtocolName(KinesisProtocol::kJson)})) {
       config().kinesis_protocol = *protocol == 0 ? KinesisProtocol::kCbor : KinesisProtocol::kJson;
     }
     ReadNumber("TELEMETRY_KINESIS_QUEUE_MAX_BYTES", kMinQueueBytes, kMaxQueueBytes,

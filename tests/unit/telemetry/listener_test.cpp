@@ -23,7 +23,7 @@ class RecordingHandler {
   explicit RecordingHandler(ListenerReply reply) : reply_(std::move(reply)) {}
 
   TelemetryListener::BatchHandler AsHandler() {
-    return [this](std::string_view body) {
+    return [this](std::string_view body, size_t /*readable_bytes*/) {
       std::lock_guard lock(mutex_);
       ++calls_;
       last_body_ = std::string(body);
