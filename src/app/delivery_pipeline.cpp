@@ -135,10 +135,10 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   listener_options.host = config.listener_host;
   listener_options.port = config.listener_port;
   listener_options.max_body_bytes = size_t{config.buffer_max_bytes} * kBodyAllowanceFactor;
-  auto listener = telemetry::TelemetryListener::Start(
-      listener_options, [ingest = p.ingest_.get()](std::string_view body, size_t readable_bytes) {
-        return ingest->HandleBatch(body, readable_bytes);
-      });
+  auto listener = telemetry::TelemetryListener::Start(listener_options,
+                                                      [ingest = p.ingest_.get()](std::string body) {
+                                                        return ingest->HandleBatch(std::move(body));
+                                                      });
   if (!listener) return listener.error();
   p.listener_ = std::move(listener).value();
   return pipeline;

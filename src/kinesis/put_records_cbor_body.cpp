@@ -69,8 +69,8 @@ size_t PutRecordsCborBodySize(const StreamTarget& target, std::span<const Record
   // Each entry: a map of two, its two keys, then the heads and bytes of its Data and key.
   const size_t entry_framing = CborHeadSize(2) + TextSize(kDataKey) + TextSize(kPartitionKeyKey);
   for (const Record& record : records) {
-    size += entry_framing + CborHeadSize(record.data.size()) + record.data.size() +
-            TextSize(record.partition_key);
+    const size_t data_bytes = record.DataSize();
+    size += entry_framing + CborHeadSize(data_bytes) + data_bytes + TextSize(record.partition_key);
   }
   return size;
 }
@@ -87,13 +87,15 @@ void SerializePutRecordsCborBody(const StreamTarget& target, std::span<const Rec
   for (size_t i = 0; i < records.size(); ++i) {
     const Record& record = records[i];
     if (i + kPrefetchAhead < records.size()) {
-      const char* ahead = records[i + kPrefetchAhead].data.data();
-      __builtin_prefetch(ahead);
-      __builtin_prefetch(ahead + 64);
+      const Record& ahead = records[i + kPrefetchAhead];
+      const char* bytes = ahead.borrowed() ? ahead.event.data() : ahead.data.data();
+      __builtin_prefetch(bytes);
+      __builtin_prefetch(bytes + 64);
     }
     writer.Head(CborMajorType::kMap, 2);
     writer.Text(kDataKey);
-    writer.Bytes(CborMajorType::kByteString, record.data);
+    writer.Head(CborMajorType::kByteString, record.DataSize());
+    writer.cursor = record.CopyDataTo(writer.cursor);
     writer.Text(kPartitionKeyKey);
     writer.Text(record.partition_key);
   }

@@ -1,26 +1,83 @@
-// One Kinesis record as the sender holds it between the queue and PutRecords: raw bytes plus
-// the partition key, how many times it has been sent without success, and how many telemetry
+// One Kinesis record as the sender holds it between the queue and PutRecords: its bytes, the
+// partition key, how many times it has been sent without success, and how many telemetry
 // events it carries (one, or many in a packed ndjson/kpl record).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace tk::kinesis {
 
+// A received Telemetry API POST body that records point into instead of copying their event,
+// and the text that frames each event into a record (the envelope around it). Shared, read-only,
+// by every record cut from it; freed with the last of them.
+struct SharedBatch {
+  std::string body;
+  std::string head;  // before each event
+  std::string tail;  // after each event
+};
+
 struct Record {
   std::string partition_key;
-  std::string data;       // raw bytes; base64 only when the request body is written
+  // The record's bytes when it owns them (raw bytes; base64 only when the request body is
+  // written). Empty when the bytes are borrowed (see `batch`).
+  std::string data;
   uint32_t attempts = 0;  // sends that failed for this record; drives backoff and give-up
-  // Telemetry events in `data`: the delivery counters count events, not records, so that the
-  // accounting (received = delivered + filtered + dropped + unsent) holds for every format.
+  // Telemetry events in the record: the delivery counters count events, not records, so that
+  // the accounting (received = delivered + filtered + dropped + unsent) holds for every format.
   uint32_t events = 1;
+  // Borrowed bytes: batch->head + event + batch->tail, `event` pointing into batch->body. The
+  // event is copied once, into the request, and no per-record buffer is filled or recycled.
+  std::shared_ptr<const SharedBatch> batch = nullptr;
+  std::string_view event = {};
 
+  bool borrowed() const { return batch != nullptr; }
+
+  // The record's byte count, owned or borrowed.
+  size_t DataSize() const {
+    return batch ? batch->head.size() + event.size() + batch->tail.size() : data.size();
+  }
   // Bytes this record counts against the PutRecords record and request limits (data before
   // base64 plus partition key).
-  size_t Size() const { return partition_key.size() + data.size(); }
+  size_t Size() const { return partition_key.size() + DataSize(); }
+
+  // Writes the record's bytes at `out` (DataSize() of them); returns the end of what it wrote.
+  char* CopyDataTo(char* out) const {
+    if (!batch) return CopyPiece(out, data);
+    return CopyPiece(CopyPiece(CopyPiece(out, batch->head), event), batch->tail);
+  }
+  void AppendDataTo(std::string& out) const {
+    const size_t start = out.size();
+    out.resize(start + DataSize());
+    CopyDataTo(out.data() + start);
+  }
+  // The record's bytes in one piece: `data` itself, or a copy of the borrowed bytes in `scratch`.
+  std::string_view ContiguousData(std::string& scratch) const {
+    if (!batch) return data;
+    scratch.clear();
+    AppendDataTo(scratch);
+    return scratch;
+  }
+  // Copies borrowed bytes into `data` and lets go of the batch (a record that waits for a retry
+  // must not keep a whole POST body alive).
+  void OwnData() {
+    if (!batch) return;
+    data.clear();
+    AppendDataTo(data);
+    batch.reset();
+    event = {};
+  }
+
+ private:
+  static char* CopyPiece(char* out, std::string_view piece) {
+    if (!piece.empty()) std::memcpy(out, piece.data(), piece.size());
+    return out + piece.size();
+  }
 };
 
 // Telemetry events carried by `records`.

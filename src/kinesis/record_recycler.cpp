@@ -4,16 +4,32 @@
 #include <algorithm>
 
 namespace tk::kinesis {
+namespace {
+
+// A record whose buffers save allocations: a data buffer in the kept size range, or a partition
+// key on the heap (a borrowed record owns no data, but its 16-digit key is one byte over
+// std::string's in-place room). A moved-from record (sent for a retry elsewhere) has neither.
+bool WorthReusing(const Record& record) {
+  const size_t data_capacity = record.data.capacity();
+  if (data_capacity > kMaxRecycledRecordBytes) return false;
+  return data_capacity >= kMinRecycledRecordBytes ||
+         record.partition_key.capacity() > std::string().capacity();
+}
+
+}  // namespace
 
 void RecordRecycler::Give(std::vector<Record>& records) {
+  // A kept record must not keep its batch's body alive; the last one lets it go here, outside
+  // the lock.
+  for (Record& record : records) {
+    record.batch.reset();
+    record.event = {};
+  }
   {
     std::lock_guard lock(mutex_);
     for (Record& record : records) {
       if (free_.size() >= max_records_) break;
-      // A moved-from record (sent for a retry elsewhere) has no buffer left to offer.
-      const size_t capacity = record.data.capacity();
-      if (capacity < kMinRecycledRecordBytes || capacity > kMaxRecycledRecordBytes) continue;
-      free_.push_back(std::move(record));
+      if (WorthReusing(record)) free_.push_back(std::move(record));
     }
   }
   records.clear();

@@ -190,7 +190,12 @@ void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOu
 }
 
 void Sender::RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason) {
-  for (kinesis::Record& record : records) record.attempts++;
+  for (kinesis::Record& record : records) {
+    record.attempts++;
+    // A record waiting for its retry keeps its own bytes, not the whole POST body it came from
+    // (the rest of that body may long be delivered).
+    record.OwnData();
+  }
   stats_.records_retried += kinesis::EventCount(records);
   consecutive_failures_++;
   last_failure_at_ = SteadyClock::now();

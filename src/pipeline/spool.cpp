@@ -117,7 +117,7 @@ void EncodeSpoolFrame(const kinesis::Record& record, std::string& out) {
   const bool counted = record.events != 1;
   size_t key_bytes = std::min(record.partition_key.size(), size_t{UINT16_MAX});
   size_t payload_bytes =
-      kKeyLengthBytes + key_bytes + (counted ? kEventCountBytes : 0) + record.data.size();
+      kKeyLengthBytes + key_bytes + (counted ? kEventCountBytes : 0) + record.DataSize();
   size_t payload_start = out.size() + kFrameHeaderBytes;
   out.append(kFrameMagicStem);
   out.push_back(counted ? kEventCountVersion : kOneEventVersion);
@@ -127,7 +127,7 @@ void EncodeSpoolFrame(const kinesis::Record& record, std::string& out) {
   out.push_back(static_cast<char>(key_bytes >> 8));
   out.append(record.partition_key, 0, key_bytes);
   if (counted) PutU32(out, record.events);
-  out.append(record.data);
+  record.AppendDataTo(out);
   uint32_t crc = Crc32(std::string_view(out).substr(payload_start, payload_bytes));
   for (size_t i = 0; i < 4; ++i) out[payload_start - 4 + i] = static_cast<char>(crc >> (8 * i));
 }

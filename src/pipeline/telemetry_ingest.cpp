@@ -32,42 +32,41 @@ TelemetryIngest::TelemetryIngest(telemetry::RecordEncoder encoder, RecordQueue& 
       buffer_(*owned_buffer_),
       stats_(stats) {}
 
-telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string_view body,
-                                                      size_t readable_bytes) {
+telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
+  // The body moves into the batch its records will share before it is parsed: the events' views
+  // point into it and must stay where they point.
+  auto batch = std::make_shared<kinesis::SharedBatch>();
+  batch->body = std::move(body);
+  std::string& bytes = batch->body;
+  if (bytes.capacity() - bytes.size() < telemetry::kListenerBodyPadding) {
+    bytes.reserve(bytes.size() + telemetry::kListenerBodyPadding);
+  }
   std::lock_guard lock(mutex_);
-  if (Status parsed = parser_.Parse(body, readable_bytes, events_); !parsed) {
+  if (Status parsed = parser_.Parse(bytes, bytes.capacity(), events_); !parsed) {
     stats_.batches_rejected_malformed++;
     LogFirst(logged_malformed_, "rejected a malformed telemetry batch (" +
-                                    std::to_string(body.size()) +
+                                    std::to_string(bytes.size()) +
                                     " bytes): " + parsed.error().message);
     return {400, "malformed telemetry batch: " + parsed.error().message};
   }
-  TrackInvocations();
-  // Packed formats encode each event into unpacked_ first, then pack those into records_.
-  std::vector<kinesis::Record>& encoded_into = packer_ ? unpacked_ : records_;
-  encoded_into.resize(events_.size());
-  size_t encoded = 0;
-  size_t too_large = 0;
+  TrackInvocations();  // may renew the encoder (SnapStart): frame the batch after it
+  encoder_.FrameBatch(*batch);
   size_t filtered = 0;
-  std::string_view report_request_id;
-  for (const telemetry::TelemetryEvent& event : events_) {
-    if (event.type == kReportType) report_request_id = event.request_id;
-    if (filter_ && filter_->Judge(event) != telemetry::FilterVerdict::kKeep) {
-      ++filtered;
-      continue;
-    }
-    if (encoder_.Encode(event.raw, encoded_into[encoded])) {
-      ++encoded;
-      continue;
-    }
-    ++too_large;
-    LogTooLarge(event.raw.size());
+  size_t too_large = 0;
+  if (packer_) {
+    // Packed formats encode each event into unpacked_ first, then pack those into records_.
+    EncodeEvents(nullptr, unpacked_, filtered, too_large);
+    too_large += PackEncoded();
+  } else {
+    EncodeEvents(batch, records_, filtered, too_large);
   }
-  encoded_into.resize(encoded);
-  if (packer_) too_large += PackEncoded();
   stats_.events_received += events_.size();
   stats_.events_filtered += filtered;
   stats_.events_dropped_too_large += too_large;
+  std::string_view report_request_id;
+  for (const telemetry::TelemetryEvent& event : events_) {
+    if (event.type == kReportType) report_request_id = event.request_id;
+  }
   AcceptResult accepted = buffer_.Accept(records_);
   if (accepted == AcceptResult::kDropped) {
     stats_.batches_rejected_queue_full++;
@@ -86,6 +85,40 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string_view body,
     report_arrived_.notify_all();
   }
   return {200, "OK"};
+}
+
+void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBatch>& batch,
+                                   std::vector<kinesis::Record>& into, size_t& filtered,
+                                   size_t& too_large) {
+  into.resize(events_.size());
+  size_t encoded = 0;
+  size_t borrowed_bytes = 0;
+  for (const telemetry::TelemetryEvent& event : events_) {
+    if (filter_ && filter_->Judge(event) != telemetry::FilterVerdict::kKeep) {
+      ++filtered;
+      continue;
+    }
+    // Events lie in the body when it was parsed in place (always, with the padding ensured
+    // above); anything else would dangle once the parser moves on, so it is copied.
+    const bool in_body =
+        batch != nullptr && event.raw.data() >= batch->body.data() &&
+        event.raw.data() + event.raw.size() <= batch->body.data() + batch->body.size();
+    const bool kept = in_body ? encoder_.EncodeBorrowed(event.raw, batch, into[encoded])
+                              : encoder_.Encode(event.raw, into[encoded]);
+    if (kept) {
+      if (in_body) borrowed_bytes += event.raw.size();
+      ++encoded;
+      continue;
+    }
+    ++too_large;
+    LogTooLarge(event.raw.size());
+  }
+  into.resize(encoded);
+  // A body mostly filtered out is not kept for the few events left: they get their own copies,
+  // so that the memory held stays within twice the bytes the queue accounts for.
+  if (batch != nullptr && borrowed_bytes * 2 < batch->body.size()) {
+    for (kinesis::Record& record : into) record.OwnData();
+  }
 }
 
 size_t TelemetryIngest::PackEncoded() {

@@ -38,12 +38,10 @@ class TelemetryIngest {
   // 400: the body is malformed and nothing of it was taken. 503: memory and spool are full;
   // the batch is counted as dropped (dropped_overflow).
   // Logs at most once per kind of problem: every log line comes back as telemetry.
-  // `readable_bytes`: how many bytes from body.data() may be read; with simdjson's padding after
-  // the body (the listener's kListenerBodyPadding) it is parsed in place, without a copy.
-  telemetry::ListenerReply HandleBatch(std::string_view body, size_t readable_bytes);
-  telemetry::ListenerReply HandleBatch(std::string_view body) {
-    return HandleBatch(body, body.size());
-  }
+  // The body is kept (shared) by the records cut from it: each event is copied once, into its
+  // PutRecords request. With simdjson's padding spare after it (the listener's
+  // kListenerBodyPadding of capacity) it is parsed in place; otherwise it is grown first.
+  telemetry::ListenerReply HandleBatch(std::string body);
 
   // Waits until the platform.report of `request_id` has been received, or `deadline`.
   // Returns whether it arrived.
@@ -78,6 +76,9 @@ class TelemetryIngest {
 
  private:
   size_t PackEncoded();  // unpacked_ -> records_; returns the events too large to pack
+  // Encodes the kept events of events_ into `into`; counts the filtered and the too large.
+  void EncodeEvents(const std::shared_ptr<const kinesis::SharedBatch>& batch,
+                    std::vector<kinesis::Record>& into, size_t& filtered, size_t& too_large);
   void LogTooLarge(size_t event_bytes);
   void LogFirst(bool& logged, std::string_view message);
   void TrackInvocations();  // requires mutex_

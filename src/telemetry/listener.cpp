@@ -106,7 +106,7 @@ Result<std::unique_ptr<TelemetryListener>> TelemetryListener::Start(const Listen
     if (body.capacity() - body.size() < kListenerBodyPadding) {
       body.reserve(body.size() + kListenerBodyPadding);
     }
-    ListenerReply reply = handler(body, body.capacity());
+    ListenerReply reply = handler(std::move(body));
     response.status = reply.status;
     response.set_content(reply.message, "text/plain");
   };

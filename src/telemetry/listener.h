@@ -59,9 +59,9 @@ struct ListenerOptions {
 
 class TelemetryListener {
  public:
-  // `readable_bytes`: bytes that may be read from body.data(), at least body.size() +
-  // kListenerBodyPadding (the body buffer's capacity), so the handler can parse it in place.
-  using BatchHandler = std::function<ListenerReply(std::string_view body, size_t readable_bytes)>;
+  // The handler takes the body over (records may keep pointing into it). Its capacity leaves at
+  // least kListenerBodyPadding bytes after it, so the handler can parse it in place.
+  using BatchHandler = std::function<ListenerReply(std::string body)>;
 
   // Binds and starts serving on a background thread. Errors: the port is taken, the host
   // cannot be bound. A body over max_body_bytes is answered 413 (logged once: every log line

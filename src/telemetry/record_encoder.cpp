@@ -78,9 +78,20 @@ void RecordEncoder::ReuseSpentRecord(kinesis::Record& out) {
   // A spent buffer was last touched when its request was sent, long out of cache at moderate
   // rates: ask for the one a few events ahead now, so that its miss overlaps this event's copy.
   if (spare_.size() > kPrefetchAhead) {
-    char* ahead = spare_[spare_.size() - 1 - kPrefetchAhead].data.data();
-    __builtin_prefetch(ahead, /*for writing*/ 1);
-    __builtin_prefetch(ahead + 64, 1);
+    kinesis::Record& ahead = spare_[spare_.size() - 1 - kPrefetchAhead];
+    __builtin_prefetch(ahead.partition_key.data(), /*for writing*/ 1);
+    if (ahead.data.capacity() != 0) {
+      __builtin_prefetch(ahead.data.data(), 1);
+      __builtin_prefetch(ahead.data.data() + 64, 1);
+    }
+  }
+}
+
+void RecordEncoder::AssignPartitionKey(kinesis::Record& out) {
+  if (strategy_ == config::PartitionKeyStrategy::kRandom) {
+    AssignHex64(out.partition_key, random_());
+  } else {
+    out.partition_key = sandbox_id_;
   }
 }
 
@@ -88,17 +99,38 @@ bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out) {
   if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
   const size_t data_bytes = envelope_prefix_.size() + raw_event.size() + kEnvelopeSuffix.size();
   if (recycler_ != nullptr && out.data.capacity() < data_bytes) ReuseSpentRecord(out);
-  if (strategy_ == config::PartitionKeyStrategy::kRandom) {
-    AssignHex64(out.partition_key, random_());
-  } else {
-    out.partition_key = sandbox_id_;
-  }
+  AssignPartitionKey(out);
+  out.batch.reset();
+  out.event = {};
   out.data.clear();
   out.data.reserve(data_bytes);
   out.data.append(envelope_prefix_).append(raw_event).append(kEnvelopeSuffix);
   out.attempts = 0;
   out.events = 1;  // a recycled record may have carried a packed record's count
   return true;
+}
+
+bool RecordEncoder::EncodeBorrowed(std::string_view raw_event,
+                                   const std::shared_ptr<const kinesis::SharedBatch>& batch,
+                                   kinesis::Record& out) {
+  if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
+  // A spent record brings a key buffer (a 16-digit key is one byte over std::string's in-place
+  // room): reused, encoding allocates nothing.
+  if (recycler_ != nullptr && out.partition_key.capacity() < kSandboxIdHexDigits) {
+    ReuseSpentRecord(out);
+  }
+  AssignPartitionKey(out);
+  if (out.data.capacity() != 0) std::string().swap(out.data);  // owned bytes are not needed
+  out.batch = batch;
+  out.event = raw_event;
+  out.attempts = 0;
+  out.events = 1;
+  return true;
+}
+
+void RecordEncoder::FrameBatch(kinesis::SharedBatch& batch) const {
+  batch.head = envelope_prefix_;
+  batch.tail = kEnvelopeSuffix;
 }
 
 }  // namespace tk::telemetry

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -44,6 +45,15 @@ class RecordEncoder {
   // buffers are reused: no allocation per event.
   bool Encode(std::string_view raw_event, kinesis::Record& out);
 
+  // The same record without copying the event: `out` borrows `raw_event`, which must lie in
+  // batch->body, and the envelope from batch->head and batch->tail (set by FrameBatch()).
+  bool EncodeBorrowed(std::string_view raw_event,
+                      const std::shared_ptr<const kinesis::SharedBatch>& batch,
+                      kinesis::Record& out);
+  // Sets the envelope text around each event of `batch` (this encoder's: it carries the
+  // sandbox id, which a SnapStart restore renews).
+  void FrameBatch(kinesis::SharedBatch& batch) const;
+
   // Size of the record Encode() would produce for an event of `event_bytes`.
   size_t RecordSize(size_t event_bytes) const;
 
@@ -53,6 +63,7 @@ class RecordEncoder {
 
  private:
   void ReuseSpentRecord(kinesis::Record& out);
+  void AssignPartitionKey(kinesis::Record& out);
 
   std::string envelope_prefix_;
   config::PartitionKeyStrategy strategy_;

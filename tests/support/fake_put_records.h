@@ -20,6 +20,7 @@ namespace tk::testing {
 struct SentRequest {
   std::vector<std::string> data;   // each record's data, in request order
   std::vector<uint32_t> attempts;  // each record's failed-send count at the time
+  std::vector<bool> borrowed;      // each record's bytes were borrowed (Record::borrowed())
   std::chrono::steady_clock::time_point sent_at;
   std::chrono::steady_clock::time_point deadline;
 };
@@ -70,7 +71,8 @@ class FakePutRecords {
       request.sent_at = std::chrono::steady_clock::now();
       request.deadline = deadline;
       for (const kinesis::Record& record : records) {
-        request.data.push_back(record.data);
+        record.AppendDataTo(request.data.emplace_back());
+        request.borrowed.push_back(record.borrowed());
         request.attempts.push_back(record.attempts);
       }
       kinesis::PutRecordsOutcome outcome;

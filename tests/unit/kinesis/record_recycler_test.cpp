@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,25 @@ TEST(RecordRecyclerTest, FreesRecordsWithoutAReusableBufferOrWithAHugeOne) {
   recycler.Give(spent);
   EXPECT_TRUE(spent.empty());
   EXPECT_EQ(recycler.size(), 1u);
+}
+
+TEST(RecordRecyclerTest, KeepsABorrowedRecordForItsKeyBufferButNotItsBody) {
+  RecordRecycler recycler;
+  auto batch = std::make_shared<SharedBatch>();
+  batch->body = "[{}]";
+  std::weak_ptr<const SharedBatch> body = batch;
+  std::vector<Record> spent(1);
+  spent[0].partition_key = "0123456789abcdef";  // one byte over the in-place room: on the heap
+  spent[0].batch = std::move(batch);
+  spent[0].event = std::string_view(spent[0].batch->body).substr(1, 2);
+  const char* key_buffer = spent[0].partition_key.data();
+  recycler.Give(spent);
+  EXPECT_TRUE(body.expired()) << "a spent record must not keep its POST body alive";
+  std::vector<Record> taken;
+  ASSERT_EQ(recycler.Take(taken, 1), 1u);
+  EXPECT_EQ(taken[0].partition_key.data(), key_buffer);
+  EXPECT_FALSE(taken[0].borrowed());
+  EXPECT_TRUE(taken[0].event.empty());
 }
 
 TEST(RecordRecyclerTest, NeverHoldsMoreThanItsBound) {

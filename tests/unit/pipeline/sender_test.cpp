@@ -217,6 +217,39 @@ TEST_F(SenderTest, SendsAFullRequestOfFiveHundredRecordsWithoutAFlush) {
   ExpectEveryRecordAccountedFor();
 }
 
+TEST_F(SenderTest, ARecordWaitingForARetryOwnsItsBytesAndLetsItsBodyGo) {
+  kinesis_.Script(tk::testing::PartiallyFailed({1}));
+  auto body = std::make_shared<kinesis::SharedBatch>();
+  body->body = "[\"e0\",\"e1\",\"e2\"]";
+  body->head = "<";
+  body->tail = ">";
+  std::vector<kinesis::Record> records;
+  for (size_t i = 0; i < 3; ++i) {
+    records.push_back({.partition_key = "sandbox",
+                       .data = "",
+                       .attempts = 0,
+                       .events = 1,
+                       .batch = body,
+                       .event = std::string_view(body->body).substr(1 + 5 * i, 4)});
+  }
+  std::weak_ptr<const kinesis::SharedBatch> watched = body;
+  body.reset();
+  ASSERT_TRUE(queue_.PushAll(records, SteadyClock::now()));
+  received_ += 3;
+  StartSender(Options(milliseconds(1)));
+
+  ASSERT_TRUE(kinesis_.WaitForRequests(2, kSoon));
+  const std::vector<SentRequest> requests = kinesis_.requests();
+  EXPECT_THAT(requests[0].data, ElementsAre("<\"e0\">", "<\"e1\">", "<\"e2\">"));
+  EXPECT_THAT(requests[0].borrowed, ElementsAre(true, true, true));
+  EXPECT_THAT(requests[1].data, ElementsAre("<\"e1\">"));
+  EXPECT_THAT(requests[1].borrowed, ElementsAre(false)) << "copied out for its retry";
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_TRUE(watched.expired()) << "no record holds the body any more";
+  EXPECT_EQ(queue_.held_bytes(), 0u);
+  ExpectEveryRecordAccountedFor();
+}
+
 TEST_F(SenderTest, HandsTheRecordsOfADeliveredRequestToTheRecycler) {
   kinesis::RecordRecycler recycler;
   SenderOptions options = Options(seconds(10));

@@ -151,6 +151,26 @@ TEST_F(SpoolTest, SkipsADamagedFrameAndKeepsTheRecordsAroundIt) {
   EXPECT_FALSE(report.truncated_tail);
 }
 
+TEST_F(SpoolTest, ABorrowedRecordIsSpooledAsItsBytesAndReadBackOwningThem) {
+  auto batch = std::make_shared<kinesis::SharedBatch>();
+  batch->body = R"([{"n":1}])";
+  batch->head = "<";
+  batch->tail = ">";
+  kinesis::Record borrowed = MakeRecord("k", "");
+  borrowed.batch = batch;
+  borrowed.event = std::string_view(batch->body).substr(1, 7);
+  std::string from_borrowed;
+  std::string from_owned;
+  EncodeSpoolFrame(borrowed, from_borrowed);
+  EncodeSpoolFrame(MakeRecord("k", R"(<{"n":1}>)"), from_owned);
+  EXPECT_EQ(from_borrowed, from_owned);
+  SpoolReadReport report;
+  std::vector<kinesis::Record> records = DecodeSpoolSegment(from_borrowed, report);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_FALSE(records[0].borrowed());
+  EXPECT_EQ(records[0].data, R"(<{"n":1}>)");
+}
+
 TEST_F(SpoolTest, ReportsATruncatedTailAsLeftByACrashMidWrite) {
   std::string bytes;
   EncodeSpoolFrame(MakeRecord("a", "complete"), bytes);

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,7 +57,9 @@ std::vector<std::string> Drain(RecordQueue& queue) {
   for (int requests = 0; requests < 100 && !queue.empty(); ++requests) {
     kinesis::PutRecordsBatch batch;
     queue.PopInto(batch);
-    for (const kinesis::Record& record : batch.records()) data.push_back(record.data);
+    for (const kinesis::Record& record : batch.records()) {
+      record.AppendDataTo(data.emplace_back());
+    }
   }
   return data;
 }
@@ -295,7 +298,7 @@ TEST_F(TelemetryIngestFormatTest, PacksEachBatchIntoNdjsonRecordsAndFlushesAtThe
   for (const kinesis::Record& record : records) {
     EXPECT_LE(record.Size(), 2u * 1024);
     EXPECT_EQ(record.partition_key, kSandboxId);
-    all += record.data;
+    record.AppendDataTo(all);
     carried += record.events;
   }
   std::string expected;
@@ -333,6 +336,37 @@ TEST_F(TelemetryIngestFormatTest, FilteredEventsAreNotQueuedAndAreCountedWhileRe
   EXPECT_EQ(stats_.events_filtered.load(), 2u);
   // A filtered report still ends the shutdown wait: the extension follows it, ships it or not.
   EXPECT_TRUE(ingest_.WaitForReport("req-5", SteadyClock::now()));
+}
+
+TEST_F(TelemetryIngestFormatTest, RecordsBorrowTheirEventsFromTheBodyUntilTheLastOneIsGone) {
+  const std::vector<std::string> events = {FunctionEvent("one"), FunctionEvent("two")};
+  ASSERT_EQ(ingest_.HandleBatch(Batch(events)).status, 200);
+  std::vector<kinesis::Record> records = DrainRecords();
+  ASSERT_EQ(records.size(), 2u);
+  ASSERT_TRUE(records[0].borrowed());
+  EXPECT_EQ(records[0].batch, records[1].batch) << "one body shared by the batch's records";
+  EXPECT_TRUE(records[0].data.empty()) << "no copy of the event";
+  EXPECT_EQ(records[1].event, events[1]);
+  EXPECT_EQ(records[1].DataSize(), Prefix().size() + events[1].size() + 1);
+  std::weak_ptr<const kinesis::SharedBatch> body = records[0].batch;
+  records.erase(records.begin());
+  EXPECT_FALSE(body.expired()) << "the second record still points into it";
+  records.clear();
+  EXPECT_TRUE(body.expired()) << "freed with its last record";
+}
+
+TEST_F(TelemetryIngestFormatTest, ABodyMostlyFilteredOutIsNotKeptForTheFewEventsLeft) {
+  config::FilterOptions options;
+  options.drop_substrings = {"GET /health"};
+  ingest_.FilterWith(std::make_unique<telemetry::EventFilter>(options));
+  std::vector<std::string> events(9, FunctionEvent("GET /health"));
+  const std::string kept = FunctionEvent("GET /orders");
+  events.push_back(kept);
+  ASSERT_EQ(ingest_.HandleBatch(Batch(events)).status, 200);
+  std::vector<kinesis::Record> records = DrainRecords();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_FALSE(records[0].borrowed()) << "a tenth of the body would pin all of it";
+  EXPECT_EQ(records[0].data, Prefix() + kept + "}");
 }
 
 TEST(TelemetryIngestFormatQueueFullTest, APackedBatchRefusedWhenFullCountsItsEventsAsDropped) {
