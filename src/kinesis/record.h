@@ -80,6 +80,11 @@ struct Record {
   }
 };
 
+// Whether `text` holds a buffer of its own on the heap (more than std::string's in-place room).
+inline bool HasHeapBuffer(const std::string& text) {
+  return text.capacity() > std::string().capacity();
+}
+
 // Telemetry events carried by `records`.
 inline uint64_t EventCount(std::span<const Record> records) {
   uint64_t events = 0;

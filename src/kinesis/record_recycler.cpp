@@ -13,7 +13,7 @@ bool WorthReusing(const Record& record) {
   const size_t data_capacity = record.data.capacity();
   if (data_capacity > kMaxRecycledRecordBytes) return false;
   return data_capacity >= kMinRecycledRecordBytes ||
-         record.partition_key.capacity() > std::string().capacity();
+         HasHeapBuffer(record.partition_key);
 }
 
 }  // namespace

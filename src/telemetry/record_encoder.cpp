@@ -116,11 +116,9 @@ bool RecordEncoder::EncodeBorrowed(std::string_view raw_event,
   if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
   // A spent record brings a key buffer (a 16-digit key is one byte over std::string's in-place
   // room): reused, encoding allocates nothing.
-  if (recycler_ != nullptr && out.partition_key.capacity() < kSandboxIdHexDigits) {
-    ReuseSpentRecord(out);
-  }
+  if (recycler_ != nullptr && !kinesis::HasHeapBuffer(out.partition_key)) ReuseSpentRecord(out);
   AssignPartitionKey(out);
-  if (out.data.capacity() != 0) std::string().swap(out.data);  // owned bytes are not needed
+  if (kinesis::HasHeapBuffer(out.data)) std::string().swap(out.data);  // not needed: borrowed
   out.batch = batch;
   out.event = raw_event;
   out.attempts = 0;
