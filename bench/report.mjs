@@ -100,7 +100,8 @@ const MISS_NOTES = {
   records; see "PutRecords requests and PUT payload units" below for the single-invocation case.`,
   'Peak RSS at 10k events/s for 60 s': `see "Where the memory goes" below: the file-backed pages are the
   executable's code (OpenSSL, libstdc++, cpp-httplib and simdjson linked in) and glibc, the rest the extension's
-  heap (one Telemetry POST as received, simdjson's buffers, queued records, one PutRecords body).`,
+  heap (the Telemetry POSTs whose events are still queued, simdjson's buffers, the queued records, one PutRecords
+  body).`,
   'CPU per 250-byte event, listener → request sent, at 10k events/s': `the same run measured
   ${fmt(protocols.cbor.cpu_us_per_event)} µs per event with CBOR and ${fmt(protocols.json.cpu_us_per_event)} µs with JSON (above), on a shared 2-core VM whose run-to-run spread
   is ~10%. The work per event is the same at every rate, yet the whole process needs ${fmt(r100k.cpu_us_per_event)} µs per event at
@@ -110,13 +111,14 @@ const MISS_NOTES = {
   100k/s, the validating parse's tape and string writes 0.09 against 0.06, the allocator (cpp-httplib's
   per-request buffers and headers) 0.10 against 0.04, context switches 0.19 against 0.15 (~130 a second; the
   sender is preempted ~40 times a second by the sink it wakes); the SHA-256 of each body, the floor, 0.37 against
-  0.33. Done against it: each batch is cut into its events from the validating parse's own structural index (no
-  second simdjson pass), and record buffers are prefetched a few records ahead where they are cold (request
-  writer, encoder): ~4% together in interleaved runs. No gain from one listener worker instead of two or from
-  glibc malloc tunables; keeping POST connections open would cost more than it saves (cpp-httplib 0.11 polls a
-  kept-alive connection every 10 ms). What would give the margin: records that point into the received POST body instead of owning a
-  copy of their event, so that each event's bytes are copied once, into the request, and no record buffers
-  circulate between the threads.`,
+  0.33 (profiled before the changes below). Done against it: each batch is cut into its events from the
+  validating parse's own structural index (no second simdjson pass); record buffers are prefetched a few records
+  ahead where they are cold (~4% with the former in interleaved runs); records borrow their event from the
+  received POST body instead of owning a copy, so each event's bytes are copied once, into the request (7-11% in
+  interleaved runs). No gain from one listener worker instead of two or from glibc malloc tunables; keeping POST
+  connections open would cost more than it saves (cpp-httplib 0.11 polls a kept-alive connection every 10 ms).
+  What is left: the sender's share (SHA-256, the request copy and the loopback TCP path it pays for the sink too)
+  and the thread wake-ups per POST and per request.`,
 };
 
 const command = 'bash scripts/bench.sh';

@@ -2,6 +2,7 @@
 #include "pipeline/telemetry_ingest.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "common/log.h"
 
@@ -18,6 +19,13 @@ constexpr size_t kRecentRuntimeDoneKept = 64;
 // Started-but-unreported invocations tracked at most (Managed Instances run many at once); past
 // this many (reports lost) tracking stops growing, and the shutdown wait can only end early.
 constexpr size_t kMaxOpenInvocations = 16'384;
+
+// Whether `part` lies within `whole` (std::less_equal: a total order even across objects).
+bool Contains(std::string_view whole, std::string_view part) {
+  const std::less_equal<const char*> at_or_before;
+  return at_or_before(whole.data(), part.data()) &&
+         at_or_before(part.data() + part.size(), whole.data() + whole.size());
+}
 
 }  // namespace
 
@@ -100,9 +108,7 @@ void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBa
     }
     // Events lie in the body when it was parsed in place (always, with the padding ensured
     // above); anything else would dangle once the parser moves on, so it is copied.
-    const bool in_body =
-        batch != nullptr && event.raw.data() >= batch->body.data() &&
-        event.raw.data() + event.raw.size() <= batch->body.data() + batch->body.size();
+    const bool in_body = batch != nullptr && Contains(batch->body, event.raw);
     const bool kept = in_body ? encoder_.EncodeBorrowed(event.raw, batch, into[encoded])
                               : encoder_.Encode(event.raw, into[encoded]);
     if (kept) {
