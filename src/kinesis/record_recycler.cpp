@@ -12,8 +12,7 @@ namespace {
 bool WorthReusing(const Record& record) {
   const size_t data_capacity = record.data.capacity();
   if (data_capacity > kMaxRecycledRecordBytes) return false;
-  return data_capacity >= kMinRecycledRecordBytes ||
-         HasHeapBuffer(record.partition_key);
+  return data_capacity >= kMinRecycledRecordBytes || HasHeapBuffer(record.partition_key);
 }
 
 }  // namespace

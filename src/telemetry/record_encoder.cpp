@@ -80,7 +80,7 @@ void RecordEncoder::ReuseSpentRecord(kinesis::Record& out) {
   if (spare_.size() > kPrefetchAhead) {
     kinesis::Record& ahead = spare_[spare_.size() - 1 - kPrefetchAhead];
     __builtin_prefetch(ahead.partition_key.data(), /*for writing*/ 1);
-    if (ahead.data.capacity() != 0) {
+    if (kinesis::HasHeapBuffer(ahead.data)) {
       __builtin_prefetch(ahead.data.data(), 1);
       __builtin_prefetch(ahead.data.data() + 64, 1);
     }
