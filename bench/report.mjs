@@ -114,7 +114,7 @@ const MISS_NOTES = {
   0.33 (profiled before the changes below). Done against it: each batch is cut into its events from the
   validating parse's own structural index (no second simdjson pass); record buffers are prefetched a few records
   ahead where they are cold (~4% with the former in interleaved runs); records borrow their event from the
-  received POST body instead of owning a copy, so each event's bytes are copied once, into the request (7-11% in
+  received POST body instead of owning a copy, so each event's bytes are copied once, into the CBOR request (7-11% in
   interleaved runs). No gain from one listener worker instead of two or from glibc malloc tunables; keeping POST
   connections open would cost more than it saves (cpp-httplib 0.11 polls a kept-alive connection every 10 ms).
   What is left: the sender's share (SHA-256, the request copy and the loopback TCP path it pays for the sink too)

@@ -2,7 +2,9 @@
 #include "common/telemetry_batch.h"
 
 #include <cstdio>
+#include <memory>
 #include <string_view>
+#include <utility>
 
 namespace tk::bench {
 
@@ -48,6 +50,29 @@ std::vector<kinesis::Record> EncodedRecords(size_t count, size_t line_bytes) {
   std::vector<kinesis::Record> records(count);
   for (size_t i = 0; i < count; ++i) {
     encoder.Encode(FunctionLogEvent(i, line_bytes), records[i]);
+  }
+  return records;
+}
+
+std::vector<kinesis::Record> BorrowedRecords(size_t count, size_t line_bytes) {
+  telemetry::RecordEncoder encoder = TypicalEncoder();
+  auto batch = std::make_shared<kinesis::SharedBatch>();
+  std::vector<std::pair<size_t, size_t>> events;  // offset and length in the body
+  batch->body = "[";
+  for (size_t i = 0; i < count; ++i) {
+    if (i != 0) batch->body += ',';
+    const std::string event = FunctionLogEvent(i, line_bytes);
+    events.emplace_back(batch->body.size(), event.size());
+    batch->body += event;
+  }
+  batch->body += ']';
+  encoder.FrameBatch(*batch);
+  const std::shared_ptr<const kinesis::SharedBatch> shared = std::move(batch);
+  std::vector<kinesis::Record> records(count);
+  for (size_t i = 0; i < count; ++i) {
+    const auto [offset, length] = events[i];
+    encoder.EncodeBorrowed(std::string_view(shared->body).substr(offset, length), shared,
+                           records[i]);
   }
   return records;
 }

@@ -22,7 +22,12 @@ std::string FunctionLogBatch(size_t events, size_t line_bytes, size_t first_seri
 // random key per record).
 telemetry::RecordEncoder TypicalEncoder(bool random_keys = false);
 
-// `count` records as the encoder makes them from FunctionLogEvent()s.
+// `count` records as the encoder makes them from FunctionLogEvent()s, owning their bytes (as
+// packed formats, retries and spool replays have them).
 std::vector<kinesis::Record> EncodedRecords(size_t count, size_t line_bytes);
+
+// The same records as the extension holds them in the default format: borrowing their events
+// from one shared batch body.
+std::vector<kinesis::Record> BorrowedRecords(size_t count, size_t line_bytes);
 
 }  // namespace tk::bench

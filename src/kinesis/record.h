@@ -32,7 +32,8 @@ struct Record {
   // the accounting (received = delivered + filtered + dropped + unsent) holds for every format.
   uint32_t events = 1;
   // Borrowed bytes: batch->head + event + batch->tail, `event` pointing into batch->body. The
-  // event is copied once, into the request, and no per-record buffer is filled or recycled.
+  // event is copied once, into the CBOR request (the JSON body base64s it from a scratch copy),
+  // and no per-record data buffer is filled (spent records still circulate for their keys).
   std::shared_ptr<const SharedBatch> batch = nullptr;
   std::string_view event = {};
 

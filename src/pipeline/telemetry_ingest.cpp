@@ -47,7 +47,11 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
   batch->body = std::move(body);
   std::string& bytes = batch->body;
   if (bytes.capacity() - bytes.size() < telemetry::kListenerBodyPadding) {
-    bytes.reserve(bytes.size() + telemetry::kListenerBodyPadding);
+    // Exactly padded (reserve() could double the buffer, which the records would then hold).
+    std::string padded;
+    padded.reserve(bytes.size() + telemetry::kListenerBodyPadding);
+    padded.assign(bytes);
+    bytes.swap(padded);
   }
   std::lock_guard lock(mutex_);
   if (Status parsed = parser_.Parse(bytes, bytes.capacity(), events_); !parsed) {
@@ -58,7 +62,6 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     return {400, "malformed telemetry batch: " + parsed.error().message};
   }
   TrackInvocations();  // may renew the encoder (SnapStart): frame the batch after it
-  encoder_.FrameBatch(*batch);
   size_t filtered = 0;
   size_t too_large = 0;
   if (packer_) {
@@ -66,6 +69,7 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     EncodeEvents(nullptr, unpacked_, filtered, too_large);
     too_large += PackEncoded();
   } else {
+    encoder_.FrameBatch(*batch);
     EncodeEvents(batch, records_, filtered, too_large);
   }
   stats_.events_received += events_.size();
@@ -121,8 +125,9 @@ void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBa
   }
   into.resize(encoded);
   // A body mostly filtered out is not kept for the few events left: they get their own copies,
-  // so that the memory held stays within twice the bytes the queue accounts for.
-  if (batch != nullptr && borrowed_bytes * 2 < batch->body.size()) {
+  // so that the memory held stays within twice the bytes the queue accounts for (capacity: a
+  // chunked body grown by doubling holds more than its size).
+  if (batch != nullptr && borrowed_bytes * 2 < batch->body.capacity()) {
     for (kinesis::Record& record : into) record.OwnData();
   }
 }

@@ -39,7 +39,7 @@ class TelemetryIngest {
   // the batch is counted as dropped (dropped_overflow).
   // Logs at most once per kind of problem: every log line comes back as telemetry.
   // The body is kept (shared) by the records cut from it: each event is copied once, into its
-  // PutRecords request. With simdjson's padding spare after it (the listener's
+  // PutRecords request (CBOR). With simdjson's padding spare after it (the listener's
   // kListenerBodyPadding of capacity) it is parsed in place; otherwise it is grown first.
   telemetry::ListenerReply HandleBatch(std::string body);
 

@@ -118,7 +118,9 @@ bool RecordEncoder::EncodeBorrowed(std::string_view raw_event,
   // room): reused, encoding allocates nothing.
   if (recycler_ != nullptr && !kinesis::HasHeapBuffer(out.partition_key)) ReuseSpentRecord(out);
   AssignPartitionKey(out);
-  if (kinesis::HasHeapBuffer(out.data)) std::string().swap(out.data);  // not needed: borrowed
+  // Borrowed: `data` stays empty (a spent record's heap buffer is not needed either).
+  if (kinesis::HasHeapBuffer(out.data)) std::string().swap(out.data);
+  out.data.clear();
   out.batch = batch;
   out.event = raw_event;
   out.attempts = 0;
