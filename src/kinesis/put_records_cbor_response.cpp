@@ -18,15 +18,23 @@ class ResultVisitor : public CborVisitor {
 
   bool Value(size_t depth, std::string_view key, const CborValue& value) override {
     if (depth == 0) return Require(value.kind == CborKind::kMapStart, "the body is not a map");
-    if (depth == 1 && key == "Records") {
+    // Only the first Records and an entry's first ErrorCode count, as when the JSON answer is
+    // read: a duplicate key must not add entries or name one entry twice.
+    if (depth == 1 && key == "Records" && !saw_records_) {
       if (!Require(value.kind == CborKind::kArrayStart, "Records is not an array")) return false;
       in_records_ = saw_records_ = true;
       return true;
     }
     if (!in_records_) return true;
-    if (depth == 2) ++entries_.count;
-    if (depth == 3 && key == "ErrorCode" && value.kind == CborKind::kText && !value.text.empty()) {
-      entries_.errors.emplace_back(entries_.count - 1, std::string(value.text));
+    if (depth == 2) {
+      ++entries_.count;
+      entry_error_seen_ = false;
+    }
+    if (depth == 3 && key == "ErrorCode" && !entry_error_seen_) {
+      entry_error_seen_ = true;
+      if (value.kind == CborKind::kText && !value.text.empty()) {
+        entries_.errors.emplace_back(entries_.count - 1, std::string(value.text));
+      }
     }
     return true;
   }
@@ -45,6 +53,7 @@ class ResultVisitor : public CborVisitor {
   std::string problem_;
   bool in_records_ = false;
   bool saw_records_ = false;
+  bool entry_error_seen_ = false;  // of the entry being read
 };
 
 class ErrorBodyVisitor : public CborVisitor {

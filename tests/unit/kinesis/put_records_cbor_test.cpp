@@ -166,6 +166,27 @@ TEST(PutRecordsCborResponseTest, PartialFailureNamesTheFailedIndicesAndCodes) {
   EXPECT_EQ(outcome.failed_by_code.at("InternalFailure"), 1u);
 }
 
+// CBOR maps may repeat a key (nlohmann cannot write that, so the bytes are put together here).
+std::string Text(std::string_view text) {
+  return Head(CborMajorType::kTextString, text.size()) + std::string(text);
+}
+
+TEST(PutRecordsCborResponseTest, RepeatedKeysCountOnceAsWhenTheJsonAnswerIsRead) {
+  // {"Records": [{"ErrorCode": "A", "ErrorCode": "B"}, {"ErrorCode": null, "ErrorCode": "C"}],
+  //  "Records": [{}, {}]}: the first Records, each entry's first ErrorCode.
+  const std::string body =
+      Head(CborMajorType::kMap, 2) + Text("Records") + Head(CborMajorType::kArray, 2) +
+      Head(CborMajorType::kMap, 2) + Text("ErrorCode") + Text("A") + Text("ErrorCode") + Text("B") +
+      Head(CborMajorType::kMap, 2) + Text("ErrorCode") + std::string("\xF6", 1) +
+      Text("ErrorCode") + Text("C") + Text("Records") + Head(CborMajorType::kArray, 2) +
+      Head(CborMajorType::kMap, 0) + Head(CborMajorType::kMap, 0);
+  const PutRecordsOutcome outcome = ClassifyPutRecordsResponse(Http(200, body), 2);
+  EXPECT_EQ(outcome.disposition, Disposition::kSent) << outcome.error_message;
+  EXPECT_EQ(outcome.failed_indices, (std::vector<size_t>{0}));
+  EXPECT_EQ(outcome.failed_by_code.at("A"), 1u);
+  EXPECT_EQ(outcome.failed_by_code.size(), 1u);
+}
+
 TEST(PutRecordsCborResponseTest, NestedValuesInsideAnEntryDoNotCountAsEntries) {
   json entry = Stored(1);
   entry["Extra"] = {{"ErrorCode", "NotThisOne"}, {"List", {1, 2, 3}}};
