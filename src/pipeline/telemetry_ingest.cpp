@@ -61,7 +61,8 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
                                     " bytes): " + parsed.error().message);
     return {400, "malformed telemetry batch: " + parsed.error().message};
   }
-  TrackInvocations();  // may renew the encoder (SnapStart): frame the batch after it
+  // May renew the encoder (SnapStart): the batch is framed after it.
+  const std::string_view report_request_id = TrackInvocations();
   size_t filtered = 0;
   size_t too_large = 0;
   if (packer_) {
@@ -75,10 +76,6 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
   stats_.events_received += events_.size();
   stats_.events_filtered += filtered;
   stats_.events_dropped_too_large += too_large;
-  std::string_view report_request_id;
-  for (const telemetry::TelemetryEvent& event : events_) {
-    if (event.type == kReportType) report_request_id = event.request_id;
-  }
   AcceptResult accepted = buffer_.Accept(records_);
   if (accepted == AcceptResult::kDropped) {
     stats_.batches_rejected_queue_full++;
@@ -160,9 +157,11 @@ void TelemetryIngest::LogTooLarge(size_t event_bytes) {
                                   " bytes: over Kinesis's 1 MiB record limit (counted)");
 }
 
-void TelemetryIngest::TrackInvocations() {
+std::string_view TelemetryIngest::TrackInvocations() {
   bool tracked = false;
+  std::string_view last_report_request_id;
   for (const telemetry::TelemetryEvent& event : events_) {
+    if (event.type == kReportType) last_report_request_id = event.request_id;
     if (event.request_id.empty()) {
       // Restore events carry no requestId. Renew before this batch is encoded, so that the
       // restore's own events already carry the new sandbox id.
@@ -186,6 +185,7 @@ void TelemetryIngest::TrackInvocations() {
     }
   }
   if (tracked) report_arrived_.notify_all();
+  return last_report_request_id;
 }
 
 bool TelemetryIngest::WaitForRuntimeDone(const std::string& request_id,

@@ -81,7 +81,8 @@ class TelemetryIngest {
                     std::vector<kinesis::Record>& into, size_t& filtered, size_t& too_large);
   void LogTooLarge(size_t event_bytes);
   void LogFirst(bool& logged, std::string_view message);
-  void TrackInvocations();  // requires mutex_
+  // Requires mutex_. Returns the requestId of the batch's last platform.report (empty: none).
+  std::string_view TrackInvocations();
   bool RenewEncoderLocked();
 
   std::mutex mutex_;  // one batch at a time: keeps arrival order and the parser's buffers
