@@ -1,10 +1,11 @@
-// Wiring of listener -> ingest -> queue -> sender -> PutRecords client -> libcurl.
+// Wiring of listener -> ingest -> queue -> sender -> Kinesis session -> HTTP.
 #include "app/delivery_pipeline.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <random>
 
-#include "aws/credentials.h"
+#include "aws/credentials_provider.h"
 #include "common/log.h"
 
 #include "kinesis/limits.h"
@@ -15,11 +16,6 @@ namespace {
 // Lambda may send a batch up to maxBytes, plus JSON framing; accept twice that and refuse
 // anything larger with 413 before reading it.
 constexpr size_t kBodyAllowanceFactor = 2;
-// A pooled connection idle this long (wall clock: a freeze or a snapshot counts) is probably
-// dead: NAT gateways and load balancers drop flows idle for 350 s, and a flow dropped without a
-// FIN or RST costs a whole request timeout to notice. A fresh connection costs one TLS handshake,
-// so the threshold stays well below that.
-constexpr std::chrono::seconds kMaxConnectionIdle{60};
 // Spool segments are replayed whole; half the memory budget at most, so a replay fits.
 constexpr size_t kSpoolSegmentBytes = 1024 * 1024;
 
@@ -30,12 +26,24 @@ kinesis::KinesisClientConfig KinesisConfigFrom(const config::Config& config) {
   kinesis_config.region = config.region;
   kinesis_config.target.stream_name = config.stream_name;
   kinesis_config.target.stream_arn = config.stream_arn;
-  kinesis_config.credentials = {config.access_key_id, config.secret_access_key,
-                                config.session_token};
   kinesis_config.protocol = config.kinesis_protocol == config::KinesisProtocol::kCbor
                                 ? kinesis::WireProtocol::kCbor
                                 : kinesis::WireProtocol::kJson;
   return kinesis_config;
+}
+
+std::unique_ptr<aws::CredentialsSource> CredentialsSourceFor(
+    const aws::CredentialsSourceSettings& settings, http::HttpClient& http) {
+  if (settings.kind == aws::CredentialsSourceSettings::Kind::kContainer) {
+    return std::make_unique<aws::ContainerCredentialsSource>(settings, http);
+  }
+  // Re-read from the process environment at each fetch (a restore may have changed it).
+  return std::make_unique<aws::EnvironmentCredentialsSource>(
+      [](std::string_view name) -> std::optional<std::string> {
+        const char* value = std::getenv(std::string(name).c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+      });
 }
 
 }  // namespace
@@ -74,8 +82,14 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   http::HttpClientOptions http_options;
   http_options.ca_file = config.ca_file;
   p.http_ = std::make_unique<http::HttplibHttpClient>(http_options);
-  p.kinesis_config_ = KinesisConfigFrom(config);
-  p.kinesis_ = std::make_unique<kinesis::PutRecordsClient>(p.kinesis_config_, *p.http_);
+  // Its own client: the credentials endpoint is another origin, and sharing one would close the
+  // kept-alive Kinesis connection at every refresh.
+  p.credentials_http_ = std::make_unique<http::HttplibHttpClient>(http_options);
+  p.credentials_ = std::make_unique<aws::CredentialsProvider>(
+      CredentialsSourceFor(config.credentials, *p.credentials_http_),
+      &std::chrono::system_clock::now);
+  p.session_ = std::make_unique<kinesis::KinesisSession>(KinesisConfigFrom(config), *p.credentials_,
+                                                         *p.http_, p.stats_.session);
 
   p.OpenSpool(config);
   p.buffer_ = std::make_unique<pipeline::RecordBuffer>(p.queue_, p.spool_.get(), p.stats_);
@@ -146,27 +160,15 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
 
 kinesis::PutRecordsOutcome DeliveryPipeline::SendOnSenderThread(
     std::span<const kinesis::Record> records, pipeline::SteadyClock::time_point deadline) {
-  // The HTTP client, the Kinesis client and the jitter source belong to this thread: a restore or
-  // a reconnect noticed elsewhere is applied here, before the next request.
-  const auto now = std::chrono::system_clock::now();
-  const bool restored = restore_for_sender_.exchange(false);
-  if (restored) {
-    random_->seed(std::random_device{}());
-    if (auto credentials = aws::CredentialsFromEnvironment()) {
-      kinesis_config_.credentials = *std::move(credentials);
-      kinesis_ = std::make_unique<kinesis::PutRecordsClient>(kinesis_config_, *http_);
-    }  // else: keep the ones read at start (the message names variables only, never values)
-  }
-  if (restored || now - last_request_ >= kMaxConnectionIdle) http_->DropConnections();
-  last_request_ = now;
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - pipeline::SteadyClock::now());
-  return kinesis_->Send(records, std::max(timeout, std::chrono::milliseconds(1)));
+  // The jitter source belongs to this thread: a restore noticed elsewhere re-seeds it here.
+  if (restore_for_sender_.exchange(false)) random_->seed(std::random_device{}());
+  return session_->Send(records, deadline);
 }
 
 void DeliveryPipeline::NoteRestore(const char* source) {
   if (restored_.exchange(true)) return;
   restore_for_sender_ = true;
+  session_->OnRestore();
   restore_notice_ = source;
 }
 
@@ -180,8 +182,9 @@ std::optional<std::string> DeliveryPipeline::TakeRestoreNotice() {
   const char* source = restore_notice_.exchange(nullptr);
   if (source == nullptr) return std::nullopt;
   return std::string("SnapStart restore noticed (") + source +
-         "): new sandbox id and partition-key randomness; the sender drops its pooled "
-         "connection, re-reads the credentials and re-seeds its jitter before its next request";
+         "): new sandbox id and partition-key randomness; before its next request the sender "
+         "drops its pooled connection, fetches new credentials from the " +
+         credentials_->Describe() + " and re-seeds its jitter";
 }
 
 EndFlush DeliveryPipeline::FlushBeforeNext(const std::string& request_id,

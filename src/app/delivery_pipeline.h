@@ -8,10 +8,11 @@
 #include <span>
 #include <string>
 
+#include "aws/credentials_provider.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "http/httplib_http_client.h"
-#include "kinesis/put_records_client.h"
+#include "kinesis/kinesis_session.h"
 #include "kinesis/record_recycler.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/emf_metrics.h"
@@ -57,9 +58,9 @@ class DeliveryPipeline {
                            std::chrono::milliseconds budget);
 
   // SnapStart restore (`source` says how it was noticed). Once per process: a fresh sandbox id
-  // and partition-key randomness for new records; before its next request the sender drops the
-  // pooled connection (its peer forgot it while the snapshot waited), re-reads the credentials
-  // from the environment and re-seeds the backoff jitter. Never blocks.
+  // and partition-key randomness for new records; the Kinesis session drops its connection and
+  // fetches new credentials before its next request; the backoff jitter is re-seeded. Never
+  // blocks.
   void OnRestore(const char* source);
   // The log line for a restore noticed since the last call (by OnRestore or by the listener
   // seeing platform.restoreStart, which must not log itself), once.
@@ -77,7 +78,7 @@ class DeliveryPipeline {
   explicit DeliveryPipeline(const config::Config& config);
   void OpenSpool(const config::Config& config);
   void NoteRestore(const char* source);
-  // The sender's request function: applies a pending restore or reconnect, then sends.
+  // The sender's request function: re-seeds the jitter after a restore, then sends.
   kinesis::PutRecordsOutcome SendOnSenderThread(std::span<const kinesis::Record> records,
                                                 pipeline::SteadyClock::time_point deadline);
 
@@ -86,9 +87,10 @@ class DeliveryPipeline {
   kinesis::RecordRecycler recycler_;  // sender -> encoder; outlives both
   std::unique_ptr<pipeline::Spool> spool_;
   std::unique_ptr<pipeline::RecordBuffer> buffer_;
-  std::unique_ptr<http::HttplibHttpClient> http_;
-  std::unique_ptr<kinesis::PutRecordsClient> kinesis_;  // replaced on the sender thread only
-  kinesis::KinesisClientConfig kinesis_config_;
+  std::unique_ptr<http::HttplibHttpClient> http_;              // PutRecords
+  std::unique_ptr<http::HttplibHttpClient> credentials_http_;  // the container endpoint
+  std::unique_ptr<aws::CredentialsProvider> credentials_;
+  std::unique_ptr<kinesis::KinesisSession> session_;  // used on the sender thread
   std::shared_ptr<std::mt19937_64> random_;  // backoff jitter; used on the sender thread only
   std::unique_ptr<pipeline::Sender> sender_;
   std::unique_ptr<pipeline::TelemetryIngest> ingest_;
@@ -96,10 +98,8 @@ class DeliveryPipeline {
   std::unique_ptr<pipeline::EmfReporter> emf_;  // null unless TELEMETRY_KINESIS_METRICS=emf
   std::chrono::milliseconds metrics_interval_{0};
   pipeline::SteadyClock::time_point last_metrics_{};
-  std::atomic<bool> restored_{false};            // the restore was handled (once per process)
-  std::atomic<bool> restore_for_sender_{false};  // ... and the sender has yet to apply it
-  // Wall clock (it runs on through a freeze or a snapshot) of the sender's last request.
-  std::chrono::system_clock::time_point last_request_{};  // sender thread only
+  std::atomic<bool> restored_{false};                 // the restore was handled (once per process)
+  std::atomic<bool> restore_for_sender_{false};       // ... and the sender has yet to apply it
   std::atomic<const char*> restore_notice_{nullptr};  // how the restore was noticed, until logged
 
   void WriteMetrics();

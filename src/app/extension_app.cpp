@@ -187,17 +187,21 @@ int RunExtension(const config::Environment& environment, const std::string& exte
               environment.Get("AWS_LAMBDA_INITIALIZATION_TYPE").value_or("") +
               "\" is not a mode this extension knows: running as on-demand");
   }
-  log::Info("shipping telemetry to " +
-            (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
-            config.endpoint_url + " (" +
-            std::string(config::KinesisProtocolName(config.kinesis_protocol)) + "); CA bundle " +
-            (config.ca_file.empty() ? std::string("(none found)") : config.ca_file) + " from " +
-            std::string(aws::CaBundleSourceName(config.ca_file_source)) + "; listening on " +
-            (*pipeline)->SubscriptionUri() + "; mode " +
-            std::string(config::ExecutionModeName(config.execution_mode)) + ", telemetry schema " +
-            *schema + ", flush " + policy.description() + "; records " +
-            config::DescribeRecordOptions(config.records) +
-            config::DescribeFilters(config.filters));
+  log::Info(
+      "shipping telemetry to " +
+      (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
+      config.endpoint_url + " (" +
+      std::string(config::KinesisProtocolName(config.kinesis_protocol)) +
+      "); credentials from the " +
+      (config.credentials.kind == aws::CredentialsSourceSettings::Kind::kContainer
+           ? "container endpoint " + config.credentials.container_uri
+           : std::string("environment")) +
+      "; CA bundle " + (config.ca_file.empty() ? std::string("(none found)") : config.ca_file) +
+      " from " + std::string(aws::CaBundleSourceName(config.ca_file_source)) + "; listening on " +
+      (*pipeline)->SubscriptionUri() + "; mode " +
+      std::string(config::ExecutionModeName(config.execution_mode)) + ", telemetry schema " +
+      *schema + ", flush " + policy.description() + "; records " +
+      config::DescribeRecordOptions(config.records) + config::DescribeFilters(config.filters));
   return ServeEvents(api, **pipeline, config, policy);
 }
 

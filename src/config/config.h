@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "aws/ca_bundle.h"
+#include "aws/credentials_provider.h"
 #include "common/log.h"
 #include "config/environment.h"
 #include "config/execution_mode.h"
@@ -62,10 +63,9 @@ struct Config {
   std::string ca_file;        // CA bundle for TLS; empty = the TLS library's default
   aws::CaBundleSource ca_file_source = aws::CaBundleSource::kLibraryDefault;  // for the log
 
-  // Credentials (Lambda provides the execution role's temporary credentials in these).
-  std::string access_key_id;
-  std::string secret_access_key;
-  std::string session_token;
+  // Where the signing credentials come from: the key variables Lambda sets from the execution
+  // role, or (SnapStart) the container credentials endpoint.
+  aws::CredentialsSourceSettings credentials;
 
   // Telemetry API subscription.
   std::vector<std::string> telemetry_types{"platform", "function", "extension"};

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "aws/ca_bundle.h"
+#include "aws/credentials_provider.h"
 #include "aws/endpoint.h"
 #include "config/config.h"
 
@@ -141,14 +142,17 @@ class Loader {
   }
 
   void LoadCredentials() {
-    // Values are secrets: messages name the variables only.
-    auto key_id = env_.Get("AWS_ACCESS_KEY_ID");
-    auto secret = env_.Get("AWS_SECRET_ACCESS_KEY");
-    if (!key_id) Fail("AWS_ACCESS_KEY_ID is not set: Lambda sets it from the execution role");
-    if (!secret) Fail("AWS_SECRET_ACCESS_KEY is not set: Lambda sets it from the execution role");
-    config().access_key_id = key_id.value_or("");
-    config().secret_access_key = secret.value_or("");
-    config().session_token = env_.Get("AWS_SESSION_TOKEN").value_or("");
+    // Only the source is chosen here; a container endpoint is not asked before the sender's
+    // first request (never on the init path). Values are secrets: messages name variables.
+    Result<aws::CredentialsSourceSettings> source =
+        aws::ChooseCredentialsSource([this](std::string_view name) { return env_.Get(name); });
+    if (!source.ok()) {
+      Fail(source.error().message +
+           ": Lambda sets the key variables from the execution role, or the container "
+           "variables with SnapStart");
+      return;
+    }
+    config().credentials = *std::move(source);
   }
 
   void LoadSubscription() {

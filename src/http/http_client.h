@@ -1,8 +1,10 @@
-// The HTTP transport seam: the Kinesis client speaks to this interface, libcurl implements it,
-// and tests fake it so request building and response handling run without sockets.
+// The HTTP transport seam: the Kinesis session and the credentials provider speak to this
+// interface, cpp-httplib implements it (httplib_http_client.h), and tests fake it so request
+// building and response handling run without sockets.
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tk::http {
@@ -24,9 +26,19 @@ struct Request {
 struct Response {
   long status = 0;
   std::string body;
+  // The response's headers, only when the status is not 2xx: an error's type may be only in
+  // x-amzn-ErrorType, and the server's Date is the clock to correct skew against. Successful
+  // answers (hundreds a second) are not worth copying headers for.
+  std::vector<Header> headers;
   std::string transport_error;  // empty when an HTTP response arrived
+  // The request went over a kept-alive connection that an earlier request had used. A transport
+  // error then most likely means the peer (or a NAT on the way) forgot the connection while the
+  // sandbox was frozen: worth one immediate retry on a fresh connection.
+  bool reused_connection = false;
 
   bool transport_ok() const { return transport_error.empty(); }
+  // The first header named `name` (ASCII case-insensitive), or "" when there is none.
+  std::string_view FindHeader(std::string_view name) const;
 };
 
 // Sends one request and waits for its response. Never throws on network failures: they come
@@ -36,6 +48,9 @@ class HttpClient {
  public:
   virtual ~HttpClient() = default;
   virtual Response Send(const Request& request) = 0;
+  // Closes any kept-alive connection: the next request opens a fresh one (after a SnapStart
+  // restore, a long idle time, or a reused connection that failed).
+  virtual void DropConnections() {}
 };
 
 }  // namespace tk::http

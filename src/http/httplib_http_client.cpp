@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string_view>
 
 namespace tk::http {
@@ -63,10 +64,22 @@ void SetTimeout(httplib::Client& client, long milliseconds,
 
 }  // namespace
 
+std::string_view Response::FindHeader(std::string_view name) const {
+  for (const http::Header& header : headers) {
+    if (header.name.size() == name.size() &&
+        ::strncasecmp(header.name.data(), name.data(), name.size()) == 0) {
+      return header.value;
+    }
+  }
+  return {};
+}
+
 struct HttplibHttpClient::Impl {
   HttpClientOptions options;
   std::string origin;
   std::unique_ptr<httplib::Client> client;
+  // Requests answered on the current connection (see Response::reused_connection).
+  uint64_t answered_on_connection = 0;
 
   httplib::Client& ClientFor(const SplitUrl& url) {
     if (client && origin == url.origin) return *client;
@@ -94,6 +107,7 @@ HttplibHttpClient::~HttplibHttpClient() = default;
 void HttplibHttpClient::DropConnections() {
   impl_->client.reset();
   impl_->origin.clear();
+  impl_->answered_on_connection = 0;
 }
 
 Response HttplibHttpClient::Send(const Request& request) {
@@ -104,6 +118,7 @@ Response HttplibHttpClient::Send(const Request& request) {
     return response;
   }
   httplib::Client& client = impl_->ClientFor(url);
+  response.reused_connection = impl_->answered_on_connection > 0;
   long timeout_ms = impl_->options.request_timeout_ms;
   if (request.timeout_ms > 0) timeout_ms = std::min(timeout_ms, request.timeout_ms);
   SetTimeout(client, timeout_ms, &httplib::Client::set_read_timeout);
@@ -148,8 +163,12 @@ Response HttplibHttpClient::Send(const Request& request) {
     DropConnections();
     return response;
   }
+  ++impl_->answered_on_connection;
   response.status = result->status;
   response.body = std::move(result->body);
+  if (response.status < 200 || response.status > 299) {
+    for (const auto& [name, value] : result->headers) response.headers.push_back({name, value});
+  }
   return response;
 }
 

@@ -31,7 +31,7 @@ class HttplibHttpClient final : public HttpClient {
   Response Send(const Request& request) override;
 
   // Closes the pooled connection (e.g. after a SnapStart restore: the peer is long gone).
-  void DropConnections();
+  void DropConnections() override;
 
  private:
   struct Impl;

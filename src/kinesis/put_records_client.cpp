@@ -79,12 +79,22 @@ http::Request PutRecordsClient::BuildSignedRequest(std::span<const Record> recor
   aws::SignRequest(to_sign, aws::SigningParams{.credentials = config_.credentials,
                                                .region = config_.region,
                                                .service = std::string(kKinesisSigningName),
-                                               .time = now_()});
+                                               .time = now_() + clock_offset_});
   request.headers.reserve(to_sign.headers.size());
   for (auto& [name, value] : to_sign.headers) {
     request.headers.push_back({std::move(name), std::move(value)});
   }
   return request;
+}
+
+void PutRecordsClient::SetCredentials(const aws::Credentials& credentials) {
+  // Compared first: the same set is handed in before every request.
+  if (credentials.access_key_id == config_.credentials.access_key_id &&
+      credentials.session_token == config_.credentials.session_token &&
+      credentials.secret_access_key == config_.credentials.secret_access_key) {
+    return;
+  }
+  config_.credentials = credentials;
 }
 
 PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records,
@@ -95,7 +105,7 @@ PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records,
     return outcome;
   }
   if (records.size() > kMaxRecordsPerRequest || TotalBytes(records) > kMaxRequestBytes) {
-    outcome.disposition = Disposition::kPermanent;
+    outcome.disposition = Disposition::kInvalidRequest;
     outcome.error_code = "InvalidBatch";
     outcome.error_message = std::to_string(records.size()) + " records, " +
                             std::to_string(TotalBytes(records)) +

@@ -27,14 +27,14 @@ struct KinesisClientConfig {
   std::string host_header;   // the URL's authority as sent in Host; empty: derived from the URL
   std::string region;        // signing region
   StreamTarget target;
-  aws::Credentials credentials;
+  aws::Credentials credentials;  // the set to sign with until SetCredentials() replaces it
   WireProtocol protocol = WireProtocol::kCbor;  // how request bodies are encoded
 };
 
 // Checks everything the client relies on, reporting every problem at once: the endpoint URL
 // parses (aws::ParseEndpointUrl), host_header (when set) equals its authority, the region is
 // set, and the stream target has exactly one of name or ARN. Credentials are checked where
-// they are read (aws::CredentialsFromEnvironment).
+// they are read (aws::CredentialsProvider).
 Status ValidateKinesisClientConfig(const KinesisClientConfig& config);
 
 class PutRecordsClient {
@@ -55,6 +55,11 @@ class PutRecordsClient {
   PutRecordsOutcome Send(std::span<const Record> records,
                          std::chrono::milliseconds timeout = std::chrono::milliseconds::zero());
 
+  // The credentials to sign the next requests with (the Kinesis session refreshes them).
+  void SetCredentials(const aws::Credentials& credentials);
+  // Added to now() when signing: the service's clock minus ours, learnt from a clock-skew error.
+  void SetClockOffset(std::chrono::seconds offset) { clock_offset_ = offset; }
+
  private:
   // `body` is the buffer the body is written into (its capacity is reused).
   http::Request BuildSignedRequest(std::span<const Record> records, std::string body) const;
@@ -65,6 +70,7 @@ class PutRecordsClient {
   std::string path_;  // request-line path of the endpoint URL, signed as such
   http::HttpClient& http_;
   Clock now_;
+  std::chrono::seconds clock_offset_{0};
 };
 
 }  // namespace tk::kinesis

@@ -1,15 +1,20 @@
 // Classifies a PutRecords response once, where it is received: sent (with the per-record
-// failures to resend), retry the whole request, or give up. Bodies are CBOR or JSON, told apart
-// by their first byte (IsCborMap).
+// failures to resend), or a whole-request failure decided by the error table
+// (error_classification.cpp). Bodies are CBOR or JSON, told apart by their first byte
+// (IsCborMap).
 //
-// Sources: Amazon Kinesis Data Streams API Reference, "PutRecords" (Errors section),
-// "PutRecordsResultEntry" (per-record ErrorCode is ProvisionedThroughputExceededException or
-// InternalFailure) and "Common Errors" (errors common to all AWS APIs, with their HTTP codes).
+// Sources: Amazon Kinesis Data Streams API Reference, "PutRecords" and "PutRecordsResultEntry"
+// (per-record ErrorCode is ProvisionedThroughputExceededException or InternalFailure); where the
+// error type is: the AWS SDK for JavaScript v3 reads the x-amzn-ErrorType header first, then the
+// body's "code" and "__type" (@smithy/core protocols, loadRestJsonErrorCode /
+// parseJsonErrorBody), and strips "...#" namespaces and ":http://..." suffixes.
 #include "kinesis/put_records_response.h"
 
 #include <simdjson.h>
 
-#include <array>
+#include <strings.h>
+#include <time.h>
+
 #include <string_view>
 
 #include "kinesis/put_records_cbor_response.h"
@@ -17,36 +22,7 @@
 namespace tk::kinesis {
 namespace {
 
-// Whole-request error types worth retrying with backoff.
-constexpr std::array<std::string_view, 11> kRetryableErrorTypes = {
-    // PutRecords errors: the stream or its KMS key is throttled; both clear with time.
-    "ProvisionedThroughputExceededException",
-    "KMSThrottlingException",
-    // Kinesis control-plane limit (concurrent operations); transient by nature.
-    "LimitExceededException",
-    // Common Errors: request throttling (400), temporary server failure (503), unknown internal
-    // failure (500). PutRecords lists the latter as InternalFailureException.
-    "ThrottlingException",
-    "ServiceUnavailable",
-    "ServiceUnavailableException",
-    "InternalFailure",
-    "InternalFailureException",
-    // Common Errors: the request arrived more than 15 minutes after its signature date. We sign
-    // every attempt afresh with the current time, so this means the request was delayed (a
-    // sandbox frozen mid-send) and a new attempt succeeds.
-    "RequestExpired",
-    // Common Errors: HTTP-level timeout reading the request (408); the next attempt may finish.
-    "RequestTimeout",
-    "RequestTimeoutException",
-};
-// Everything else is permanent, notably: ResourceNotFoundException, AccessDeniedException,
-// ValidationException, InvalidArgumentException, the KMS access/state errors (KMSAccessDenied,
-// KMSDisabled, KMSInvalidState, KMSNotFound, KMSOptInRequired), UnrecognizedClientException,
-// IncompleteSignature, InvalidSignatureException, and ExpiredTokenException: our credentials
-// come from the environment once at start, so re-sending with the same token cannot succeed.
-
 constexpr long kHttpOk = 200;
-constexpr long kHttpTooManyRequests = 429;
 
 PutRecordsOutcome WholeRequest(Disposition disposition, std::string code, std::string message) {
   PutRecordsOutcome outcome;
@@ -62,10 +38,26 @@ simdjson::dom::parser& ThreadParser() {
   return parser;
 }
 
-// "com.amazon.coral.service#ResourceNotFoundException" -> "ResourceNotFoundException".
+// "com.amazon.coral.service#ResourceNotFoundException" -> "ResourceNotFoundException";
+// "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/" ->
+// "ExpiredTokenException" (the header's form).
 std::string_view StripTypePrefix(std::string_view type) {
+  if (const size_t colon = type.find(':'); colon != std::string_view::npos) {
+    type = type.substr(0, colon);
+  }
   const size_t hash = type.rfind('#');
   return hash == std::string_view::npos ? type : type.substr(hash + 1);
+}
+
+// Unix seconds of an HTTP Date header (RFC 9110 IMF-fixdate, "Wed, 02 Dec 2026 00:34:52 GMT");
+// 0 when absent or unreadable.
+int64_t ParseHttpDate(std::string_view value) {
+  if (value.empty() || value.size() > 64) return 0;
+  const std::string text(value);
+  struct tm fields {};
+  const char* end = ::strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &fields);
+  if (end == nullptr) return 0;
+  return static_cast<int64_t>(::timegm(&fields));
 }
 
 // Reads "__type" and "message"/"Message" from an error body, CBOR or JSON; empty when absent or
@@ -79,23 +71,36 @@ void ReadErrorBody(const std::string& body, std::string& type, std::string& mess
   simdjson::dom::element doc;
   if (ThreadParser().parse(body).get(doc) != simdjson::SUCCESS) return;
   std::string_view text;
-  if (doc["__type"].get(text) == simdjson::SUCCESS) type = StripTypePrefix(text);
+  if (doc["__type"].get(text) == simdjson::SUCCESS || doc["code"].get(text) == simdjson::SUCCESS ||
+      doc["Code"].get(text) == simdjson::SUCCESS) {
+    type = StripTypePrefix(text);
+  }
   if (doc["message"].get(text) == simdjson::SUCCESS ||
       doc["Message"].get(text) == simdjson::SUCCESS) {
     message = text;
   }
 }
 
-PutRecordsOutcome ClassifyError(const http::Response& response) {
+// The error type (header first: some answers carry it only there) and the body's message.
+void ReadErrorAnswer(const http::Response& response, std::string& type, std::string& message) {
+  ReadErrorBody(response.body, type, message);
+  const std::string_view header_type = StripTypePrefix(response.FindHeader("x-amzn-ErrorType"));
+  if (!header_type.empty()) type = header_type;
+}
+
+PutRecordsOutcome ClassifyErrorAnswer(const http::Response& response) {
   std::string type;
   std::string message;
-  ReadErrorBody(response.body, type, message);
+  ReadErrorAnswer(response, type, message);
+  const Disposition disposition = ClassifyError(response.status, type, message);
   const std::string status_text = "HTTP " + std::to_string(response.status);
   message = message.empty() ? status_text : status_text + ": " + message;
-  const bool retryable = response.status >= 500 || response.status == kHttpTooManyRequests ||
-                         (response.status >= 400 && IsRetryableErrorType(type));
-  return WholeRequest(retryable ? Disposition::kRetryable : Disposition::kPermanent,
-                      type.empty() ? "HttpStatus" : type, std::move(message));
+  PutRecordsOutcome outcome =
+      WholeRequest(disposition, type.empty() ? "HttpStatus" : type, std::move(message));
+  if (disposition == Disposition::kCorrectClockSkew) {
+    outcome.server_time = ParseHttpDate(response.FindHeader("Date"));
+  }
+  return outcome;
 }
 
 // A 200 whose per-record results cannot be matched one-to-one with what we sent is retried
@@ -145,21 +150,24 @@ PutRecordsOutcome ClassifySuccess(const std::string& body, size_t records_sent) 
 
 }  // namespace
 
-bool IsRetryableErrorType(std::string_view error_type) {
-  for (const std::string_view type : kRetryableErrorTypes) {
-    if (type == error_type) return true;
-  }
-  return false;
+std::string ErrorTypeOf(const http::Response& response) {
+  std::string type;
+  std::string message;
+  ReadErrorAnswer(response, type, message);
+  return type;
 }
 
 PutRecordsOutcome ClassifyPutRecordsResponse(const http::Response& response, size_t records_sent) {
   // No HTTP response at all (refused, reset, timed out, TLS failure): nothing was confirmed
   // stored, so retry the whole request.
   if (!response.transport_ok()) {
-    return WholeRequest(Disposition::kRetryable, "Transport", response.transport_error);
+    PutRecordsOutcome outcome =
+        WholeRequest(Disposition::kRetryable, "Transport", response.transport_error);
+    outcome.on_reused_connection = response.reused_connection;
+    return outcome;
   }
   if (response.status == kHttpOk) return ClassifySuccess(response.body, records_sent);
-  return ClassifyError(response);
+  return ClassifyErrorAnswer(response);
 }
 
 }  // namespace tk::kinesis

@@ -1,21 +1,17 @@
 // Classifies a PutRecords response once, where it is received: sent (with the per-record
-// failures to resend), retry the whole request, or give up.
+// failures to resend), or what to do about the whole request (error_classification.h).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "http/http_client.h"
+#include "kinesis/error_classification.h"
 
 namespace tk::kinesis {
-
-enum class Disposition {
-  kSent,       // HTTP 200; per-record results valid (some records may still have failed)
-  kRetryable,  // the whole request should be retried after a backoff
-  kPermanent,  // will not succeed by retrying: report once, drop with a counter
-};
 
 // What became of one PutRecords request.
 struct PutRecordsOutcome {
@@ -26,19 +22,26 @@ struct PutRecordsOutcome {
   // kSent only: failed records counted by ErrorCode (ProvisionedThroughputExceededException,
   // InternalFailure).
   std::map<std::string, size_t> failed_by_code;
-  // Whole-request failures: the service's error type ("__type" without any "prefix#") and
-  // message; or "Transport" (no HTTP response), "HttpStatus" (no error type in the body),
-  // "MalformedResponse" (a 200 that could not be matched to the records sent).
+  // Whole-request failures: the service's error type (the x-amzn-ErrorType header, else the
+  // body's "__type", without namespace) and message; or "Transport" (no HTTP response),
+  // "HttpStatus" (no error type anywhere), "MalformedResponse" (a 200 that could not be matched
+  // to the records sent).
   std::string error_code;
   std::string error_message;
+  // The service's clock (its Date header) when it refused the request for clock skew; 0 when
+  // unknown. Unix seconds.
+  int64_t server_time = 0;
+  // Transport failures only: the request went over a reused kept-alive connection.
+  bool on_reused_connection = false;
 };
 
 // Classifies `response` to a PutRecords request of `records_sent` records. Never throws and
 // never logs: the caller logs once, with its own context.
 PutRecordsOutcome ClassifyPutRecordsResponse(const http::Response& response, size_t records_sent);
 
-// True for whole-request error types that may succeed when retried (throttling, limits,
-// transient service failures). Exposed for tests and logging.
-bool IsRetryableErrorType(std::string_view error_type);
+// The error type of an error answer as the AWS SDKs read it: the x-amzn-ErrorType header first
+// ("Type:http://internal.amazon.com/..." -> "Type"), else the body's "__type" or "code"
+// ("namespace#Type" -> "Type"); "" when neither says. Exposed for tests.
+std::string ErrorTypeOf(const http::Response& response);
 
 }  // namespace tk::kinesis

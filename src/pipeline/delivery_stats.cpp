@@ -16,13 +16,17 @@ std::string DeliveryStats::Summary() const {
            std::pair{"dropped_too_large", &events_dropped_too_large},
            std::pair{"dropped_overflow", &events_dropped_overflow},
            std::pair{"dropped_spool_corrupt", &records_dropped_spool_corrupt},
-           std::pair{"dropped_permanent_error", &records_dropped_permanent},
+           std::pair{"dropped_invalid_record", &records_dropped_invalid},
            std::pair{"unsent_at_shutdown", &records_unsent_at_shutdown},
            std::pair{"spooled", &records_spooled},
            std::pair{"batches_rejected_malformed", &batches_rejected_malformed},
            std::pair{"batches_rejected_queue_full", &batches_rejected_queue_full},
            std::pair{"requests", &requests_sent},
            std::pair{"requests_failed", &requests_failed},
+           std::pair{"requests_held", &requests_held},
+           std::pair{"credential_refreshes", &session.credential_refreshes},
+           std::pair{"clock_skew_corrections", &session.clock_skew_corrections},
+           std::pair{"reconnects", &session.reconnects},
            std::pair{"filtered", &events_filtered},
            std::pair{"records_put", &records_put},
            std::pair{"put_payload_units", &put_payload_units},
@@ -48,12 +52,16 @@ DeliveryStatsSnapshot DeliveryStatsSnapshot::Of(const DeliveryStats& stats) {
   s.records_retried = stats.records_retried;
   s.dropped_too_large = stats.events_dropped_too_large;
   s.dropped_overflow = stats.events_dropped_overflow;
-  s.dropped_permanent = stats.records_dropped_permanent;
+  s.dropped_invalid = stats.records_dropped_invalid;
   s.dropped_spool_corrupt = stats.records_dropped_spool_corrupt;
   s.unsent_at_shutdown = stats.records_unsent_at_shutdown;
   s.records_spooled = stats.records_spooled;
   s.requests_sent = stats.requests_sent;
   s.requests_failed = stats.requests_failed;
+  s.requests_held = stats.requests_held;
+  s.credential_refreshes = stats.session.credential_refreshes;
+  s.clock_skew_corrections = stats.session.clock_skew_corrections;
+  s.reconnects = stats.session.reconnects;
   s.request_latency_ms_total = stats.request_latency_ms_total;
   s.events_filtered = stats.events_filtered;
   s.records_put = stats.records_put;

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "kinesis/kinesis_session.h"
+
 namespace tk::pipeline {
 
 struct DeliveryStats {
@@ -29,8 +31,10 @@ struct DeliveryStats {
 
   // Sender side.
   std::atomic<uint64_t> records_delivered{0};
-  std::atomic<uint64_t> records_retried{0};            // re-sends of failed records
-  std::atomic<uint64_t> records_dropped_permanent{0};  // a non-retryable Kinesis error
+  std::atomic<uint64_t> records_retried{0};  // re-sends of failed records
+  // Refused by Kinesis as invalid (a ValidationException isolated to this one record); also
+  // records that no request could ever carry.
+  std::atomic<uint64_t> records_dropped_invalid{0};
   std::atomic<uint64_t> records_unsent_at_shutdown{0};
   // Kinesis records delivered and the PUT payload units they used (25 KiB each, rounded up per
   // record): with ndjson/kpl far fewer than the events delivered.
@@ -38,8 +42,11 @@ struct DeliveryStats {
   std::atomic<uint64_t> put_payload_units{0};
   std::atomic<uint64_t> requests_sent{0};
   std::atomic<uint64_t> requests_failed{0};  // whole-request failures (transport, 5xx, throttling)
+  std::atomic<uint64_t> requests_held{0};    // ... of which deployment problems (records kept)
   std::atomic<uint64_t> request_latency_ms_total{0};  // summed over requests_sent
   std::atomic<uint64_t> request_latency_ms_max{0};
+  // What the Kinesis session repaired on its own (credentials, clock, connections).
+  kinesis::SessionStats session;
 
   // One line for the shutdown log.
   std::string Summary() const;
@@ -50,9 +57,10 @@ struct DeliveryStats {
 // Plain copy of the counters at one moment (for differences between two moments).
 struct DeliveryStatsSnapshot {
   uint64_t events_received = 0, events_recovered = 0, records_delivered = 0, records_retried = 0;
-  uint64_t dropped_too_large = 0, dropped_overflow = 0, dropped_permanent = 0;
+  uint64_t dropped_too_large = 0, dropped_overflow = 0, dropped_invalid = 0;
   uint64_t dropped_spool_corrupt = 0, unsent_at_shutdown = 0, records_spooled = 0;
-  uint64_t requests_sent = 0, requests_failed = 0, request_latency_ms_total = 0;
+  uint64_t requests_sent = 0, requests_failed = 0, requests_held = 0, request_latency_ms_total = 0;
+  uint64_t credential_refreshes = 0, clock_skew_corrections = 0, reconnects = 0;
   uint64_t events_filtered = 0, records_put = 0, put_payload_units = 0;
 
   static DeliveryStatsSnapshot Of(const DeliveryStats& stats);

@@ -26,7 +26,7 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
   metric("RecordsRetried", "Count", now.records_retried - was.records_retried);
   metric("DroppedTooLarge", "Count", now.dropped_too_large - was.dropped_too_large);
   metric("DroppedOverflow", "Count", now.dropped_overflow - was.dropped_overflow);
-  metric("DroppedPermanentError", "Count", now.dropped_permanent - was.dropped_permanent);
+  metric("DroppedInvalidRecord", "Count", now.dropped_invalid - was.dropped_invalid);
   metric("DroppedSpoolCorrupt", "Count", now.dropped_spool_corrupt - was.dropped_spool_corrupt);
   metric("UnsentAtShutdown", "Count", now.unsent_at_shutdown - was.unsent_at_shutdown);
   metric("RecordsSpooled", "Count", now.records_spooled - was.records_spooled);
@@ -35,6 +35,10 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
   metric("PutPayloadUnits", "Count", now.put_payload_units - was.put_payload_units);
   metric("PutRecordsRequests", "Count", requests);
   metric("PutRecordsFailures", "Count", now.requests_failed - was.requests_failed);
+  metric("PutRecordsHeld", "Count", now.requests_held - was.requests_held);
+  metric("CredentialRefreshes", "Count", now.credential_refreshes - was.credential_refreshes);
+  metric("ClockSkewCorrections", "Count", now.clock_skew_corrections - was.clock_skew_corrections);
+  metric("Reconnects", "Count", now.reconnects - was.reconnects);
   metric("PutRecordsLatencyAverage", "Milliseconds",
          requests == 0 ? 0.0 : static_cast<double>(latency_total) / static_cast<double>(requests));
   metric("BufferedBytes", "Bytes", held_bytes);

@@ -78,12 +78,13 @@ void RecordQueue::PushFrontForRetry(std::vector<kinesis::Record>&& records,
   ready_.notify_all();
 }
 
-size_t RecordQueue::PopInto(kinesis::PutRecordsBatch& batch) {
+size_t RecordQueue::PopInto(kinesis::PutRecordsBatch& batch, size_t max_records) {
   std::lock_guard lock(mutex_);
   size_t unsendable = 0;
   // A record that does not fit even an empty batch can never be sent: discard it below rather
   // than leave it at the front, where it would block the queue and spin the sender.
-  while (!entries_.empty() && (batch.empty() || batch.Fits(entries_.front().record))) {
+  while (!entries_.empty() &&
+         (batch.empty() || (batch.size() < max_records && batch.Fits(entries_.front().record)))) {
     size_t size = entries_.front().record.Size();
     uint32_t events = entries_.front().record.events;
     queued_bytes_ -= size;

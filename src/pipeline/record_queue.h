@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "kinesis/limits.h"
 #include "kinesis/put_records_batch.h"
 #include "kinesis/record.h"
 
@@ -30,9 +31,11 @@ class RecordQueue {
   // Puts records that must be re-sent back at the front, oldest first (bytes still held).
   void PushFrontForRetry(std::vector<kinesis::Record>&& records, SteadyClock::time_point now);
 
-  // Moves records from the front into `batch` while they fit one PutRecords request.
+  // Moves records from the front into `batch` while they fit one PutRecords request and the
+  // batch has fewer than `max_records` (the sender lowers it to bisect an invalid request).
   // Returns how many events were discarded (in records no request can carry).
-  size_t PopInto(kinesis::PutRecordsBatch& batch);
+  size_t PopInto(kinesis::PutRecordsBatch& batch,
+                 size_t max_records = kinesis::kMaxRecordsPerRequest);
 
   // Gives back the budget of records that were delivered or dropped.
   void Release(size_t bytes);

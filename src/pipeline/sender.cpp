@@ -23,7 +23,8 @@ Sender::Sender(RecordQueue& queue, SendRecordsFunction send, DeliveryStats& stat
       send_(std::move(send)),
       stats_(stats),
       options_(options),
-      backoff_(options.backoff_base, options.backoff_cap, std::move(uniform01)) {}
+      backoff_(options.backoff_base, options.backoff_cap, uniform01),
+      hold_backoff_(options.hold_backoff_base, options.hold_backoff_cap, std::move(uniform01)) {}
 
 Sender::~Sender() {
   stop_ = true;
@@ -45,7 +46,9 @@ bool Sender::FlushAndWait(SteadyClock::time_point deadline) {
   std::unique_lock lock(progress_mutex_);
   // held_bytes() is read under the queue's own lock; the sender releases bytes before it takes
   // progress_mutex_ to notify, so a release is either seen here or followed by a notification.
-  return progress_.wait_until(lock, deadline, [this] { return queue_.held_bytes() == 0; });
+  progress_.wait_until(lock, deadline,
+                       [this] { return queue_.held_bytes() == 0 || holding_.load(); });
+  return queue_.held_bytes() == 0;
 }
 
 void Sender::NotifyProgress() {
@@ -92,7 +95,7 @@ void Sender::Run() {
     // (the loop's top returns and the record is counted as unsent).
     if (draining_ && SteadyClock::now() >= FromNanos(drain_deadline_ns_)) continue;
     if (options_.refill) options_.refill();
-    stats_.records_dropped_permanent += queue_.PopInto(batch);
+    stats_.records_dropped_invalid += queue_.PopInto(batch, max_records_per_request_);
     if (batch.empty()) {
       NotifyProgress();  // ran dry (or dropped only records no request can carry)
       continue;
@@ -136,37 +139,108 @@ void Sender::SendBatch(kinesis::PutRecordsBatch& batch) {
     case kinesis::Disposition::kSent:
       OnSent(batch, outcome);
       return;
-    case kinesis::Disposition::kRetryable: {
+    case kinesis::Disposition::kHold:
       stats_.requests_failed++;
+      Hold(batch, outcome);
+      return;
+    case kinesis::Disposition::kInvalidRequest:
+      stats_.requests_failed++;
+      OnInvalidRequest(batch, outcome);
+      return;
+    case kinesis::Disposition::kRetryable:
+    case kinesis::Disposition::kRefreshCredentials:  // the session already refreshed once
+    case kinesis::Disposition::kCorrectClockSkew: {  // ... and corrected its clock once
+      stats_.requests_failed++;
+      holding_ = false;
       std::string reason = outcome.error_code + ": " + outcome.error_message;
       RetryLater(std::move(batch.records()), reason);
-      return;
-    }
-    case kinesis::Disposition::kPermanent: {
-      size_t bytes = batch.bytes();
-      stats_.records_dropped_permanent += kinesis::EventCount(batch.records());
-      LogOnce(log::Level::kError, "permanent:" + outcome.error_code,
-              "Kinesis rejected PutRecords (" + outcome.error_code + ": " + outcome.error_message +
-                  "); this is not retryable: check TELEMETRY_KINESIS_STREAM and the function "
-                  "role's kinesis:PutRecords permission. Dropping such records (counted).");
-      queue_.Release(bytes);
       return;
     }
   }
 }
 
+// A deployment problem (error_classification.h): nothing is dropped. The records go back to the
+// front of the queue, the memory budget and then the spool take what keeps arriving, and the
+// request is retried slowly until someone fixes the cause. Named once per cause, with the fix.
+void Sender::Hold(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome) {
+  const kinesis::ErrorRule* rule = kinesis::FindErrorRule(outcome.error_code);
+  const std::string fix = rule != nullptr && !rule->fix.empty()
+                              ? std::string(rule->fix)
+                              : "check the stream, its KMS key and the function role's permissions";
+  LogOnce(log::Level::kError, "hold:" + outcome.error_code,
+          "Kinesis refused PutRecords (" + outcome.error_code + ": " + outcome.error_message +
+              "); to fix: " + fix +
+              ". Records are kept (memory budget, then spool) and retried every few seconds "
+              "(up to 30 s) until it works; only a full memory budget and spool drop any.");
+  holding_ = true;
+  stats_.requests_held++;
+  std::vector<kinesis::Record>& records = batch.records();
+  for (kinesis::Record& record : records) {
+    record.attempts++;
+    record.OwnData();
+  }
+  stats_.records_retried += kinesis::EventCount(records);
+  consecutive_failures_++;
+  last_failure_at_ = SteadyClock::now();
+  retry_not_before_ = last_failure_at_ + hold_backoff_.Delay(consecutive_failures_);
+  queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
+  NotifyProgress();  // a flush before /next stops waiting for records that are held
+}
+
+// Kinesis refused the request's content (a ValidationException and the like): some record in it
+// is over a limit the stream enforces. Halve the request until the record is alone, then drop
+// that record only, counted. The other records are re-sent at once, without backoff.
+void Sender::OnInvalidRequest(kinesis::PutRecordsBatch& batch,
+                              const kinesis::PutRecordsOutcome& outcome) {
+  std::vector<kinesis::Record>& records = batch.records();
+  holding_ = false;
+  if (records.size() > 1) {
+    if (suspect_records_ == 0) suspect_records_ = records.size();
+    max_records_per_request_ = (records.size() + 1) / 2;
+    for (kinesis::Record& record : records) record.OwnData();
+    queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
+    return;
+  }
+  const kinesis::Record& record = records.front();
+  stats_.records_dropped_invalid += record.events;
+  LogOnce(log::Level::kError, "invalid:" + outcome.error_code,
+          "Kinesis refused a record (" + outcome.error_code + ": " + outcome.error_message +
+              "); it is dropped alone (counted as dropped_invalid_record), record of " +
+              std::to_string(record.Size()) + " bytes with partition key of " +
+              std::to_string(record.partition_key.size()) +
+              " bytes. Check "
+              "TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES against the stream's maximum record "
+              "size.");
+  queue_.Release(batch.bytes());
+  records.clear();
+  // The culprit is found: the rest go out in full requests again (another bad record would
+  // start another bisection).
+  suspect_records_ = 0;
+  max_records_per_request_ = kinesis::kMaxRecordsPerRequest;
+}
+
+void Sender::RecoveredFromFailures() {
+  holding_ = false;
+  if (consecutive_failures_ > 0) {
+    log::Info("Kinesis delivery recovered after " + std::to_string(consecutive_failures_) +
+              " failed attempt(s)");
+  }
+  consecutive_failures_ = 0;
+}
+
 void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome) {
   std::vector<kinesis::Record>& records = batch.records();
+  if (suspect_records_ > 0) {
+    suspect_records_ -= std::min(suspect_records_, records.size());
+    if (suspect_records_ == 0) max_records_per_request_ = kinesis::kMaxRecordsPerRequest;
+  }
   if (outcome.failed_indices.empty()) {
     CountDelivered(records);
     queue_.Release(batch.bytes());
-    if (consecutive_failures_ > 0) {
-      log::Info("Kinesis delivery recovered after " + std::to_string(consecutive_failures_) +
-                " failed attempt(s)");
-    }
-    consecutive_failures_ = 0;
+    RecoveredFromFailures();
     return;
   }
+  holding_ = false;
   // Partial failure: re-send exactly the failed entries, in their original order.
   std::vector<kinesis::Record> failed;
   failed.reserve(outcome.failed_indices.size());

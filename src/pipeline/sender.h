@@ -14,6 +14,7 @@
 
 #include "common/log.h"
 #include "kinesis/backoff.h"
+#include "kinesis/limits.h"
 #include "kinesis/put_records_response.h"
 #include "kinesis/record.h"
 #include "kinesis/record_recycler.h"
@@ -31,6 +32,11 @@ struct SenderOptions {
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds backoff_base{100};
   std::chrono::milliseconds backoff_cap{5'000};
+  // Held requests (a deployment problem: permission, stream, KMS key; error_classification.h)
+  // are retried slowly, doubling up to the cap: the fix takes a person minutes, and a fast
+  // retry would only add throttled requests to the user's bill.
+  std::chrono::milliseconds hold_backoff_base{1'000};
+  std::chrono::milliseconds hold_backoff_cap{30'000};
   // Called before each request is packed: moves spooled records into the queue (the spool is
   // replayed first, as soon as memory has room). Empty: no spool.
   std::function<bool()> refill;
@@ -54,7 +60,8 @@ class Sender {
 
   // Flush before /next: FlushSoon(), then waits until nothing is held in memory (every record
   // delivered or dropped) or `deadline`, whichever comes first. Returns whether nothing is held.
-  // Records spooled to disk are not waited for (they go out in the background, oldest first).
+  // Records spooled to disk are not waited for (they go out in the background, oldest first);
+  // nor are records held for a deployment problem (waiting would bill every invocation).
   bool FlushAndWait(SteadyClock::time_point deadline);
 
   // Shutdown: sends until nothing is held or `deadline`, stops the thread, and counts what
@@ -69,6 +76,9 @@ class Sender {
   void SendBatch(kinesis::PutRecordsBatch& batch);
   void OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
   void RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason);
+  void Hold(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
+  void OnInvalidRequest(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
+  void RecoveredFromFailures();
   // Counts delivered events, records and payload units (records with events == 0 are skipped).
   void CountDelivered(std::span<const kinesis::Record> records);
   void LogOnce(log::Level level, const std::string& key, const std::string& message);
@@ -79,12 +89,14 @@ class Sender {
   DeliveryStats& stats_;
   SenderOptions options_;
   kinesis::Backoff backoff_;
+  kinesis::Backoff hold_backoff_;
 
   std::thread thread_;
   std::atomic<bool> flush_requested_{false};
   std::atomic<bool> draining_{false};
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> drain_deadline_ns_{0};  // steady clock, valid while draining_
+  std::atomic<bool> holding_{false};           // the last request was held (a deployment problem)
   // FlushAndWait's wake-up: notified after every request (and whenever the sender runs dry).
   std::mutex progress_mutex_;
   std::condition_variable progress_;
@@ -94,6 +106,10 @@ class Sender {
   SteadyClock::time_point retry_not_before_{};
   SteadyClock::time_point last_failure_at_{};
   std::set<std::string> logged_;
+  // Bisecting a request Kinesis refused as invalid: at most this many records per request
+  // until `suspect_records_` (the refused request's records not yet sent or dropped) is 0.
+  size_t max_records_per_request_ = kinesis::kMaxRecordsPerRequest;
+  size_t suspect_records_ = 0;
 };
 
 }  // namespace tk::pipeline

@@ -2,6 +2,7 @@
 // answers from a queue of outcomes (or a default), thread-safe, with bounded waits for tests.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -49,8 +50,13 @@ inline kinesis::PutRecordsOutcome Throttled() {
 }
 
 inline kinesis::PutRecordsOutcome NotFound() {
-  return Outcome(kinesis::Disposition::kPermanent, "ResourceNotFoundException",
+  return Outcome(kinesis::Disposition::kHold, "ResourceNotFoundException",
                  "Stream telemetry not found");
+}
+
+inline kinesis::PutRecordsOutcome Invalid() {
+  return Outcome(kinesis::Disposition::kInvalidRequest, "ValidationException",
+                 "1 validation error detected");
 }
 
 class FakePutRecords {
@@ -62,6 +68,19 @@ class FakePutRecords {
   void Script(kinesis::PutRecordsOutcome outcome) {
     std::lock_guard lock(mutex_);
     script_.push_back(std::move(outcome));
+  }
+
+  // The answer once the script is used up.
+  void AnswerOtherwise(kinesis::PutRecordsOutcome outcome) {
+    std::lock_guard lock(mutex_);
+    otherwise_ = std::move(outcome);
+  }
+
+  // Every request holding a record whose data equals `data` gets `outcome` (before the script).
+  void RefuseRequestsContaining(std::string data, kinesis::PutRecordsOutcome outcome) {
+    std::lock_guard lock(mutex_);
+    refused_data_ = std::move(data);
+    refusal_ = std::move(outcome);
   }
 
   pipeline::SendRecordsFunction AsFunction() {
@@ -78,8 +97,13 @@ class FakePutRecords {
       kinesis::PutRecordsOutcome outcome;
       {
         std::lock_guard lock(mutex_);
+        const bool refused = !refused_data_.empty() &&
+                             std::find(request.data.begin(), request.data.end(), refused_data_) !=
+                                 request.data.end();
         requests_.push_back(std::move(request));
-        if (script_.empty()) {
+        if (refused) {
+          outcome = refusal_;
+        } else if (script_.empty()) {
           outcome = otherwise_;
         } else {
           outcome = std::move(script_.front());
@@ -113,6 +137,8 @@ class FakePutRecords {
   std::condition_variable changed_;
   std::deque<kinesis::PutRecordsOutcome> script_;
   kinesis::PutRecordsOutcome otherwise_;
+  std::string refused_data_;
+  kinesis::PutRecordsOutcome refusal_;
   std::vector<SentRequest> requests_;
 };
 

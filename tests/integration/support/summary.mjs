@@ -15,7 +15,7 @@ export function shutdownSummary(stderr) {
 export function assertAccountingBalances(s, context = '') {
   const taken = s.received + (s.recovered_from_spool ?? 0);
   const accounted = s.delivered + (s.filtered ?? 0) + s.dropped_too_large + (s.dropped_overflow ?? 0) +
-    (s.dropped_spool_corrupt ?? 0) + s.dropped_permanent_error + s.unsent_at_shutdown;
+    (s.dropped_spool_corrupt ?? 0) + s.dropped_invalid_record + s.unsent_at_shutdown;
   assert.equal(accounted, taken, `accounting does not balance: ${JSON.stringify(s)}\n${context}`);
 }
 

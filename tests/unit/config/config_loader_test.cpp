@@ -58,9 +58,10 @@ TEST(ConfigLoaderTest, AppliesDocumentedDefaultsWhenOnlyRequiredVariablesAreSet)
   EXPECT_EQ(config.region, "eu-west-1");
   EXPECT_EQ(config.endpoint_url, "https://kinesis.eu-west-1.amazonaws.com");
   EXPECT_EQ(config.endpoint_host, "kinesis.eu-west-1.amazonaws.com");
-  EXPECT_EQ(config.access_key_id, "AKIDEXAMPLE");
-  EXPECT_EQ(config.secret_access_key, kSecret);
-  EXPECT_EQ(config.session_token, kToken);
+  EXPECT_EQ(config.credentials.kind, aws::CredentialsSourceSettings::Kind::kEnvironment);
+  EXPECT_EQ(config.credentials.environment.access_key_id, "AKIDEXAMPLE");
+  EXPECT_EQ(config.credentials.environment.secret_access_key, kSecret);
+  EXPECT_EQ(config.credentials.environment.session_token, kToken);
   EXPECT_EQ(config.function_name, "");
   EXPECT_EQ(config.function_version, "");
   EXPECT_EQ(config.function_memory_mb, 0u);
@@ -118,7 +119,36 @@ TEST(ConfigLoaderTest, ReportsEveryMissingRequiredVariableAtOnce) {
   EXPECT_THAT(loaded.errors, Contains(HasSubstr("TELEMETRY_KINESIS_STREAM")));
   EXPECT_THAT(loaded.errors, Contains(HasSubstr("AWS_ACCESS_KEY_ID")));
   EXPECT_THAT(loaded.errors, Contains(HasSubstr("AWS_SECRET_ACCESS_KEY")));
-  EXPECT_THAT(loaded.errors, SizeIs(4));
+  // One message for the credentials: it names the key variables and the container ones.
+  EXPECT_THAT(loaded.errors, Contains(HasSubstr("AWS_CONTAINER_CREDENTIALS_FULL_URI")));
+  EXPECT_THAT(loaded.errors, SizeIs(3));
+}
+
+// SnapStart: no key variables, the container credentials endpoint instead (Lambda SnapStart
+// guide; AWS Lambda Runtime Interface Emulator, rapidcore/env/environment.go).
+TEST(ConfigLoaderTest, TakesTheContainerCredentialsEndpointWhenThereAreNoKeys) {
+  LoadedConfig loaded = LoadConfig(Environment({
+      {"AWS_REGION", "us-east-1"},
+      {"TELEMETRY_KINESIS_STREAM", "telemetry"},
+      {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9001/2021-04-23/credentials"},
+      {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "token-value"},
+  }));
+  ASSERT_TRUE(loaded.ok()) << loaded.errors.front();
+  EXPECT_EQ(loaded.config.credentials.kind, aws::CredentialsSourceSettings::Kind::kContainer);
+  EXPECT_EQ(loaded.config.credentials.container_uri,
+            "http://127.0.0.1:9001/2021-04-23/credentials");
+  EXPECT_EQ(loaded.config.credentials.container_token, "token-value");
+}
+
+TEST(ConfigLoaderTest, RefusesAContainerEndpointOverPlainHttpToAnotherHost) {
+  LoadedConfig loaded = LoadConfig(Environment({
+      {"AWS_REGION", "us-east-1"},
+      {"TELEMETRY_KINESIS_STREAM", "telemetry"},
+      {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://203.0.113.7/credentials"},
+  }));
+  ASSERT_THAT(loaded.errors, SizeIs(1));
+  EXPECT_THAT(loaded.errors[0], HasSubstr("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+  EXPECT_THAT(loaded.errors[0], HasSubstr("loopback"));
 }
 
 TEST(ConfigLoaderTest, ReportsSeveralInvalidVariablesAtOnceEachByName) {
@@ -171,7 +201,7 @@ TEST(ConfigLoaderTest, TreatsAnEmptyValueAsUnset) {
   EXPECT_EQ(loaded.config.spool_dir, defaults.spool_dir);
   EXPECT_EQ(loaded.config.spool_max_bytes, defaults.spool_max_bytes);
   EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.eu-west-1.amazonaws.com");
-  EXPECT_EQ(loaded.config.session_token, "");
+  EXPECT_EQ(loaded.config.credentials.environment.session_token, "");
   EXPECT_EQ(loaded.config.emf_metrics, defaults.emf_metrics);
   EXPECT_EQ(loaded.config.metrics_interval_ms, defaults.metrics_interval_ms);
 
@@ -180,7 +210,7 @@ TEST(ConfigLoaderTest, TreatsAnEmptyValueAsUnset) {
                                    {"TELEMETRY_KINESIS_STREAM", ""},
                                    {"AWS_ACCESS_KEY_ID", ""},
                                    {"AWS_SECRET_ACCESS_KEY", ""}});
-  EXPECT_THAT(missing.errors, SizeIs(4));
+  EXPECT_THAT(missing.errors, SizeIs(3));
   EXPECT_THAT(missing.errors, Contains(AllOf(HasSubstr("AWS_REGION"), HasSubstr("not set"))));
   EXPECT_THAT(missing.errors,
               Contains(AllOf(HasSubstr("TELEMETRY_KINESIS_STREAM"), HasSubstr("not set"))));

@@ -16,15 +16,21 @@ class FakeHttpClient final : public http::HttpClient {
 
   http::Response Send(const http::Request& request) override {
     requests_.push_back(request);
-    if (responses_.empty()) return http::Response{.status = 500, .body = "", .transport_error = ""};
+    if (responses_.empty()) {
+      return http::Response{.status = 500, .body = "", .headers = {}, .transport_error = ""};
+    }
     http::Response next = std::move(responses_.front());
     responses_.pop_front();
     return next;
   }
 
+  void DropConnections() override { ++drops_; }
+
   const std::vector<http::Request>& requests() const { return requests_; }
+  int drops() const { return drops_; }
 
  private:
+  int drops_ = 0;
   std::deque<http::Response> responses_;
   std::vector<http::Request> requests_;
 };

@@ -129,7 +129,8 @@ TEST(PutRecordsCborBodyTest, ReusesTheBufferAndTheProtocolOverloadPicksCbor) {
 }
 
 http::Response Http(long status, std::string body) {
-  return http::Response{.status = status, .body = std::move(body), .transport_error = ""};
+  return http::Response{
+      .status = status, .body = std::move(body), .headers = {}, .transport_error = ""};
 }
 
 json Stored(int sequence) {
@@ -217,7 +218,7 @@ TEST(PutRecordsCborResponseTest, ErrorBodiesGiveTheirTypeAndMessage) {
       Http(400, ToCbor({{"__type", "ResourceNotFoundException"},
                         {"message", "Stream telemetry under account 1 not found."}})),
       1);
-  EXPECT_EQ(missing.disposition, Disposition::kPermanent);
+  EXPECT_EQ(missing.disposition, Disposition::kHold);
   EXPECT_EQ(missing.error_code, "ResourceNotFoundException");
   EXPECT_EQ(missing.error_message, "HTTP 400: Stream telemetry under account 1 not found.");
 

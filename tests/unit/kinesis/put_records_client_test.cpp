@@ -49,7 +49,8 @@ std::optional<std::string> HeaderValue(const http::Request& request, std::string
 }
 
 http::Response Ok(std::string body) {
-  return http::Response{.status = 200, .body = std::move(body), .transport_error = ""};
+  return http::Response{
+      .status = 200, .body = std::move(body), .headers = {}, .transport_error = ""};
 }
 
 constexpr const char* kThreeStored =
@@ -226,13 +227,14 @@ TEST_F(PutRecordsClientTest, RefusesABatchOverTheRequestLimitsWithoutSending) {
 
   const PutRecordsOutcome outcome = client.Send(records);
 
-  EXPECT_EQ(outcome.disposition, Disposition::kPermanent);
+  EXPECT_EQ(outcome.disposition, Disposition::kInvalidRequest);
   EXPECT_EQ(outcome.error_code, "InvalidBatch");
   EXPECT_TRUE(http_.requests().empty());
 }
 
 TEST_F(PutRecordsClientTest, TurnsATransportFailureIntoARetryableOutcome) {
-  http_.Enqueue(http::Response{.status = 0, .body = "", .transport_error = "curl error 7"});
+  http_.Enqueue(
+      http::Response{.status = 0, .body = "", .headers = {}, .transport_error = "curl error 7"});
   PutRecordsClient client(Config(), http_, [] { return kSigningTime; });
   const std::vector<Record> records = ThreeRecords();
 

@@ -38,7 +38,8 @@ constexpr const char* kPartialFailure = R"({
 })";
 
 http::Response Http(long status, std::string body) {
-  return http::Response{.status = status, .body = std::move(body), .transport_error = ""};
+  return http::Response{
+      .status = status, .body = std::move(body), .headers = {}, .transport_error = ""};
 }
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
@@ -91,67 +92,67 @@ std::vector<Shape> Shapes() {
       {"RequestExpired400",
        Http(400, ErrorBody("RequestExpired", "Request has expired")),
        3,
-       Disposition::kRetryable,
+       Disposition::kCorrectClockSkew,
        "RequestExpired",
        {}},
       {"ResourceNotFound400",
        Http(400, ErrorBody("ResourceNotFoundException",
                            "Stream telemetry under account 123456789012 not found.")),
        3,
-       Disposition::kPermanent,
+       Disposition::kHold,
        "ResourceNotFoundException",
        {}},
       {"AccessDenied400",
        Http(400, ErrorBody("AccessDeniedException",
                            "User is not authorized to perform: kinesis:PutRecords")),
        3,
-       Disposition::kPermanent,
+       Disposition::kHold,
        "AccessDeniedException",
        {}},
       {"Validation400",
        Http(400, ErrorBody("ValidationException", "1 validation error detected")),
        3,
-       Disposition::kPermanent,
+       Disposition::kInvalidRequest,
        "ValidationException",
        {}},
       {"InvalidArgument400",
        Http(400, ErrorBody("InvalidArgumentException", "bad")),
        3,
-       Disposition::kPermanent,
+       Disposition::kInvalidRequest,
        "InvalidArgumentException",
        {}},
       {"KmsAccessDenied400",
        Http(400, ErrorBody("KMSAccessDeniedException", "no key access")),
        3,
-       Disposition::kPermanent,
+       Disposition::kHold,
        "KMSAccessDeniedException",
        {}},
       {"KmsDisabled400",
        Http(400, ErrorBody("KMSDisabledException", "disabled")),
        3,
-       Disposition::kPermanent,
+       Disposition::kHold,
        "KMSDisabledException",
        {}},
       {"UnrecognizedClient400",
        Http(400, ErrorBody("UnrecognizedClientException",
                            "The security token included in the request is invalid.")),
        3,
-       Disposition::kPermanent,
+       Disposition::kRefreshCredentials,
        "UnrecognizedClientException",
        {}},
       {"ExpiredToken403",
        Http(403, ErrorBody("ExpiredTokenException", "expired")),
        3,
-       Disposition::kPermanent,
+       Disposition::kRefreshCredentials,
        "ExpiredTokenException",
        {}},
       {"InvalidSignature403",
        Http(403, ErrorBody("InvalidSignatureException", "mismatch")),
        3,
-       Disposition::kPermanent,
+       Disposition::kHold,
        "InvalidSignatureException",
        {}},
-      {"TooLarge413WithoutBody", Http(413, ""), 3, Disposition::kPermanent, "HttpStatus", {}},
+      {"TooLarge413WithoutBody", Http(413, ""), 3, Disposition::kInvalidRequest, "HttpStatus", {}},
       {"TooManyRequests429WithoutBody",
        Http(429, ""),
        3,
@@ -177,8 +178,10 @@ std::vector<Shape> Shapes() {
        "ServiceUnavailable",
        {}},
       {"TransportError",
-       http::Response{
-           .status = 0, .body = "", .transport_error = "curl error 7 (Couldn't connect)"},
+       http::Response{.status = 0,
+                      .body = "",
+                      .headers = {},
+                      .transport_error = "curl error 7 (Couldn't connect)"},
        3,
        Disposition::kRetryable,
        "Transport",
@@ -207,7 +210,7 @@ std::vector<Shape> Shapes() {
        Disposition::kRetryable,
        "MalformedResponse",
        {}},
-      {"Redirect302", Http(302, ""), 3, Disposition::kPermanent, "HttpStatus", {}},
+      {"Redirect302", Http(302, ""), 3, Disposition::kHold, "HttpStatus", {}},
   };
 }
 
@@ -267,7 +270,9 @@ TEST(PutRecordsResponseTest, ReadsACapitalisedMessageField) {
 
 TEST(PutRecordsResponseTest, PassesTheTransportErrorThrough) {
   const PutRecordsOutcome outcome = ClassifyPutRecordsResponse(
-      http::Response{.status = 0, .body = "", .transport_error = "curl error 28 (Timeout)"}, 2);
+      http::Response{
+          .status = 0, .body = "", .headers = {}, .transport_error = "curl error 28 (Timeout)"},
+      2);
 
   EXPECT_EQ(outcome.error_message, "curl error 28 (Timeout)");
 }
@@ -278,12 +283,45 @@ TEST(PutRecordsResponseTest, SaysWhyAMalformed200IsRetried) {
   EXPECT_EQ(outcome.error_message, "HTTP 200 has 3 results for 4 records sent");
 }
 
-TEST(PutRecordsResponseTest, RetriesOnlyThrottlingAndTransientErrorTypes) {
-  EXPECT_TRUE(IsRetryableErrorType("ProvisionedThroughputExceededException"));
-  EXPECT_TRUE(IsRetryableErrorType("InternalFailureException"));
-  EXPECT_FALSE(IsRetryableErrorType("ResourceNotFoundException"));
-  EXPECT_FALSE(IsRetryableErrorType("IncompleteSignature"));
-  EXPECT_FALSE(IsRetryableErrorType(""));
+TEST(PutRecordsResponseTest, ReadsTheErrorTypeFromTheHeaderFirst) {
+  http::Response response = Http(400, ErrorBody("SomethingElse", "refused"));
+  response.headers.push_back(
+      {"x-amzn-ErrorType",
+       "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/"});
+  EXPECT_EQ(ErrorTypeOf(response), "ExpiredTokenException");
+  EXPECT_EQ(ClassifyPutRecordsResponse(response, 1).disposition, Disposition::kRefreshCredentials);
+}
+
+TEST(PutRecordsResponseTest, ReadsTheErrorTypeWhenOnlyTheHeaderHasIt) {
+  http::Response response = Http(400, "");
+  response.headers.push_back({"X-Amzn-ErrorType", "ThrottlingException"});
+  const PutRecordsOutcome outcome = ClassifyPutRecordsResponse(response, 1);
+  EXPECT_EQ(outcome.error_code, "ThrottlingException");
+  EXPECT_EQ(outcome.disposition, Disposition::kRetryable);
+}
+
+TEST(PutRecordsResponseTest, StripsTheNamespaceOfABodyType) {
+  EXPECT_EQ(
+      ErrorTypeOf(Http(400, ErrorBody("com.amazon.coral.service#AccessDeniedException", "x"))),
+      "AccessDeniedException");
+  EXPECT_EQ(ErrorTypeOf(Http(400, R"({"code":"SlowDown"})")), "SlowDown");
+}
+
+TEST(PutRecordsResponseTest, ASignatureExpiredAnswerCarriesTheServiceClock) {
+  http::Response response =
+      Http(400, ErrorBody("InvalidSignatureException",
+                          "Signature expired: 20261202T000000Z is now earlier than "
+                          "20261202T010000Z (20261202T010500Z - 5 min.)"));
+  response.headers.push_back({"Date", "Wed, 02 Dec 2026 01:05:00 GMT"});
+  const PutRecordsOutcome outcome = ClassifyPutRecordsResponse(response, 1);
+  EXPECT_EQ(outcome.disposition, Disposition::kCorrectClockSkew);
+  EXPECT_EQ(outcome.server_time, 1796173500);  // date -u -d '2026-12-02 01:05:00' +%s
+}
+
+TEST(PutRecordsResponseTest, MarksATransportErrorOnAReusedConnection) {
+  http::Response response{.status = 0, .body = "", .headers = {}, .transport_error = "reset"};
+  response.reused_connection = true;
+  EXPECT_TRUE(ClassifyPutRecordsResponse(response, 1).on_reused_connection);
 }
 
 }  // namespace

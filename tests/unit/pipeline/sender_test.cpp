@@ -35,6 +35,8 @@ SenderOptions Options(milliseconds max_batch_age, milliseconds backoff_base = mi
   options.request_timeout = milliseconds(10'000);
   options.backoff_base = backoff_base;
   options.backoff_cap = backoff_cap;
+  options.hold_backoff_base = backoff_base;
+  options.hold_backoff_cap = backoff_cap;
   return options;
 }
 
@@ -67,7 +69,7 @@ class SenderTest : public ::testing::Test {
   }
 
   void ExpectEveryRecordAccountedFor() {
-    EXPECT_EQ(received_, stats_.records_delivered.load() + stats_.records_dropped_permanent.load() +
+    EXPECT_EQ(received_, stats_.records_delivered.load() + stats_.records_dropped_invalid.load() +
                              stats_.records_unsent_at_shutdown.load());
   }
 
@@ -153,21 +155,49 @@ TEST_F(SenderTest, ResendsTheWholeRequestWithBackoffAfterARetryableFailure) {
   ExpectEveryRecordAccountedFor();
 }
 
-TEST_F(SenderTest, DropsAndCountsRecordsOnAPermanentErrorAndGoesOnWithNewRecords) {
+TEST_F(SenderTest, HoldsRecordsOnADeploymentErrorAndDeliversThemOnceItIsFixed) {
+  // The stream does not exist for three attempts (created after the function), then does.
+  kinesis_.Script(tk::testing::NotFound());
+  kinesis_.Script(tk::testing::NotFound());
   kinesis_.Script(tk::testing::NotFound());
   Push(Names("a", 3));
   StartSender(Options(milliseconds(1)));
-  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
-
-  Push(Names("b", 2));
-  ASSERT_TRUE(kinesis_.WaitForRequests(2, kSoon));
-  EXPECT_THAT(kinesis_.requests()[1].data, ElementsAre("b0", "b1"));
+  ASSERT_TRUE(kinesis_.WaitForRequests(4, kSoon));
 
   EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
-  EXPECT_EQ(kinesis_.request_count(), 2u);  // the dropped records are never re-sent
-  EXPECT_EQ(stats_.records_dropped_permanent.load(), 3u);
-  EXPECT_EQ(stats_.records_delivered.load(), 2u);
-  EXPECT_EQ(stats_.records_retried.load(), 0u);
+  EXPECT_THAT(kinesis_.requests()[3].data, ElementsAre("a0", "a1", "a2"));
+  EXPECT_EQ(stats_.records_dropped_invalid.load(), 0u);  // nothing is dropped while held
+  EXPECT_EQ(stats_.requests_held.load(), 3u);
+  EXPECT_EQ(stats_.records_delivered.load(), 3u);
+  EXPECT_EQ(queue_.held_bytes(), 0u);
+  ExpectEveryRecordAccountedFor();
+}
+
+TEST_F(SenderTest, AFlushBeforeNextDoesNotWaitForHeldRecords) {
+  kinesis_.AnswerOtherwise(tk::testing::NotFound());
+  Push(Names("a", 3));
+  StartSender(Options(milliseconds(1), seconds(10), seconds(10)));
+  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+  const auto started = SteadyClock::now();
+  EXPECT_FALSE(sender_->FlushAndWait(started + seconds(5)));
+  EXPECT_LT(SteadyClock::now() - started, kSoon);  // returned without spending the budget
+  sender_->DrainAndStop(SteadyClock::now());
+}
+
+TEST_F(SenderTest, IsolatesAnInvalidRecordByHalvingAndDropsOnlyThatRecord) {
+  // Kinesis refuses every request that contains "bad" (a record over the stream's limit).
+  kinesis_.RefuseRequestsContaining("bad", tk::testing::Invalid());
+  Push({"a0", "a1", "a2", "bad", "a4", "a5", "a6", "a7"});
+  StartSender(Options(milliseconds(1)));
+
+  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(stats_.records_dropped_invalid.load(), 1u);
+  EXPECT_EQ(stats_.records_delivered.load(), 7u);
+  // 8 refused -> 4 refused -> 2 delivered, 2 refused -> "a2" delivered, "bad" dropped -> the
+  // rest in one request again.
+  std::vector<size_t> sizes;
+  for (const SentRequest& request : kinesis_.requests()) sizes.push_back(request.data.size());
+  EXPECT_THAT(sizes, ElementsAre(8u, 4u, 2u, 2u, 1u, 1u, 4u));
   EXPECT_EQ(queue_.held_bytes(), 0u);
   ExpectEveryRecordAccountedFor();
 }
