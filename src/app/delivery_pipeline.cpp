@@ -73,6 +73,10 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
 
   http::HttpClientOptions http_options;
   http_options.ca_file = config.ca_file;
+  if (config.proxy) {
+    http_options.proxy = http::HttpProxy{config.proxy->host, config.proxy->port,
+                                         config.proxy->username, config.proxy->password};
+  }
   p.http_ = std::make_unique<http::HttplibHttpClient>(http_options);
   p.kinesis_config_ = KinesisConfigFrom(config);
   p.kinesis_ = std::make_unique<kinesis::PutRecordsClient>(p.kinesis_config_, *p.http_);
