@@ -265,7 +265,7 @@ struct HttplibHttpClient::Impl {
   }
 
   // A failed request in words. Never the request's headers (Authorization, Proxy-Authorization).
-  std::string DescribeFailure(httplib::Error error) const {
+  std::string DescribeFailure(httplib::Error error, const std::string& host) const {
     if (tunnel && !tunnel->tunnel_error().empty()) {
       return "HTTP transport error: " + tunnel->tunnel_error();
     }
@@ -275,8 +275,11 @@ struct HttplibHttpClient::Impl {
       message += " (proxy " + ProxyName(*options.proxy) + ")";
     }
     if (error == httplib::Error::SSLServerVerification && tls) {
-      message += std::string(" (certificate problem: ") +
-                 X509_verify_cert_error_string(tls->get_openssl_verify_result()) + ")";
+      // A chain that verifies ("ok") failed httplib's name check: say whose name was wanted.
+      const long result = tls->get_openssl_verify_result();
+      message += result == X509_V_OK ? " (the certificate does not name " + host + ")"
+                                     : std::string(" (certificate problem: ") +
+                                           X509_verify_cert_error_string(result) + ")";
     }
     return message;
   }
@@ -335,7 +338,7 @@ Response HttplibHttpClient::Send(const Request& request) {
           : client.Post(url.target, headers, body.size(), from_body, content_type);
 
   if (!result) {
-    response.transport_error = impl_->DescribeFailure(result.error());
+    response.transport_error = impl_->DescribeFailure(result.error(), url.host);
     // The connection may be half-used: start the next request on a fresh one.
     DropConnections();
     return response;

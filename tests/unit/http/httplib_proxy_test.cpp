@@ -272,7 +272,9 @@ TEST_F(HttplibProxyTest, VerifiesTheEndpointsNameInsideTheTunnel) {
 
   const Response response = client.Send(PostTo(kEndpointUrl));
   EXPECT_FALSE(response.transport_ok());
-  EXPECT_THAT(response.transport_error, HasSubstr("TLS server verification failed"));
+  EXPECT_THAT(response.transport_error,
+              HasSubstr("TLS server verification failed (the certificate does not name "
+                        "kinesis.proxy-only.test)"));
   EXPECT_EQ(impostor.requests(), 0);
   EXPECT_EQ(proxy.heads().size(), 1u);
 }

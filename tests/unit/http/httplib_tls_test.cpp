@@ -135,6 +135,9 @@ TEST_F(HttplibTlsTest, RefusesATrustedCertificateIssuedForAnotherHost) {
   ASSERT_TRUE(elsewhere.valid());
   const Response response = PostTo(elsewhere.Url(), HttpClientOptions{.ca_file = other.cert()});
   EXPECT_FALSE(response.transport_ok());
+  EXPECT_NE(response.transport_error.find("the certificate does not name 127.0.0.1"),
+            std::string::npos)
+      << response.transport_error;
   EXPECT_EQ(elsewhere.requests(), 0);
 }
 
