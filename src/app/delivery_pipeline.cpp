@@ -81,6 +81,10 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
 
   http::HttpClientOptions http_options;
   http_options.ca_file = config.ca_file;
+  if (config.proxy) {
+    http_options.proxy = http::HttpProxy{config.proxy->host, config.proxy->port,
+                                         config.proxy->username, config.proxy->password};
+  }
   p.http_ = std::make_unique<http::HttplibHttpClient>(http_options);
   // Its own client: the credentials endpoint is another origin, and sharing one would close the
   // kept-alive Kinesis connection at every refresh.

@@ -190,7 +190,8 @@ int RunExtension(const config::Environment& environment, const std::string& exte
   log::Info(
       "shipping telemetry to " +
       (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
-      config.endpoint_url + " (" +
+      config.endpoint_url +
+      (config.proxy ? " through proxy " + config.proxy->Display() : std::string()) + " (" +
       std::string(config::KinesisProtocolName(config.kinesis_protocol)) +
       "); credentials from the " +
       (config.credentials.kind == aws::CredentialsSourceSettings::Kind::kContainer

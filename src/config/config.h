@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "common/log.h"
 #include "config/environment.h"
 #include "config/execution_mode.h"
+#include "config/proxy_settings.h"
 #include "config/record_options.h"
 
 namespace tk::config {
@@ -62,6 +64,9 @@ struct Config {
   std::string endpoint_host;  // Host header for endpoint_url
   std::string ca_file;        // CA bundle for TLS; empty = the TLS library's default
   aws::CaBundleSource ca_file_source = aws::CaBundleSource::kLibraryDefault;  // for the log
+  // The HTTP proxy PutRecords goes through (HTTPS_PROXY for an https endpoint); empty when none
+  // is set for the endpoint's scheme or NO_PROXY names its host.
+  std::optional<ProxyUrl> proxy;
 
   // Where the signing credentials come from: the key variables Lambda sets from the execution
   // role, or (SnapStart) the container credentials endpoint.

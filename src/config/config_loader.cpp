@@ -27,6 +27,7 @@ class Loader {
   LoadedConfig Load() {
     LoadFunction();
     LoadStream();
+    LoadProxy();
     LoadCaBundle();
     LoadCredentials();
     LoadSubscription();
@@ -115,6 +116,14 @@ class Loader {
     }
     config().endpoint_url = endpoint->url;
     config().endpoint_host = endpoint->host_header;
+  }
+
+  // Read once, for the one endpoint there is: the proxy cannot change while the extension runs.
+  void LoadProxy() {
+    if (config().endpoint_url.empty()) return;  // the endpoint's own error is reported
+    ProxyChoice choice = ChooseProxy(env_, config().endpoint_url);
+    for (std::string& error : choice.errors) Fail(std::move(error));
+    config().proxy = std::move(choice.proxy);
   }
 
   // Certificates are always verified: a bundle variable naming no file is an error, not a reason

@@ -3,17 +3,31 @@
 // layer ships one HTTP library and one TLS library instead of libcurl's dependency tree.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/http_client.h"
 
 namespace tk::http {
 
+// An HTTP proxy every request goes through. https URLs: a CONNECT tunnel, then TLS inside it to
+// the URL's host, verified against that host's name (never the proxy's). http URLs: requests in
+// absolute form to the proxy. Basic authentication when a user name or password is given.
+struct HttpProxy {
+  std::string host;  // name or IP literal (IPv6 without brackets)
+  uint16_t port = 0;
+  std::string username;
+  std::string password;  // never in a transport error
+};
+
 struct HttpClientOptions {
   std::string ca_file;  // PEM bundle; empty: OpenSSL's default verify paths
   long connect_timeout_ms = 2000;
   long request_timeout_ms = 10000;  // per socket read/write; Request::timeout_ms lowers it
+  // Set: every request goes through this proxy (the caller has applied NO_PROXY). Empty: direct.
+  std::optional<HttpProxy> proxy = std::nullopt;
 };
 
 // HttpClient over one cpp-httplib client per origin (scheme://host:port). Consecutive requests

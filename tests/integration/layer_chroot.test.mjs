@@ -15,7 +15,7 @@ import {
   makeEmptyRoot, unresolvedInLayer,
 } from './support/layer_root.mjs';
 import { freePort } from './support/ports.mjs';
-import { runSandbox } from './support/sandbox.mjs';
+import { NO_PROXY_VARIABLES, runSandbox } from './support/sandbox.mjs';
 import { readAllRecords, waitForRecordCount } from './support/stream_reader.mjs';
 import { makeCa, makeServerCert } from './support/test_ca.mjs';
 import { startTlsFront } from './support/tls_front.mjs';
@@ -73,6 +73,7 @@ async function extensionEnv(streamName) {
     TELEMETRY_KINESIS_STREAM: streamName,
     AWS_ENDPOINT_URL_KINESIS: `https://${FRONT_HOST}:${front.port}`,
     ...DUMMY_CREDENTIALS,
+    ...NO_PROXY_VARIABLES,
     TELEMETRY_KINESIS_LISTENER_PORT: String(await freePort()),
     // Empty counts as unset: only the bundle at Amazon Linux's path decides, whatever this
     // machine's environment holds.

@@ -13,14 +13,24 @@ export const sandboxPath = process.env.TK_SANDBOX_PATH ?? path.join(buildDir, 'l
 export const extensionPath = process.env.TK_EXTENSION_PATH ?? path.join(buildDir, 'telemetry-kinesis');
 
 /**
+ * Proxy variables of this machine's environment, emptied (empty counts as unset): the sandbox
+ * passes its environment on, and a developer's own proxy must not come between the extension and
+ * kinesis-local on loopback. A test of proxies sets the ones it means.
+ */
+export const NO_PROXY_VARIABLES = Object.fromEntries(
+  ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'].map((name) => [name, '']));
+
+/**
  * The extension's environment for shipping to `streamName` at `endpoint` (kinesis-local or a proxy),
- * with dummy credentials and its telemetry listener on 127.0.0.1:listenerPort (a free port by default).
+ * with dummy credentials, no proxy, and its telemetry listener on 127.0.0.1:listenerPort (a free port
+ * by default).
  */
 export async function extensionEnv({ endpoint, streamName, listenerPort }) {
   return {
     TELEMETRY_KINESIS_STREAM: streamName,
     AWS_ENDPOINT_URL_KINESIS: endpoint,
     ...DUMMY_CREDENTIALS,
+    ...NO_PROXY_VARIABLES,
     TELEMETRY_KINESIS_LISTENER_HOST: '127.0.0.1',
     TELEMETRY_KINESIS_LISTENER_PORT: String(listenerPort ?? await freePort()),
   };
