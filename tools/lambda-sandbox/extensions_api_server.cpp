@@ -64,6 +64,16 @@ bool ExtensionsApiServer::start(int port, std::string& error) {
   server_->Put(
       R"(/2022-07-01/telemetry/?)",
       [this](const httplib::Request& req, httplib::Response& res) { handleSubscribe(req, res); });
+  if (credentials_ != nullptr && credentials_->mode() == CredentialsMode::kContainer) {
+    // RIE mounts the credentials router on the Runtime API server only with Init Caching
+    // (rapi/server.go). The issuer has its own lock: a parked /next holds ours.
+    server_->Get(CredentialsIssuer::endpointPath(), [this](const httplib::Request& req,
+                                                           httplib::Response& res) {
+      const CredentialsAnswer answer = credentials_->answer(req.get_header_value("Authorization"));
+      res.status = answer.status;
+      res.set_content(answer.body, answer.content_type);
+    });
+  }
 
   if (port == 0) {
     port_ = server_->bind_to_any_port("127.0.0.1");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "credentials_issuer.h"
 #include "event_factory.h"
 #include "execution_mode.h"
 #include "telemetry_router.h"
@@ -64,6 +65,9 @@ class ExtensionsApiServer {
 
   /// The mode's rules for register and subscribe (before start()).
   void setRules(ApiRules rules) { rules_ = std::move(rules); }
+  /// Serves the issuer's credentials endpoint alongside the Runtime API, as RIE does with Init
+  /// Caching (before start(); container mode only).
+  void setCredentialsIssuer(CredentialsIssuer* issuer) { credentials_ = issuer; }
 
   /// Binds 127.0.0.1:`port` (0 = ephemeral) and serves from a background thread.
   bool start(int port, std::string& error);
@@ -101,6 +105,7 @@ class ExtensionsApiServer {
   TelemetryRouter& router_;
   const std::string extension_name_;
   ApiRules rules_;
+  CredentialsIssuer* credentials_ = nullptr;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

@@ -30,11 +30,12 @@ std::chrono::milliseconds ms(int v) { return std::chrono::milliseconds(v); }
 }  // namespace
 
 Lifecycle::Lifecycle(const Options& options, const EventFactory& factory, TelemetryRouter& router,
-                     ExtensionsApiServer& server)
+                     ExtensionsApiServer& server, CredentialsIssuer& credentials)
     : options_(options),
       factory_(factory),
       router_(router),
       server_(server),
+      credentials_(credentials),
       progress_(options.modes.progress) {}
 
 RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& child_pgid) {
@@ -42,6 +43,7 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
   result.extension_path = options_.extension_path;
   result.extension_name = baseName(options_.extension_path);
   result.runtime_api_port = server_.port();
+  result.credentials = credentials_.stats();
   const SteadyTime started = SteadyClock::now();
 
   // platform.initStart marks the beginning of the Init phase, before any extension runs.
@@ -101,6 +103,7 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
   result.events_generated = router_.eventsGenerated();
   result.events_emitted = router_.eventsEmitted();
   result.dispatch = router_.dispatchStats();
+  result.credentials = credentials_.stats();
   if (result.api.init_error) {
     result.failures.push_back("extension reported init/error: " + result.api.init_error->type);
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "credentials_issuer.h"
 #include "event_factory.h"
 #include "extensions_api_server.h"
 #include "options.h"
@@ -19,7 +20,7 @@ namespace sandbox {
 class Lifecycle {
  public:
   Lifecycle(const Options& options, const EventFactory& factory, TelemetryRouter& router,
-            ExtensionsApiServer& server);
+            ExtensionsApiServer& server, CredentialsIssuer& credentials);
 
   /// Runs everything and returns the outcome; `env` is the extension's full environment.
   /// `child_pgid` is published for the signal handler of main (kill the group on Ctrl-C).
@@ -45,6 +46,7 @@ class Lifecycle {
   const EventFactory& factory_;
   TelemetryRouter& router_;
   ExtensionsApiServer& server_;
+  CredentialsIssuer& credentials_;
   std::string shutdown_reason_ = "spindown";
   ProgressLog progress_;
   std::string last_request_id_;

@@ -44,6 +44,9 @@ void Lifecycle::afterInit(ChildProcess& child) {
 
   const SteadyTime restore_started = SteadyClock::now();
   const std::string restore_started_iso = isoTimeNow();
+  // Lambda hands every restored environment new credentials before the runtime runs again (RIE
+  // rapid/handlers.go handleRestore: UpdateCredentials); the snapshot's set is no longer valid.
+  credentials_.restore();
   child.thaw();
   router_.resume();
   router_.emit(factory_.restoreStart());

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "credentials_issuer.h"
 #include "event_factory.h"
 #include "events_out_writer.h"
 #include "extensions_api_server.h"
@@ -54,8 +55,10 @@ void installSignalHandlers() {
 }
 
 // The extension's environment: ours (PATH, HOME, AWS credentials... pass through), minus what
-// Lambda hides from extensions, plus what Lambda sets for them, plus --env.
-std::vector<std::string> buildEnvironment(const Options& o, int port) {
+// Lambda hides from extensions, plus what Lambda sets for them (credentials_issuer.h decides how
+// the role's credentials are handed out), plus --env.
+std::vector<std::string> buildEnvironment(const Options& o, int port,
+                                          sandbox::CredentialsIssuer& credentials) {
   // Lambda redacts these for extension processes (runtimes-extensions-api.html; see also
   // ../shared/design.md, "Facts that bite").
   static const std::set<std::string> kHidden = {"AWS_LAMBDA_LOG_GROUP_NAME",
@@ -70,7 +73,9 @@ std::vector<std::string> buildEnvironment(const Options& o, int port) {
     }
     env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  env["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:" + std::to_string(port);
+  const std::string runtime_api = "127.0.0.1:" + std::to_string(port);
+  credentials.exposeTo(env, runtime_api);
+  env["AWS_LAMBDA_RUNTIME_API"] = runtime_api;
   env["AWS_REGION"] = o.region;
   env["AWS_DEFAULT_REGION"] = o.region;
   env["AWS_LAMBDA_FUNCTION_NAME"] = o.function_name;
@@ -80,6 +85,7 @@ std::vector<std::string> buildEnvironment(const Options& o, int port) {
   for (const auto& [key, value] : o.env) {
     env[key] = value;  // explicit --env wins, even over the hidden list
   }
+  credentials.adoptEnvironment(env);
   std::vector<std::string> out;
   out.reserve(env.size());
   for (const auto& [key, value] : env) {
@@ -129,16 +135,22 @@ int main(int argc, char** argv) {
                             options.modes.mode == sandbox::Mode::kManagedInstances});
   sandbox::TelemetryRouter router(factory, events_out, options.telemetry_post_timeout_ms);
   const std::string name = options.extension_path.substr(options.extension_path.rfind('/') + 1);
+  sandbox::CredentialsIssuer credentials(options.credentials);
+  if (!credentials.start(error)) {
+    std::cerr << "lambda-sandbox: " << error << "\n";
+    return kExitUsage;
+  }
   sandbox::ExtensionsApiServer server(factory, router, name);
   server.setRules(sandbox::apiRulesFor(options.modes));
+  server.setCredentialsIssuer(&credentials);
   if (!server.start(options.port, error)) {
     std::cerr << "lambda-sandbox: " << error << "\n";
     return kExitFailed;
   }
 
-  sandbox::Lifecycle lifecycle(options, factory, router, server);
+  sandbox::Lifecycle lifecycle(options, factory, router, server, credentials);
   const sandbox::RunResult result =
-      lifecycle.run(buildEnvironment(options, server.port()), g_child_pgid);
+      lifecycle.run(buildEnvironment(options, server.port(), credentials), g_child_pgid);
   server.stop();
 
   std::cout << sandbox::humanSummary(result, options) << std::flush;

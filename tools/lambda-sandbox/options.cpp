@@ -16,6 +16,8 @@ constexpr int kMinMemoryMb = 128;               // Lambda memory range: 128 MB .
 constexpr int kMaxMemoryMb = 10240;
 // One emulator thread per Managed Instances invocation in flight: a bound on threads.
 constexpr int kMaxConcurrency = 256;
+// A role session lasts at most 12 hours (STS API reference, AssumeRole DurationSeconds).
+constexpr int kMaxCredentialsLifetimeMs = 12 * 60 * 60 * 1000;
 
 bool parseInt(const std::string& text, int& out) {
   const char* first = text.data();
@@ -50,6 +52,32 @@ void validateModeFlags(const std::string& mode_text, Options& opts,
   if (*mode != Mode::kManagedInstances && opts.modes.concurrency != 1) {
     errors.push_back("--concurrency needs --mode managed-instances (one request at a time)");
   }
+}
+
+// --credentials and --credentials-expire-ms (0: not given), after --mode is known.
+void validateCredentialsFlags(const std::string& text, int expire_ms, Options& opts,
+                              std::vector<std::string>& errors) {
+  if (text.empty()) {
+    // Lambda hands SnapStart functions container credentials, everything else the key variables
+    // (Lambda guide, "Using SnapStart with AWS SDKs").
+    opts.credentials.mode =
+        opts.modes.mode == Mode::kSnapStart ? CredentialsMode::kContainer : CredentialsMode::kEnv;
+  } else if (const auto mode = parseCredentialsMode(text)) {
+    opts.credentials.mode = *mode;
+  } else {
+    errors.push_back("--credentials must be env or container, got '" + text + "'");
+    return;
+  }
+  if (expire_ms == 0) {
+    return;
+  }
+  if (opts.credentials.mode == CredentialsMode::kEnv) {
+    // A process's environment cannot be changed from outside: the env set lives as long as it.
+    errors.push_back(
+        "--credentials-expire-ms needs --credentials container (environment variables cannot "
+        "change in a running process)");
+  }
+  opts.credentials.expire_ms = expire_ms;
 }
 
 }  // namespace
@@ -93,6 +121,15 @@ with the Extensions API and Telemetry API emulated on 127.0.0.1, and measures it
   --reject-schema V             refuse Telemetry API schemaVersion V with 400 ValidationError, as
                                 an older Lambda would (repeatable)
   --progress                    print "lambda-sandbox: progress {json}" lines on stdout
+  --credentials env|container   how the extension gets the role's credentials: env sets
+                                AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN (inherited
+                                or --env ones are kept, else a random set); container sets only
+                                AWS_CONTAINER_CREDENTIALS_FULL_URI and
+                                AWS_CONTAINER_AUTHORIZATION_TOKEN and serves the endpoint, with a
+                                new set at every SnapStart restore (default: container with
+                                --mode snap-start, env otherwise)
+  --credentials-expire-ms D     container: each set expires D ms after issue (default 3600000)
+  --credentials-ledger FILE     NDJSON of every set issued and revoked, for the Kinesis side
   --help
 Exit status: 0 when the extension initialised, every invocation completed and it exited 0
 before the SHUTDOWN deadline; 1 otherwise; 2 on bad usage.
@@ -102,6 +139,7 @@ before the SHUTDOWN deadline; 1 otherwise; 2 on bad usage.
 ParseResult parseOptions(int argc, char** argv) {
   ParseResult result;
   Options opts;
+  int credentials_expire_ms = 0;
 
   const std::map<std::string, IntFlag> int_flags = {
       {"--invocations", {&opts.invocations, 0, kMaxInvocations}},
@@ -118,8 +156,10 @@ ParseResult parseOptions(int argc, char** argv) {
       {"--concurrency", {&opts.modes.concurrency, 1, kMaxConcurrency}},
       {"--idle-after-init-ms", {&opts.modes.idle_after_init_ms, 0, kMaxDurationMs}},
       {"--runtime-init-ms", {&opts.modes.runtime_init_ms, 0, kMaxDurationMs}},
+      {"--credentials-expire-ms", {&credentials_expire_ms, 1, kMaxCredentialsLifetimeMs}},
   };
   std::string mode_text = "on-demand";
+  std::string credentials_text;
   const std::map<std::string, std::string*> string_flags = {
       {"--extension", &opts.extension_path},
       {"--function-name", &opts.function_name},
@@ -130,6 +170,8 @@ ParseResult parseOptions(int argc, char** argv) {
       {"--events-out", &opts.events_out},
       {"--report", &opts.report_path},
       {"--mode", &mode_text},
+      {"--credentials", &credentials_text},
+      {"--credentials-ledger", &opts.credentials.ledger_path},
   };
 
   for (int i = 1; i < argc; ++i) {
@@ -199,6 +241,7 @@ ParseResult parseOptions(int argc, char** argv) {
     result.errors.push_back("--function-timeout-ms must be greater than --invoke-duration-ms");
   }
   validateModeFlags(mode_text, opts, result.errors);
+  validateCredentialsFlags(credentials_text, credentials_expire_ms, opts, result.errors);
   if (result.errors.empty()) {
     result.options = std::move(opts);
   }

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "credentials_issuer.h"
 #include "execution_mode.h"
 
 namespace sandbox {
@@ -40,6 +41,8 @@ struct Options {
   bool passthrough_logs = true;
   /// --mode and the flags of the execution modes (execution_mode.h).
   ModeOptions modes;
+  /// --credentials, --credentials-expire-ms, --credentials-ledger (credentials_issuer.h).
+  CredentialsOptions credentials;
 };
 
 /// Result of parsing: Options, or every problem found (one message per bad flag), or a request for

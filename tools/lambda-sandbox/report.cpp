@@ -121,6 +121,11 @@ std::string reportJson(const RunResult& r, const Options& o) {
       {"exit_error", errorJson(r.api.exit_error)},
       {"rejected_requests", rejected},
       {"rejected_requests_total", r.api.rejected_total},
+      {"credentials",
+       {{"mode", r.credentials.mode},
+        {"issued", r.credentials.issued},
+        {"served", r.credentials.served},
+        {"rejected", r.credentials.rejected}}},
       {"failures", r.failures},
       {"wall_ms", round3(r.wall_ms)},
       {"settings",
@@ -168,6 +173,10 @@ std::string humanSummary(const RunResult& r, const Options& o) {
   out << "  telemetry     " << r.events_emitted << " events queued, " << r.dispatch.events_delivered
       << " delivered in " << r.dispatch.posts << " POSTs (" << r.dispatch.post_failures
       << " failed), " << r.dispatch.events_undelivered << " undelivered\n";
+  if (r.credentials.mode == "container") {
+    out << "  credentials   container endpoint: " << r.credentials.issued << " sets issued, "
+        << r.credentials.served << " served, " << r.credentials.rejected << " rejected\n";
+  }
   out << "  resources     peak RSS " << r.peak_rss_kb << " KiB, CPU user " << r.exit.cpu_user_ms
       << " ms sys " << r.exit.cpu_sys_ms << " ms\n";
   out << "  shutdown      ";

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "child_process.h"
+#include "credentials_issuer.h"
 #include "extensions_api_server.h"
 #include "options.h"
 #include "telemetry_dispatcher.h"
@@ -35,6 +36,7 @@ struct RunResult {
   std::int64_t events_generated = 0;
   std::int64_t events_emitted = 0;
   DispatchStats dispatch;
+  CredentialsStats credentials;
   std::vector<std::string> failures;  // why ok is false, one reason each
   double wall_ms = 0;
   bool ok = false;
