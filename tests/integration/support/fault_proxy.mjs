@@ -3,6 +3,7 @@
 // all driven by a seeded random source and counted, so tests can tell which duplicates were legitimate.
 import http from 'node:http';
 import cbor from 'cbor';
+import { createCredentialsChecker, errorResponseFor } from './kinesis_auth.mjs';
 
 export const RECORD_ERROR_MESSAGES = {
   ProvisionedThroughputExceededException: 'Rate exceeded for shard shardId-000000000000 (injected by fault proxy)',
@@ -38,7 +39,25 @@ const CBOR_CODEC = {
 const codecOf = (req) => ((req.headers['content-type'] ?? '').startsWith(CBOR_CONTENT_TYPE) ? CBOR_CODEC : JSON_CODEC);
 
 const MAX_TIMELINE_ENTRIES = 2000;
-const REQUEST_FAULTS = ['dropBefore', 'http500', 'http503', 'throttle', 'dropAfter'];
+const REQUEST_FAULTS = ['dropBefore', 'http500', 'http503', 'throttle', 'dropAfter', 'http408', 'signatureExpired'];
+// Kinesis refuses a request signed more than 5 minutes away from its clock (observed wording:
+// "Signature expired: 20190101T000000Z is now earlier than 20190101T000500Z (20190101T001000Z -
+// 5 min.)", e.g. aws/aws-sdk-js#399 and aws-sdk-java#1216 for Kinesis; the AWS SDKs treat it as
+// clock skew: @smithy/service-error-classification CLOCK_SKEW_ERROR_CODES).
+const MAX_SIGNATURE_SKEW_MS = 5 * 60 * 1000;
+// A deployment mistake, as Kinesis words it (observed, e.g. aws/aws-cdk#13036).
+const ACCESS_DENIED_MESSAGE = 'User: arn:aws:sts::123456789012:assumed-role/telemetry-fn-role/telemetry-fn '
+  + 'is not authorized to perform: kinesis:PutRecords on resource: '
+  + 'arn:aws:kinesis:us-east-1:123456789012:stream/telemetry because no identity-based policy '
+  + 'allows the kinesis:PutRecords action';
+
+/** X-Amz-Date form (20261202T001000Z) of a time in ms. */
+const amzDate = (ms) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+/** X-Amz-Date (20261202T001000Z) -> ms, NaN when unreadable. */
+const parseAmzDate = (text = '') => {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : NaN;
+};
 
 /** A small, fast, seedable PRNG (mulberry32): returns a function giving uniform numbers in [0, 1). */
 export function seededRandom(seed) {
@@ -89,10 +108,23 @@ function errorBody(codec, type, message) {
  *   dropAfterRate         request forwarded, upstream answered, then the connection is closed
  *                         (outcome unknown to the client: its retry may duplicate what was stored)
  *   latencyRate, latencyMs [min, max]   extra delay before handling a request
- * During an outage window nothing is forwarded and every connection is closed unanswered.
- * Returns { endpoint, port, setFaults(faults), outageFor(ms), outageAfter(delayMs, ms), stats(), close() }.
+ *   http408Rate           a bare HTTP 408 (no body, no error type), as a front end sends it
+ *   signatureExpiredRate  400 InvalidSignatureException "Signature expired: ..." (with a Date header)
+ *   clockSkewMs           the service's clock runs this far from ours: a request whose X-Amz-Date is
+ *                         more than 5 minutes off it gets "Signature expired", Date shows its clock
+ * During an outage window nothing is forwarded and every connection is closed unanswered; during a
+ * deny window (denyFor) every request is answered 400 AccessDeniedException (a missing grant).
+ * `credentialsLedger`: the sandbox's --credentials-ledger file; each request's credentials are then
+ * checked as AWS would (kinesis_auth.mjs) before anything else.
+ * `resetIdleAfterMs`: a kept-alive connection idle longer than this is reset when the next request
+ * arrives on it, as a NAT gateway or load balancer that forgot the flow during a freeze does
+ * (observed by users of other extensions: "connection reset" on the first request after a thaw).
+ * Returns { endpoint, port, setFaults(faults), outageFor(ms), outageAfter(delayMs, ms),
+ *           denyFor(ms), denyAfter(delayMs, ms), stats(), close() }.
  */
-export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots = DEFAULT_DECK_SLOTS }) {
+export async function startFaultProxy({
+  target, seed = 1, faults = {}, deckSlots = DEFAULT_DECK_SLOTS, credentialsLedger, resetIdleAfterMs,
+}) {
   const upstream = new URL(target);
   const agent = new http.Agent({ keepAlive: true });
   const random = seededRandom(seed);
@@ -100,6 +132,8 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
   let deck = [];
   let deckIndex = 0;
   let outage = { start: 0, end: 0, mode: 'refuse' };
+  let deny = { start: 0, end: 0 };
+  const checker = credentialsLedger ? createCredentialsChecker({ ledgerPath: credentialsLedger }) : null;
   const counts = {
     requests: 0, putRecordsRequests: 0, forwarded: 0, passedThrough: 0, synthesized: 0,
     dropBefore: 0, dropAfter: 0, http500: 0, http503: 0, throttle: 0, throttleByType: {},
@@ -108,6 +142,8 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
     // Records whose request reached kinesis-local but whose answer never reached the client
     // (dropAfter, or the client went away while we waited): the only legitimate duplicates.
     recordsForwardedThenLost: 0, clientGoneAfterForward: 0, upstreamErrors: 0,
+    http408: 0, signatureExpired: 0, clockSkewRefused: 0, accessDenied: 0, authRefused: 0,
+    authRefusedByType: {}, idleResets: 0,
   };
   const outcomeUnknownData = [];  // base64 Data of those records, for the tests' comparisons
   const timeline = [];  // what happened to each request (first MAX_TIMELINE_ENTRIES), for diagnostics
@@ -265,10 +301,59 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
     res.end(answer.body);
   };
 
+  const serviceNow = () => Date.now() + (settings.clockSkewMs ?? 0);
+  /** 400 InvalidSignatureException "Signature expired", in Kinesis's words, with its Date. */
+  const signatureExpired = (req, res, codec) => {
+    const nowMs = serviceNow();
+    const signed = req.headers['x-amz-date'] ?? amzDate(nowMs);
+    const message = `Signature expired: ${signed} is now earlier than ${amzDate(nowMs - MAX_SIGNATURE_SKEW_MS)} `
+      + `(${amzDate(nowMs)} - 5 min.)`;
+    const answer = errorBody(codec, 'InvalidSignatureException', message);
+    res.writeHead(400, {
+      'content-type': codec.contentType, 'content-length': answer.length,
+      date: new Date(nowMs).toUTCString(),
+      'x-amzn-errortype': 'InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/',
+    });
+    res.end(answer);
+  };
+
   const handle = async (req, res) => {
     counts.requests += 1;
     const body = await readBody(req);
     const now = Date.now();
+    if (checker) {
+      const verdict = await checker.check(req, body);
+      if (verdict) {
+        counts.authRefused += 1;
+        counts.authRefusedByType[verdict.type] = (counts.authRefusedByType[verdict.type] ?? 0) + 1;
+        note('authRefused', { type: verdict.type });
+        const answer = errorResponseFor(req.headers['content-type'], verdict);
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+        return;
+      }
+    }
+    if (settings.clockSkewMs !== undefined) {
+      const signedAt = parseAmzDate(req.headers['x-amz-date']);
+      if (!(Math.abs(signedAt - serviceNow()) <= MAX_SIGNATURE_SKEW_MS)) {
+        counts.clockSkewRefused += 1;
+        note('clockSkewRefused', { signed: req.headers['x-amz-date'] });
+        signatureExpired(req, res, codecOf(req));
+        return;
+      }
+    }
+    if (now >= deny.start && now < deny.end) {
+      counts.accessDenied += 1;
+      note('accessDenied');
+      const codec = codecOf(req);
+      const denied = errorBody(codec, 'AccessDeniedException', ACCESS_DENIED_MESSAGE);
+      res.writeHead(400, {
+        'content-type': codec.contentType, 'content-length': denied.length,
+        'x-amzn-errortype': 'AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/',
+      });
+      res.end(denied);
+      return;
+    }
     if (now >= outage.start && now < outage.end) {
       counts.outageDropped += 1;
       note('outage', { mode: outage.mode });
@@ -303,6 +388,19 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
         note('http503');
         respond(res, codec, 503, errorBody(codec, 'ServiceUnavailable', 'injected HTTP 503'));
         return;
+      case 'http408':
+        // A bare 408 from a front end: no body, no error type (Kinesis's own is
+        // RequestTimeoutException; the status alone must be enough to retry).
+        counts.http408 += 1;
+        note('http408');
+        res.writeHead(408, { 'content-length': 0 });
+        res.end();
+        return;
+      case 'signatureExpired':
+        counts.signatureExpired += 1;
+        note('signatureExpired');
+        signatureExpired(req, res, codec);
+        return;
       case 'throttle': {
         const type = settings.throttleTypes[throttleTurn % settings.throttleTypes.length];
         throttleTurn += 1;
@@ -318,6 +416,17 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
   };
 
   const server = http.createServer((req, res) => {
+    if (resetIdleAfterMs !== undefined) {
+      const socket = req.socket;
+      const idleMs = socket.lastAnsweredAt === undefined ? 0 : Date.now() - socket.lastAnsweredAt;
+      if (idleMs > resetIdleAfterMs) {
+        counts.idleResets += 1;
+        note('idleReset', { idleMs });
+        socket.resetAndDestroy();
+        return;
+      }
+      res.on('finish', () => { socket.lastAnsweredAt = Date.now(); });
+    }
     handle(req, res).catch((err) => {
       counts.upstreamErrors += 1;
       if (!res.headersSent) respond(res, codecOf(req), 502, errorBody(codecOf(req), 'FaultProxyError', err.message));
@@ -346,6 +455,10 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
     outageAfter(delayMs, ms, mode = 'refuse') {
       outage = { start: Date.now() + delayMs, end: Date.now() + delayMs + ms, mode };
     },
+    /** Answers every request with 400 AccessDeniedException for `ms` milliseconds from now. */
+    denyFor(ms) { deny = { start: Date.now(), end: Date.now() + ms }; },
+    /** Schedules such a deny window of `ms` milliseconds to start in `delayMs`. */
+    denyAfter(delayMs, ms) { deny = { start: Date.now() + delayMs, end: Date.now() + delayMs + ms }; },
     /**
      * A copy of the counters, the outage window, and `outcomeUnknownData`: the base64 Data of every
      * record stored by kinesis-local whose answer the client never received; `timeline`: each
@@ -355,6 +468,9 @@ export async function startFaultProxy({ target, seed = 1, faults = {}, deckSlots
       return {
         ...counts,
         throttleByType: { ...counts.throttleByType },
+        authRefusedByType: { ...counts.authRefusedByType },
+        auth: checker?.stats() ?? null,
+        deny: { ...deny },
         recordFailuresByCode: { ...counts.recordFailuresByCode },
         outage: { ...outage },
         outcomeUnknownData: [...outcomeUnknownData],

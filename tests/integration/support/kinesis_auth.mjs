@@ -184,7 +184,8 @@ async function signatureMatches({ req, body, parsed, set }) {
  */
 export function createCredentialsChecker({ ledgerPath, now = Date.now }) {
   const readLedger = ledgerReader(ledgerPath);
-  const counts = { checked: 0, accepted: 0, rejected: {} };
+  const counts = { checked: 0, accepted: 0, rejected: {}, acceptedByKey: {} };
+  let lastKey = null;
   const judge = async (req, body) => {
     const authorization = req.headers.authorization;
     if (!authorization) return verdict('MissingAuthenticationTokenException');
@@ -193,6 +194,7 @@ export function createCredentialsChecker({ ledgerPath, now = Date.now }) {
     const parsed = {
       accessKeyId: m[1], date: m[2], region: m[3], service: m[4], signedHeaders: m[5], signature: m[6],
     };
+    lastKey = parsed.accessKeyId;
     const set = readLedger().get(parsed.accessKeyId);
     const token = req.headers['x-amz-security-token'] ?? null;
     // An unknown key, a token that is not the key's, or a revoked set: IAM does not know it.
@@ -208,9 +210,12 @@ export function createCredentialsChecker({ ledgerPath, now = Date.now }) {
       counts.checked += 1;
       const result = await judge(req, body);
       if (result) counts.rejected[result.type] = (counts.rejected[result.type] ?? 0) + 1;
-      else counts.accepted += 1;
+      else {
+        counts.accepted += 1;
+        counts.acceptedByKey[lastKey] = (counts.acceptedByKey[lastKey] ?? 0) + 1;
+      }
       return result;
     },
-    stats: () => ({ ...counts, rejected: { ...counts.rejected } }),
+    stats: () => ({ ...counts, rejected: { ...counts.rejected }, acceptedByKey: { ...counts.acceptedByKey } }),
   };
 }
