@@ -105,9 +105,14 @@ class Loader {
     }
 
     if (config().region.empty()) return;
-    auto endpoint = aws::ResolveKinesisEndpoint(config().region,
-                                                env_.Get("AWS_ENDPOINT_URL_KINESIS").value_or(""),
-                                                env_.Get("AWS_ENDPOINT_URL").value_or(""));
+    const std::string endpoint_url_kinesis =
+        env_.Get(aws::kEndpointUrlKinesisVariable).value_or("");
+    const std::string endpoint_url = env_.Get(aws::kEndpointUrlVariable).value_or("");
+    // A stream ARN goes into PutRecords as StreamARN, which the endpoint rules read.
+    auto endpoint = aws::ResolveKinesisEndpoint({.region = config().region,
+                                                 .endpoint_url_kinesis = endpoint_url_kinesis,
+                                                 .endpoint_url = endpoint_url,
+                                                 .stream_arn = config().stream_arn});
     if (!endpoint) {
       Fail(endpoint.error().message);
       return;

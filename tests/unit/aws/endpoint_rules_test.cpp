@@ -1,10 +1,14 @@
-// Kinesis endpoint rules: botocore's own test cases for what PutRecords sends.
+// Kinesis endpoint rules: botocore's own test cases for what PutRecords sends, then every
+// partition with FIPS and dual-stack, by stream name and by stream ARN.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <string_view>
 
+#include "aws/endpoint.h"
 #include "aws/kinesis_endpoint_rules.h"
+#include "aws/partitions.h"
 
 namespace tk::aws {
 namespace {
@@ -220,6 +224,210 @@ TEST(KinesisEndpointRules, GivesBotocoresExpectationForEveryTestCasePutRecordsCa
       EXPECT_EQ(endpoint.error().message, c.error) << "#" << c.index << " " << c.documentation;
     }
   }
+}
+
+TEST(ResolveKinesisEndpoint, AgreesWithTheRuleSetTestCasesTakingEndpointFromTheVariable) {
+  for (const RuleSetCase& c : kRuleSetCases) {
+    const KinesisEndpointSettings settings{c.region,   c.use_fips, c.use_dual_stack,
+                                           c.endpoint, "",         c.stream_arn};
+    const Result<Endpoint> endpoint = ResolveKinesisEndpoint(settings);
+    const std::string_view error = c.ours.empty() ? c.error : c.ours;
+    if (!error.empty()) {
+      ASSERT_FALSE(endpoint.ok()) << "#" << c.index << " -> " << endpoint->url;
+      EXPECT_NE(endpoint.error().message.find(error), std::string::npos)
+          << "#" << c.index << ": " << endpoint.error().message;
+      continue;
+    }
+    ASSERT_TRUE(endpoint.ok()) << "#" << c.index << ": " << endpoint.error().message;
+    EXPECT_EQ(endpoint->url, c.url) << "#" << c.index;
+    EXPECT_EQ("https://" + endpoint->host_header, c.url) << "#" << c.index;
+    EXPECT_EQ(endpoint->path, "/") << "#" << c.index;
+  }
+}
+
+struct PartitionCase {
+  std::string_view partition;
+  std::string_view region;
+  bool use_fips;
+  bool use_dual_stack;
+  bool by_arn;  // TELEMETRY_KINESIS_STREAM=arn:<partition>:kinesis:<region>:123456789012:stream/...
+  std::string_view url;
+};
+
+// One region of each partition in partitions.json (same botocore commit), every FIPS and
+// dual-stack combination, by stream name and by stream ARN. "botocore #N" rows repeat that test
+// case; "added" rows are what partitions.json and the rule set imply but its tests do not cover
+// (their URLs were computed with botocore's EndpointProvider at that commit).
+const PartitionCase kPartitionCases[] = {
+    {"aws", "us-east-1", false, false, false,
+     "https://kinesis.us-east-1.amazonaws.com"},                                    // botocore #18
+    {"aws", "us-east-1", false, true, false, "https://kinesis.us-east-1.api.aws"},  // botocore #27
+    {"aws", "us-east-1", true, false, false,
+     "https://kinesis-fips.us-east-1.amazonaws.com"},  // botocore #19
+    {"aws", "us-east-1", true, true, false,
+     "https://kinesis-fips.us-east-1.api.aws"},  // botocore #26
+    {"aws", "us-east-1", false, false, true,
+     "https://123456789012.data-kinesis.us-east-1.amazonaws.com"},  // added: partitions.json
+    {"aws", "us-east-1", false, true, true,
+     "https://123456789012.data-kinesis.us-east-1.api.aws"},  // added: partitions.json
+    {"aws", "us-east-1", true, false, true,
+     "https://123456789012.data-kinesis-fips.us-east-1.amazonaws.com"},  // added: partitions.json
+    {"aws", "us-east-1", true, true, true,
+     "https://123456789012.data-kinesis-fips.us-east-1.api.aws"},  // added: partitions.json
+    {"aws-cn", "cn-north-1", false, false, false,
+     "https://kinesis.cn-north-1.amazonaws.com.cn"},  // botocore #28
+    {"aws-cn", "cn-north-1", false, true, false,
+     "https://kinesis.cn-north-1.api.amazonwebservices.com.cn"},  // botocore #32
+    {"aws-cn", "cn-north-1", true, false, false,
+     "https://kinesis-fips.cn-north-1.amazonaws.com.cn"},  // botocore #31
+    {"aws-cn", "cn-north-1", true, true, false,
+     "https://kinesis-fips.cn-north-1.api.amazonwebservices.com.cn"},  // botocore #30
+    {"aws-cn", "cn-north-1", false, false, true,
+     "https://123456789012.data-kinesis.cn-north-1.amazonaws.com.cn"},  // added: partitions.json
+    {"aws-cn", "cn-north-1", false, true, true,
+     "https://123456789012.data-kinesis.cn-north-1.api.amazonwebservices.com.cn"},  // added:
+                                                                                    // partitions.json
+    {"aws-cn", "cn-north-1", true, false, true,
+     "https://123456789012.data-kinesis-fips.cn-north-1.amazonaws.com.cn"},  // added:
+                                                                             // partitions.json
+    {"aws-cn", "cn-north-1", true, true, true,
+     "https://123456789012.data-kinesis-fips.cn-north-1.api.amazonwebservices.com.cn"},  // added:
+                                                                                         // partitions.json
+    {"aws-eusc", "eusc-de-east-1", false, false, false,
+     "https://kinesis.eusc-de-east-1.amazonaws.eu"},  // added: partitions.json
+    {"aws-eusc", "eusc-de-east-1", false, true, false,
+     "https://kinesis.eusc-de-east-1.api.amazonwebservices.eu"},  // added: partitions.json
+    {"aws-eusc", "eusc-de-east-1", true, false, false,
+     "https://kinesis-fips.eusc-de-east-1.amazonaws.eu"},  // added: partitions.json
+    {"aws-eusc", "eusc-de-east-1", true, true, false,
+     "https://kinesis-fips.eusc-de-east-1.api.amazonwebservices.eu"},  // added: partitions.json
+    {"aws-eusc", "eusc-de-east-1", false, false, true,
+     "https://123456789012.data-kinesis.eusc-de-east-1.amazonaws.eu"},  // added: partitions.json
+    {"aws-eusc", "eusc-de-east-1", false, true, true,
+     "https://123456789012.data-kinesis.eusc-de-east-1.api.amazonwebservices.eu"},  // added:
+                                                                                    // partitions.json
+    {"aws-eusc", "eusc-de-east-1", true, false, true,
+     "https://123456789012.data-kinesis-fips.eusc-de-east-1.amazonaws.eu"},  // added:
+                                                                             // partitions.json
+    {"aws-eusc", "eusc-de-east-1", true, true, true,
+     "https://123456789012.data-kinesis-fips.eusc-de-east-1.api.amazonwebservices.eu"},  // added:
+                                                                                         // partitions.json
+    {"aws-iso", "us-iso-east-1", false, false, false,
+     "https://kinesis.us-iso-east-1.c2s.ic.gov"},  // botocore #39
+    {"aws-iso", "us-iso-east-1", false, true, false,
+     "https://kinesis.us-iso-east-1.api.aws.ic.gov"},  // added: partitions.json
+    {"aws-iso", "us-iso-east-1", true, false, false,
+     "https://kinesis-fips.us-iso-east-1.c2s.ic.gov"},  // botocore #41
+    {"aws-iso", "us-iso-east-1", true, true, false,
+     "https://kinesis-fips.us-iso-east-1.api.aws.ic.gov"},  // added: partitions.json
+    {"aws-iso", "us-iso-east-1", false, false, true,
+     "https://kinesis.us-iso-east-1.c2s.ic.gov"},  // added: partitions.json
+    {"aws-iso", "us-iso-east-1", false, true, true,
+     "https://kinesis.us-iso-east-1.api.aws.ic.gov"},  // added: partitions.json
+    {"aws-iso", "us-iso-east-1", true, false, true,
+     "https://kinesis-fips.us-iso-east-1.c2s.ic.gov"},  // added: partitions.json
+    {"aws-iso", "us-iso-east-1", true, true, true,
+     "https://kinesis-fips.us-iso-east-1.api.aws.ic.gov"},  // added: partitions.json
+    {"aws-iso-b", "us-isob-east-1", false, false, false,
+     "https://kinesis.us-isob-east-1.sc2s.sgov.gov"},  // botocore #42
+    {"aws-iso-b", "us-isob-east-1", false, true, false,
+     "https://kinesis.us-isob-east-1.api.aws.scloud"},  // added: partitions.json
+    {"aws-iso-b", "us-isob-east-1", true, false, false,
+     "https://kinesis-fips.us-isob-east-1.sc2s.sgov.gov"},  // botocore #43
+    {"aws-iso-b", "us-isob-east-1", true, true, false,
+     "https://kinesis-fips.us-isob-east-1.api.aws.scloud"},  // added: partitions.json
+    {"aws-iso-b", "us-isob-east-1", false, false, true,
+     "https://kinesis.us-isob-east-1.sc2s.sgov.gov"},  // added: partitions.json
+    {"aws-iso-b", "us-isob-east-1", false, true, true,
+     "https://kinesis.us-isob-east-1.api.aws.scloud"},  // added: partitions.json
+    {"aws-iso-b", "us-isob-east-1", true, false, true,
+     "https://kinesis-fips.us-isob-east-1.sc2s.sgov.gov"},  // added: partitions.json
+    {"aws-iso-b", "us-isob-east-1", true, true, true,
+     "https://kinesis-fips.us-isob-east-1.api.aws.scloud"},  // added: partitions.json
+    {"aws-iso-e", "eu-isoe-west-1", false, false, false,
+     "https://kinesis.eu-isoe-west-1.cloud.adc-e.uk"},  // added: partitions.json
+    {"aws-iso-e", "eu-isoe-west-1", false, true, false,
+     "https://kinesis.eu-isoe-west-1.api.cloud-aws.adc-e.uk"},  // added: partitions.json
+    {"aws-iso-e", "eu-isoe-west-1", true, false, false,
+     "https://kinesis-fips.eu-isoe-west-1.cloud.adc-e.uk"},  // added: partitions.json
+    {"aws-iso-e", "eu-isoe-west-1", true, true, false,
+     "https://kinesis-fips.eu-isoe-west-1.api.cloud-aws.adc-e.uk"},  // added: partitions.json
+    {"aws-iso-e", "eu-isoe-west-1", false, false, true,
+     "https://123456789012.data-kinesis.eu-isoe-west-1.cloud.adc-e.uk"},  // added: partitions.json
+    {"aws-iso-e", "eu-isoe-west-1", false, true, true,
+     "https://123456789012.data-kinesis.eu-isoe-west-1.api.cloud-aws.adc-e.uk"},  // added:
+                                                                                  // partitions.json
+    {"aws-iso-e", "eu-isoe-west-1", true, false, true,
+     "https://123456789012.data-kinesis-fips.eu-isoe-west-1.cloud.adc-e.uk"},  // added:
+                                                                               // partitions.json
+    {"aws-iso-e", "eu-isoe-west-1", true, true, true,
+     "https://123456789012.data-kinesis-fips.eu-isoe-west-1.api.cloud-aws.adc-e.uk"},  // added:
+                                                                                       // partitions.json
+    {"aws-iso-f", "us-isof-south-1", false, false, false,
+     "https://kinesis.us-isof-south-1.csp.hci.ic.gov"},  // added: partitions.json
+    {"aws-iso-f", "us-isof-south-1", false, true, false,
+     "https://kinesis.us-isof-south-1.api.aws.hci.ic.gov"},  // added: partitions.json
+    {"aws-iso-f", "us-isof-south-1", true, false, false,
+     "https://kinesis-fips.us-isof-south-1.csp.hci.ic.gov"},  // added: partitions.json
+    {"aws-iso-f", "us-isof-south-1", true, true, false,
+     "https://kinesis-fips.us-isof-south-1.api.aws.hci.ic.gov"},  // added: partitions.json
+    {"aws-iso-f", "us-isof-south-1", false, false, true,
+     "https://123456789012.data-kinesis.us-isof-south-1.csp.hci.ic.gov"},  // added: partitions.json
+    {"aws-iso-f", "us-isof-south-1", false, true, true,
+     "https://123456789012.data-kinesis.us-isof-south-1.api.aws.hci.ic.gov"},  // added:
+                                                                               // partitions.json
+    {"aws-iso-f", "us-isof-south-1", true, false, true,
+     "https://123456789012.data-kinesis-fips.us-isof-south-1.csp.hci.ic.gov"},  // added:
+                                                                                // partitions.json
+    {"aws-iso-f", "us-isof-south-1", true, true, true,
+     "https://123456789012.data-kinesis-fips.us-isof-south-1.api.aws.hci.ic.gov"},  // added:
+                                                                                    // partitions.json
+    {"aws-us-gov", "us-gov-west-1", false, false, false,
+     "https://kinesis.us-gov-west-1.amazonaws.com"},  // botocore #35
+    {"aws-us-gov", "us-gov-west-1", false, true, false,
+     "https://kinesis.us-gov-west-1.api.aws"},  // added: partitions.json
+    {"aws-us-gov", "us-gov-west-1", true, false, false,
+     "https://kinesis.us-gov-west-1.amazonaws.com"},  // botocore #36
+    {"aws-us-gov", "us-gov-west-1", true, true, false,
+     "https://kinesis-fips.us-gov-west-1.api.aws"},  // added: partitions.json
+    {"aws-us-gov", "us-gov-west-1", false, false, true,
+     "https://123456789012.data-kinesis.us-gov-west-1.amazonaws.com"},  // added: partitions.json
+    {"aws-us-gov", "us-gov-west-1", false, true, true,
+     "https://123456789012.data-kinesis.us-gov-west-1.api.aws"},  // added: partitions.json
+    {"aws-us-gov", "us-gov-west-1", true, false, true,
+     "https://123456789012.data-kinesis-fips.us-gov-west-1.amazonaws.com"},  // added:
+                                                                             // partitions.json
+    {"aws-us-gov", "us-gov-west-1", true, true, true,
+     "https://123456789012.data-kinesis-fips.us-gov-west-1.api.aws"},  // added: partitions.json
+};
+
+TEST(ResolveKinesisEndpoint, ResolvesEveryPartitionWithFipsAndDualStack) {
+  for (const PartitionCase& c : kPartitionCases) {
+    const std::string arn = c.by_arn ? "arn:" + std::string(c.partition) +
+                                           ":kinesis:" + std::string(c.region) +
+                                           ":123456789012:stream/telemetry"
+                                     : "";
+    const Result<Endpoint> endpoint =
+        ResolveKinesisEndpoint({c.region, c.use_fips, c.use_dual_stack, "", "", arn});
+    const std::string row = std::string(c.region) + (c.use_fips ? " fips" : "") +
+                            (c.use_dual_stack ? " dualstack" : "") + (c.by_arn ? " arn" : "");
+    ASSERT_TRUE(endpoint.ok()) << row << ": " << endpoint.error().message;
+    EXPECT_EQ(endpoint->url, c.url) << row;
+    EXPECT_EQ("https://" + endpoint->host_header, c.url) << row;
+    EXPECT_EQ(endpoint->chosen_by.starts_with(std::string(c.partition) + " partition"), true)
+        << row << ": " << endpoint->chosen_by;
+    EXPECT_EQ(endpoint->chosen_by.find("FIPS") != std::string::npos, c.use_fips) << row;
+    EXPECT_EQ(endpoint->chosen_by.find("dual-stack") != std::string::npos, c.use_dual_stack) << row;
+  }
+}
+
+TEST(ResolveKinesisEndpoint, HasPartitionRowsForEveryPartition) {
+  std::set<std::string_view> covered;
+  for (const PartitionCase& c : kPartitionCases) covered.insert(c.partition);
+  for (const Partition& partition : Partitions()) {
+    EXPECT_EQ(covered.count(partition.name), 1u) << partition.name;
+  }
+  EXPECT_EQ(covered.size(), Partitions().size());
 }
 
 }  // namespace

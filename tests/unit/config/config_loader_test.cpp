@@ -91,7 +91,8 @@ TEST(ConfigLoaderTest, TakesTheRegionFromAStreamArnWhenAwsRegionIsUnset) {
   LoadedConfig loaded = LoadConfig(environment);
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
   EXPECT_EQ(loaded.config.region, "ap-south-1");
-  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.ap-south-1.amazonaws.com");
+  EXPECT_EQ(loaded.config.endpoint_url,
+            "https://123456789012.data-kinesis.ap-south-1.amazonaws.com");
 }
 
 TEST(ConfigLoaderTest, NeverEchoesAnEndpointUrlThatCouldCarryCredentials) {
@@ -398,6 +399,8 @@ TEST(ConfigLoaderTest, RefusesAnInvalidStreamNameNamingTheVariable) {
   }
 }
 
+// A stream ARN is sent as PutRecords' StreamARN, for which the rule set gives the stream's
+// account endpoint (https://<account-id>.data-kinesis.<region>.<suffix>).
 TEST(ConfigLoaderTest, TakesTheRegionOfAStreamArnForSigningAndTheEndpoint) {
   LoadedConfig loaded = LoadWith(
       {{"TELEMETRY_KINESIS_STREAM", "arn:aws:kinesis:us-west-2:123456789012:stream/telemetry"}});
@@ -405,14 +408,15 @@ TEST(ConfigLoaderTest, TakesTheRegionOfAStreamArnForSigningAndTheEndpoint) {
   EXPECT_EQ(loaded.config.stream_arn, "arn:aws:kinesis:us-west-2:123456789012:stream/telemetry");
   EXPECT_EQ(loaded.config.stream_name, "");
   EXPECT_EQ(loaded.config.region, "us-west-2");  // not AWS_REGION's eu-west-1
-  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.us-west-2.amazonaws.com");
-  EXPECT_EQ(loaded.config.endpoint_host, "kinesis.us-west-2.amazonaws.com");
+  EXPECT_EQ(loaded.config.endpoint_url,
+            "https://123456789012.data-kinesis.us-west-2.amazonaws.com");
+  EXPECT_EQ(loaded.config.endpoint_host, "123456789012.data-kinesis.us-west-2.amazonaws.com");
 }
 
 TEST(ConfigLoaderTest, RefusesAnInvalidStreamArnNamingTheVariableAndThePart) {
   const std::map<std::string, std::string> arns = {
       {"arn:aws:kinesis:us-west-2:12345:stream/telemetry", "account id"},
-      {"arn:aws:kinesis:Oregon:123456789012:stream/telemetry", "region"},
+      {"arn:aws:kinesis:us_west_2:123456789012:stream/telemetry", "region"},
       {"arn:aws:kinesis:us-west-2:123456789012:stream/bad name", "stream name"},
       {"arn:aws:sqs:us-west-2:123456789012:queue", "not a Kinesis stream ARN"},
   };
@@ -428,7 +432,7 @@ TEST(ConfigLoaderTest, RefusesAnInvalidStreamArnNamingTheVariableAndThePart) {
 // ---- Region and endpoint ----
 
 TEST(ConfigLoaderTest, RefusesAnInvalidRegionNamingAwsRegion) {
-  LoadedConfig loaded = LoadWith({{"AWS_REGION", "Europe"}});
+  LoadedConfig loaded = LoadWith({{"AWS_REGION", "eu_west_1"}});
   ASSERT_THAT(loaded.errors, SizeIs(1));
   EXPECT_THAT(loaded.errors[0], HasSubstr("AWS_REGION"));
   EXPECT_EQ(loaded.config.endpoint_url, "");
@@ -444,7 +448,37 @@ TEST(ConfigLoaderTest, UsesTheChinaPartitionDnsSuffixForChinaRegions) {
       {{"TELEMETRY_KINESIS_STREAM", "arn:aws-cn:kinesis:cn-northwest-1:123456789012:stream/t"}});
   ASSERT_TRUE(from_arn.ok()) << AllErrors(from_arn);
   EXPECT_EQ(from_arn.config.region, "cn-northwest-1");
-  EXPECT_EQ(from_arn.config.endpoint_url, "https://kinesis.cn-northwest-1.amazonaws.com.cn");
+  EXPECT_EQ(from_arn.config.endpoint_url,
+            "https://123456789012.data-kinesis.cn-northwest-1.amazonaws.com.cn");
+}
+
+TEST(ConfigLoaderTest, AcceptsTheEuropeanSovereignCloudRegion) {
+  LoadedConfig loaded = LoadWith({{"AWS_REGION", "eusc-de-east-1"}});
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.eusc-de-east-1.amazonaws.eu");
+
+  LoadedConfig from_arn = LoadWith(
+      {{"TELEMETRY_KINESIS_STREAM", "arn:aws-eusc:kinesis:eusc-de-east-1:123456789012:stream/t"}});
+  ASSERT_TRUE(from_arn.ok()) << AllErrors(from_arn);
+  EXPECT_EQ(from_arn.config.endpoint_url,
+            "https://123456789012.data-kinesis.eusc-de-east-1.amazonaws.eu");
+}
+
+TEST(ConfigLoaderTest, RefusesAStreamArnWhosePartitionIsNotItsRegions) {
+  LoadedConfig loaded = LoadWith(
+      {{"TELEMETRY_KINESIS_STREAM", "arn:aws:kinesis:cn-north-1:123456789012:stream/telemetry"}});
+  ASSERT_THAT(loaded.errors, SizeIs(1));
+  EXPECT_THAT(loaded.errors[0], HasSubstr("TELEMETRY_KINESIS_STREAM"));
+  EXPECT_THAT(loaded.errors[0],
+              HasSubstr("Partition: aws from ARN doesn't match with partition name: aws-cn."));
+}
+
+TEST(ConfigLoaderTest, SendsAStreamArnToTheOverrideWhenOneIsSet) {
+  LoadedConfig loaded =
+      LoadWith({{"TELEMETRY_KINESIS_STREAM", "arn:aws:kinesis:eu-west-1:123456789012:stream/t"},
+                {"AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"}});
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_EQ(loaded.config.endpoint_url, "http://127.0.0.1:4567");
 }
 
 TEST(ConfigLoaderTest, PrefersTheKinesisEndpointOverrideToTheGeneralOne) {
