@@ -189,7 +189,7 @@ int RunExtension(const config::Environment& environment, const std::string& exte
   }
   log::Info("shipping telemetry to " +
             (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
-            config.endpoint_url + " (" +
+            config.endpoint_url + " (" + config.endpoint_chosen_by + "; " +
             std::string(config::KinesisProtocolName(config.kinesis_protocol)) + "); CA bundle " +
             (config.ca_file.empty() ? std::string("(none found)") : config.ca_file) + " from " +
             std::string(aws::CaBundleSourceName(config.ca_file_source)) + "; listening on " +
