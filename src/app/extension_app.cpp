@@ -192,6 +192,7 @@ int RunExtension(const config::Environment& environment, const std::string& exte
       (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
       config.endpoint_url +
       (config.proxy ? " through proxy " + config.proxy->Display() : std::string()) + " (" +
+      config.endpoint_chosen_by + "; " +
       std::string(config::KinesisProtocolName(config.kinesis_protocol)) +
       "); credentials from the " +
       (config.credentials.kind == aws::CredentialsSourceSettings::Kind::kContainer

@@ -1,13 +1,15 @@
-// Endpoint resolution and ARN parsing: string checks only, no DNS, no network.
+// Endpoint settings -> the PutRecords endpoint, and ARN parsing: string checks only, no network.
 #include "aws/endpoint.h"
 
-#include <array>
 #include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "aws/kinesis_endpoint_rules.h"
+#include "aws/partitions.h"
 
 namespace tk::aws {
 namespace {
@@ -17,36 +19,13 @@ namespace {
 // "Service-specific endpoints",
 // https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
 // (AWS_ENDPOINT_URL_<SERVICE> overrides AWS_ENDPOINT_URL; the Kinesis identifier is KINESIS,
-// https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html).
-//
-// Default host "kinesis.<region>.<dnsSuffix>": Amazon Kinesis Data Streams endpoints and quotas,
-// https://docs.aws.amazon.com/general/latest/gr/ak.html (e.g. kinesis.us-east-1.amazonaws.com).
-// DNS suffix per partition: the SDKs' partitions.json (aws/aws-sdk-go-v2,
-// internal/endpoints/awsrulesfn/partitions.json): aws-cn "^cn-" amazonaws.com.cn (also
-// https://docs.amazonaws.cn/en_us/general/latest/gr/endpoints-Beijing.html), aws-iso "^us-iso-"
-// c2s.ic.gov, aws-iso-b "^us-isob-" sc2s.sgov.gov, aws-iso-e "^eu-isoe-" cloud.adc-e.uk,
-// aws-iso-f "^us-isof-" csp.hci.ic.gov; aws and aws-us-gov use amazonaws.com.
-struct PartitionSuffix {
-  std::string_view region_prefix;
-  std::string_view dns_suffix;
-};
-constexpr std::array<PartitionSuffix, 5> kPartitionSuffixes = {{
-    {"cn-", "amazonaws.com.cn"},
-    {"us-iso-", "c2s.ic.gov"},
-    {"us-isob-", "sc2s.sgov.gov"},
-    {"eu-isoe-", "cloud.adc-e.uk"},
-    {"us-isof-", "csp.hci.ic.gov"},
-}};
-constexpr std::string_view kDefaultDnsSuffix = "amazonaws.com";
-constexpr std::string_view kKinesisHostPrefix = "kinesis.";
+// https://docs.aws.amazon.com/sdkref/latest/guide/ss-endpoints-table.html). What follows from the
+// chosen one, FIPS, dual-stack and the stream ARN is the rule set's (aws/kinesis_endpoint_rules.h).
 
-// No AWS region name is near this long (the longest today are ~15 characters); the bound only
-// keeps garbage out of hostnames and error messages.
-constexpr size_t kMaxRegionChars = 32;
-// A region name has at least area, location and number: "us-east-1".
-constexpr size_t kMinRegionParts = 3;
-// Area code: "us", "eu", "ap", "cn", ...
-constexpr size_t kRegionAreaChars = 2;
+// botocore's validate_region_name: ^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{,63}(?<!-)$.
+constexpr size_t kMaxRegionChars = 63;
+// Error messages quote at most this much of a rejected region.
+constexpr size_t kMaxQuotedRegionChars = 64;
 
 constexpr uint16_t kHttpDefaultPort = 80;
 constexpr uint16_t kHttpsDefaultPort = 443;
@@ -141,24 +120,58 @@ Result<std::pair<std::string, std::string_view>> ParseAuthority(std::string_view
   return std::pair<std::string, std::string_view>{std::move(lower_host), port};
 }
 
+// The override in effect: AWS_ENDPOINT_URL_KINESIS, else AWS_ENDPOINT_URL; empty when neither.
+std::string_view OverrideVariable(const KinesisEndpointSettings& settings) {
+  if (!settings.endpoint_url_kinesis.empty()) return kEndpointUrlKinesisVariable;
+  if (!settings.endpoint_url.empty()) return kEndpointUrlVariable;
+  return {};
+}
+
+// The settings a rule-set error follows from, so the message names what to change.
+std::string DescribeSettings(const KinesisEndpointSettings& settings,
+                             std::string_view override_variable) {
+  std::vector<std::string> parts;
+  if (!settings.region.empty()) parts.push_back("region " + std::string(settings.region));
+  if (settings.use_fips) parts.push_back(std::string(kUseFipsEndpointVariable) + "=true");
+  if (settings.use_dual_stack) {
+    parts.push_back(std::string(kUseDualStackEndpointVariable) + "=true");
+  }
+  if (!override_variable.empty()) parts.emplace_back(override_variable);
+  if (!settings.stream_arn.empty()) {
+    parts.push_back(std::string(kStreamVariable) + "=" + std::string(settings.stream_arn));
+  }
+  return Join(parts, ", ");
+}
+
+// "aws partition, the stream's account endpoint, FIPS": why this URL, for the start-up line.
+std::string DescribeChoice(const KinesisRuleEndpoint& rule,
+                           const KinesisEndpointSettings& settings) {
+  std::string text = std::string(rule.partition) + " partition";
+  if (FindPartition(settings.region) == nullptr) text += " (no partition lists the region)";
+  if (rule.account_endpoint) text += ", the stream's account endpoint";
+  if (settings.use_fips) text += ", FIPS";
+  if (settings.use_dual_stack) text += ", dual-stack";
+  return text;
+}
+
+// A rule-built URL is always https://<host>: no port, no path.
+Endpoint RuleEndpoint(const KinesisRuleEndpoint& rule, const KinesisEndpointSettings& settings) {
+  constexpr std::string_view kHttps = "https://";
+  Endpoint endpoint;
+  endpoint.url = rule.url;
+  endpoint.host_header = rule.url.substr(kHttps.size());
+  endpoint.path = "/";
+  endpoint.tls = true;
+  endpoint.chosen_by = DescribeChoice(rule, settings);
+  return endpoint;
+}
+
 }  // namespace
 
 bool IsValidRegionName(std::string_view region) {
   if (region.empty() || region.size() > kMaxRegionChars) return false;
-  const std::vector<std::string_view> parts = Split(region, '-');
-  if (parts.size() < kMinRegionParts) return false;
-  if (parts.front().size() != kRegionAreaChars || !AllOf(parts.front(), IsLower)) return false;
-  for (size_t i = 1; i + 1 < parts.size(); ++i) {
-    if (parts[i].empty() || !AllOf(parts[i], IsLower)) return false;
-  }
-  return !parts.back().empty() && AllOf(parts.back(), IsDigit);
-}
-
-std::string_view DnsSuffixForRegion(std::string_view region) {
-  for (const PartitionSuffix& partition : kPartitionSuffixes) {
-    if (region.starts_with(partition.region_prefix)) return partition.dns_suffix;
-  }
-  return kDefaultDnsSuffix;
+  if (region.front() == '-' || region.back() == '-' || AllOf(region, IsDigit)) return false;
+  return AllOf(region, [](char c) { return IsAlpha(c) || IsDigit(c) || c == '-'; });
 }
 
 Result<Endpoint> ParseEndpointUrl(std::string_view url, std::string_view variable) {
@@ -209,41 +222,42 @@ Result<Endpoint> ParseEndpointUrl(std::string_view url, std::string_view variabl
   return endpoint;
 }
 
-Result<Endpoint> ResolveKinesisEndpoint(std::string_view region,
-                                        std::string_view endpoint_url_kinesis,
-                                        std::string_view endpoint_url) {
+Result<Endpoint> ResolveKinesisEndpoint(const KinesisEndpointSettings& settings) {
   std::vector<std::string> errors;
-  if (region.empty()) {
+  if (settings.region.empty()) {
     errors.push_back(std::string(kRegionVariable) + " is not set");
-  } else if (!IsValidRegionName(region)) {
+  } else if (!IsValidRegionName(settings.region)) {
     errors.push_back(std::string(kRegionVariable) + ": \"" +
-                     std::string(region.substr(0, kMaxRegionChars)) +
+                     std::string(settings.region.substr(0, kMaxQuotedRegionChars)) +
                      "\" is not a region name like us-east-1");
   }
-
-  std::optional<Endpoint> endpoint;
-  const bool has_override = !endpoint_url_kinesis.empty() || !endpoint_url.empty();
-  if (has_override) {
-    const bool service_specific = !endpoint_url_kinesis.empty();
-    Result<Endpoint> parsed =
-        service_specific ? ParseEndpointUrl(endpoint_url_kinesis, kEndpointUrlKinesisVariable)
-                         : ParseEndpointUrl(endpoint_url, kEndpointUrlVariable);
+  const std::string_view override_variable = OverrideVariable(settings);
+  std::optional<Endpoint> custom;
+  if (!override_variable.empty()) {
+    Result<Endpoint> parsed = ParseEndpointUrl(override_variable == kEndpointUrlKinesisVariable
+                                                   ? settings.endpoint_url_kinesis
+                                                   : settings.endpoint_url,
+                                               override_variable);
     if (parsed.ok()) {
-      endpoint = std::move(parsed).value();
+      custom = std::move(parsed).value();
     } else {
       errors.push_back(parsed.error().message);
     }
   }
   if (!errors.empty()) return Error{Join(errors, "; ")};
-  if (endpoint) return *std::move(endpoint);
 
-  Endpoint regional;
-  regional.host_header = std::string(kKinesisHostPrefix) + std::string(region) + "." +
-                         std::string(DnsSuffixForRegion(region));
-  regional.url = "https://" + regional.host_header;
-  regional.path = "/";
-  regional.tls = true;
-  return regional;
+  const Result<KinesisRuleEndpoint> rule = EvaluateKinesisEndpointRules(
+      {settings.region, settings.use_fips, settings.use_dual_stack,
+       custom ? std::string_view(custom->url) : std::string_view(), settings.stream_arn});
+  if (!rule.ok()) {
+    return Error{"Kinesis endpoint rules (" + DescribeSettings(settings, override_variable) +
+                 "): " + rule.error().message};
+  }
+  if (custom) {
+    custom->chosen_by = std::string(override_variable);
+    return *std::move(custom);
+  }
+  return RuleEndpoint(*rule, settings);
 }
 
 Result<StreamArn> ParseStreamArn(std::string_view arn) {

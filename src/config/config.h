@@ -62,7 +62,12 @@ struct Config {
   std::string
       endpoint_url;  // resolved PutRecords endpoint, e.g. https://kinesis.eu-west-1.amazonaws.com
   std::string endpoint_host;  // Host header for endpoint_url
-  std::string ca_file;        // CA bundle for TLS; empty = the TLS library's default
+  // How endpoint_url was chosen, for the start-up line: "AWS_ENDPOINT_URL_KINESIS",
+  // "aws partition, FIPS", ... (aws::Endpoint::chosen_by).
+  std::string endpoint_chosen_by;
+  bool use_fips_endpoint = false;       // AWS_USE_FIPS_ENDPOINT
+  bool use_dualstack_endpoint = false;  // AWS_USE_DUALSTACK_ENDPOINT
+  std::string ca_file;                  // CA bundle for TLS; empty = the TLS library's default
   aws::CaBundleSource ca_file_source = aws::CaBundleSource::kLibraryDefault;  // for the log
   // The HTTP proxy PutRecords goes through (HTTPS_PROXY for an https endpoint); empty when none
   // is set for the endpoint's scheme or NO_PROXY names its host.

@@ -27,6 +27,7 @@ class Loader {
   LoadedConfig Load() {
     LoadFunction();
     LoadStream();
+    LoadEndpoint();
     LoadProxy();
     LoadCaBundle();
     LoadCredentials();
@@ -72,6 +73,21 @@ class Loader {
     return std::nullopt;
   }
 
+  // AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT take true or false (AWS SDKs and Tools
+  // Reference Guide, "Dual-stack and FIPS endpoints"), in any case as botocore's ensure_boolean
+  // reads them; anything else is refused rather than read as false.
+  void ReadBool(std::string_view name, bool& out) {
+    auto text = env_.Get(name);
+    if (!text) return;  // keep the default
+    std::string lower = *text;
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (lower != "true" && lower != "false") {
+      Fail(std::string(name) + "=\"" + *text + "\" is invalid: expected true or false");
+      return;
+    }
+    out = lower == "true";
+  }
+
   void LoadFunction() {
     config().function_name = env_.Get("AWS_LAMBDA_FUNCTION_NAME").value_or("");
     config().function_version = env_.Get("AWS_LAMBDA_FUNCTION_VERSION").value_or("");
@@ -105,17 +121,30 @@ class Loader {
     } else {
       config().stream_name = *stream;
     }
+  }
 
+  // After LoadStream: the endpoint depends on the region and on whether the stream is an ARN.
+  void LoadEndpoint() {
+    ReadBool(aws::kUseFipsEndpointVariable, config().use_fips_endpoint);
+    ReadBool(aws::kUseDualStackEndpointVariable, config().use_dualstack_endpoint);
     if (config().region.empty()) return;
-    auto endpoint = aws::ResolveKinesisEndpoint(config().region,
-                                                env_.Get("AWS_ENDPOINT_URL_KINESIS").value_or(""),
-                                                env_.Get("AWS_ENDPOINT_URL").value_or(""));
+    const std::string endpoint_url_kinesis =
+        env_.Get(aws::kEndpointUrlKinesisVariable).value_or("");
+    const std::string endpoint_url = env_.Get(aws::kEndpointUrlVariable).value_or("");
+    // A stream ARN goes into PutRecords as StreamARN, which the endpoint rules read.
+    auto endpoint = aws::ResolveKinesisEndpoint({.region = config().region,
+                                                 .use_fips = config().use_fips_endpoint,
+                                                 .use_dual_stack = config().use_dualstack_endpoint,
+                                                 .endpoint_url_kinesis = endpoint_url_kinesis,
+                                                 .endpoint_url = endpoint_url,
+                                                 .stream_arn = config().stream_arn});
     if (!endpoint) {
       Fail(endpoint.error().message);
       return;
     }
     config().endpoint_url = endpoint->url;
     config().endpoint_host = endpoint->host_header;
+    config().endpoint_chosen_by = endpoint->chosen_by;
   }
 
   // Read once, for the one endpoint there is: the proxy cannot change while the extension runs.

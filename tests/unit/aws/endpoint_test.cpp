@@ -1,4 +1,5 @@
-// Kinesis endpoint resolution (overrides, partitions, validation) and stream ARN parsing.
+// Kinesis endpoint resolution (overrides, partitions, validation, how it was chosen, errors) and
+// stream ARN parsing. endpoint_rules_test.cpp holds the rule set's own test cases.
 #include "aws/endpoint.h"
 
 #include <gtest/gtest.h>
@@ -33,6 +34,11 @@ const ResolveCase kResolveCases[] = {
     {"ISO-B partition suffix", "us-isob-east-1", "", "",
      "https://kinesis.us-isob-east-1.sc2s.sgov.gov", "kinesis.us-isob-east-1.sc2s.sgov.gov", "/",
      true},
+    {"European Sovereign Cloud suffix", "eusc-de-east-1", "", "",
+     "https://kinesis.eusc-de-east-1.amazonaws.eu", "kinesis.eusc-de-east-1.amazonaws.eu", "/",
+     true},
+    {"a region no partition knows resolves as aws", "xx-new-1", "", "",
+     "https://kinesis.xx-new-1.amazonaws.com", "kinesis.xx-new-1.amazonaws.com", "/", true},
     {"service-specific override wins", "us-east-1", "http://localhost:4567", "https://global:9000",
      "http://localhost:4567", "localhost:4567", "/", false},
     {"global override when no service-specific one", "eu-west-1", "", "https://vpce.example.com",
@@ -47,8 +53,8 @@ const ResolveCase kResolveCases[] = {
 
 TEST(ResolveKinesisEndpoint, FollowsOverridePrecedenceAndPartitionSuffixes) {
   for (const ResolveCase& c : kResolveCases) {
-    const Result<Endpoint> endpoint =
-        ResolveKinesisEndpoint(c.region, c.endpoint_url_kinesis, c.endpoint_url);
+    const Result<Endpoint> endpoint = ResolveKinesisEndpoint(
+        {c.region, false, false, c.endpoint_url_kinesis, c.endpoint_url, ""});
     ASSERT_TRUE(endpoint.ok()) << c.description << ": " << endpoint.error().message;
     EXPECT_EQ(endpoint->url, c.url) << c.description;
     EXPECT_EQ(endpoint->host_header, c.host_header) << c.description;
@@ -67,9 +73,10 @@ struct RejectCase {
 TEST(ResolveKinesisEndpoint, RejectsBadInputNamingTheVariable) {
   const RejectCase cases[] = {
       {"", "", "", {"AWS_REGION is not set"}},
-      {"US-EAST-1", "", "", {"AWS_REGION", "US-EAST-1"}},
-      {"useast1", "", "", {"AWS_REGION"}},
+      {"us_east_1", "", "", {"AWS_REGION", "us_east_1"}},
+      {"-us-east-1", "", "", {"AWS_REGION"}},
       {"us-east-", "", "", {"AWS_REGION"}},
+      {"123", "", "", {"AWS_REGION"}},
       {"us-east-1", "ftp://host", "", {"AWS_ENDPOINT_URL_KINESIS", "http or https"}},
       {"us-east-1", "", "localhost:4567", {"AWS_ENDPOINT_URL", "not a URL"}},
       {"us-east-1", "http://", "", {"AWS_ENDPOINT_URL_KINESIS", "no host"}},
@@ -85,8 +92,8 @@ TEST(ResolveKinesisEndpoint, RejectsBadInputNamingTheVariable) {
       {"", "ftp://x", "", {"AWS_REGION is not set", "AWS_ENDPOINT_URL_KINESIS"}},
   };
   for (const RejectCase& c : cases) {
-    const Result<Endpoint> endpoint =
-        ResolveKinesisEndpoint(c.region, c.endpoint_url_kinesis, c.endpoint_url);
+    const Result<Endpoint> endpoint = ResolveKinesisEndpoint(
+        {c.region, false, false, c.endpoint_url_kinesis, c.endpoint_url, ""});
     ASSERT_FALSE(endpoint.ok()) << c.region << " " << c.endpoint_url_kinesis << " "
                                 << c.endpoint_url << " -> " << endpoint->url;
     for (std::string_view part : c.message_contains) {
@@ -98,21 +105,82 @@ TEST(ResolveKinesisEndpoint, RejectsBadInputNamingTheVariable) {
 
 TEST(ResolveKinesisEndpoint, NeverEchoesUserInformationFromTheUrl) {
   const Result<Endpoint> endpoint =
-      ResolveKinesisEndpoint("us-east-1", "https://user:hunter2@host", "");
+      ResolveKinesisEndpoint({"us-east-1", false, false, "https://user:hunter2@host", "", ""});
   ASSERT_FALSE(endpoint.ok());
   EXPECT_EQ(endpoint.error().message.find("hunter2"), std::string::npos);
   EXPECT_NE(endpoint.error().message.find("AWS_ENDPOINT_URL_KINESIS"), std::string::npos);
 }
 
-TEST(IsValidRegionName, AcceptsAwsShapedNamesOnly) {
-  for (std::string_view good :
-       {"us-east-1", "ap-southeast-5", "us-gov-west-1", "us-isob-east-1", "eu-isoe-west-1"}) {
-    EXPECT_TRUE(IsValidRegionName(good)) << good;
-  }
-  for (std::string_view bad : {"", "us", "us-east", "us-east-x", "u-east-1", "us--1", "us_east_1",
-                               "us-east-1 ", "aws-global-1x"}) {
-    EXPECT_FALSE(IsValidRegionName(bad)) << bad;
-  }
+TEST(ResolveKinesisEndpoint, SaysHowTheEndpointWasChosen) {
+  const auto chosen_by = [](const KinesisEndpointSettings& settings) {
+    const Result<Endpoint> endpoint = ResolveKinesisEndpoint(settings);
+    return endpoint.ok() ? endpoint->chosen_by : "error: " + endpoint.error().message;
+  };
+  EXPECT_EQ(chosen_by({"us-east-1", false, false, "http://localhost:4567", "http://x", ""}),
+            "AWS_ENDPOINT_URL_KINESIS");
+  EXPECT_EQ(chosen_by({"us-east-1", false, false, "", "http://x", ""}), "AWS_ENDPOINT_URL");
+  EXPECT_EQ(chosen_by({"us-east-1", true, false, "", "", ""}), "aws partition, FIPS");
+  EXPECT_EQ(chosen_by({"us-gov-west-1", true, true, "", "", ""}),
+            "aws-us-gov partition, FIPS, dual-stack");
+  EXPECT_EQ(chosen_by({"eu-west-1", false, false, "", "",
+                       "arn:aws:kinesis:eu-west-1:123456789012:stream/s"}),
+            "aws partition, the stream's account endpoint");
+  EXPECT_EQ(chosen_by({"xx-new-1", false, false, "", "", ""}),
+            "aws partition (no partition lists the region)");
+}
+
+TEST(ResolveKinesisEndpoint, NamesTheSettingsARuleSetErrorFollowsFrom) {
+  const Result<Endpoint> fips_and_override =
+      ResolveKinesisEndpoint({"us-east-1", true, false, "http://localhost:4567", "", ""});
+  ASSERT_FALSE(fips_and_override.ok());
+  EXPECT_EQ(fips_and_override.error().message,
+            "Kinesis endpoint rules (region us-east-1, AWS_USE_FIPS_ENDPOINT=true, "
+            "AWS_ENDPOINT_URL_KINESIS): Invalid Configuration: FIPS and custom endpoint are not "
+            "supported");
+
+  const Result<Endpoint> dual_stack_and_override =
+      ResolveKinesisEndpoint({"us-east-1", false, true, "", "http://localhost:4567", ""});
+  ASSERT_FALSE(dual_stack_and_override.ok());
+  EXPECT_NE(dual_stack_and_override.error().message.find(
+                "AWS_USE_DUALSTACK_ENDPOINT=true, AWS_ENDPOINT_URL): Invalid Configuration: "
+                "Dualstack and custom endpoint are not supported"),
+            std::string::npos)
+      << dual_stack_and_override.error().message;
+
+  const Result<Endpoint> mismatch =
+      ResolveKinesisEndpoint({"us-gov-west-1", false, false, "", "",
+                              "arn:aws:kinesis:us-gov-west-1:123456789012:stream/s"});
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_NE(mismatch.error().message.find("TELEMETRY_KINESIS_STREAM=arn:aws:kinesis:"),
+            std::string::npos)
+      << mismatch.error().message;
+  EXPECT_NE(mismatch.error().message.find(
+                "Partition: aws from ARN doesn't match with partition name: aws-us-gov."),
+            std::string::npos)
+      << mismatch.error().message;
+}
+
+TEST(IsValidRegionName, AcceptsWhatBotocoreAccepts) {
+  // botocore's validate_region_name: a host label, not all digits. Regions no partition knows
+  // are valid: the rule set resolves them with the aws partition.
+  const std::string longest(63, 'a');
+  const std::string_view good[] = {"us-east-1",
+                                   "ap-southeast-5",
+                                   "us-gov-west-1",
+                                   "us-isob-east-1",
+                                   "eu-isoe-west-1",
+                                   "eusc-de-east-1",
+                                   "aws-global",
+                                   "xx-new-1",
+                                   "local",
+                                   "US-EAST-1",
+                                   "1a",
+                                   longest};
+  for (std::string_view region : good) EXPECT_TRUE(IsValidRegionName(region)) << region;
+  const std::string too_long(64, 'a');
+  const std::string_view bad[] = {"",    "us_east_1", "us-east-1 ", "-us-east-1", "us-east-",
+                                  "123", "us.east.1", "us/east",    too_long};
+  for (std::string_view region : bad) EXPECT_FALSE(IsValidRegionName(region)) << region;
 }
 
 TEST(ParseStreamArn, SplitsPartitionRegionAccountAndStreamName) {
@@ -143,7 +211,7 @@ TEST(ParseStreamArn, RejectsWhatIsNotAKinesisStreamArn) {
       {"arn:aws:kinesis:us-east-1:123456789012:consumer/s", "not a Kinesis stream ARN"},
       {"arn:aws:kinesis:us-east-1:123456789012:stream/a:b", "not a Kinesis stream ARN"},
       {"arn:azure:kinesis:us-east-1:123456789012:stream/s", "partition"},
-      {"arn:aws:kinesis:useast1:123456789012:stream/s", "region"},
+      {"arn:aws:kinesis:us_east_1:123456789012:stream/s", "region"},
       {"arn:aws:kinesis:us-east-1:12345:stream/s", "account id"},
       {"arn:aws:kinesis:us-east-1:123456789012:stream/", "stream name"},
       {"arn:aws:kinesis:us-east-1:123456789012:stream/a/b", "stream name"},

@@ -58,6 +58,9 @@ TEST(ConfigLoaderTest, AppliesDocumentedDefaultsWhenOnlyRequiredVariablesAreSet)
   EXPECT_EQ(config.region, "eu-west-1");
   EXPECT_EQ(config.endpoint_url, "https://kinesis.eu-west-1.amazonaws.com");
   EXPECT_EQ(config.endpoint_host, "kinesis.eu-west-1.amazonaws.com");
+  EXPECT_EQ(config.endpoint_chosen_by, "aws partition");
+  EXPECT_FALSE(config.use_fips_endpoint);
+  EXPECT_FALSE(config.use_dualstack_endpoint);
   EXPECT_EQ(config.credentials.kind, aws::CredentialsSourceSettings::Kind::kEnvironment);
   EXPECT_EQ(config.credentials.environment.access_key_id, "AKIDEXAMPLE");
   EXPECT_EQ(config.credentials.environment.secret_access_key, kSecret);
@@ -92,7 +95,8 @@ TEST(ConfigLoaderTest, TakesTheRegionFromAStreamArnWhenAwsRegionIsUnset) {
   LoadedConfig loaded = LoadConfig(environment);
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
   EXPECT_EQ(loaded.config.region, "ap-south-1");
-  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.ap-south-1.amazonaws.com");
+  EXPECT_EQ(loaded.config.endpoint_url,
+            "https://123456789012.data-kinesis.ap-south-1.amazonaws.com");
 }
 
 TEST(ConfigLoaderTest, NeverEchoesAnEndpointUrlThatCouldCarryCredentials) {
@@ -428,6 +432,8 @@ TEST(ConfigLoaderTest, RefusesAnInvalidStreamNameNamingTheVariable) {
   }
 }
 
+// A stream ARN is sent as PutRecords' StreamARN, for which the rule set gives the stream's
+// account endpoint (https://<account-id>.data-kinesis.<region>.<suffix>).
 TEST(ConfigLoaderTest, TakesTheRegionOfAStreamArnForSigningAndTheEndpoint) {
   LoadedConfig loaded = LoadWith(
       {{"TELEMETRY_KINESIS_STREAM", "arn:aws:kinesis:us-west-2:123456789012:stream/telemetry"}});
@@ -435,14 +441,15 @@ TEST(ConfigLoaderTest, TakesTheRegionOfAStreamArnForSigningAndTheEndpoint) {
   EXPECT_EQ(loaded.config.stream_arn, "arn:aws:kinesis:us-west-2:123456789012:stream/telemetry");
   EXPECT_EQ(loaded.config.stream_name, "");
   EXPECT_EQ(loaded.config.region, "us-west-2");  // not AWS_REGION's eu-west-1
-  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.us-west-2.amazonaws.com");
-  EXPECT_EQ(loaded.config.endpoint_host, "kinesis.us-west-2.amazonaws.com");
+  EXPECT_EQ(loaded.config.endpoint_url,
+            "https://123456789012.data-kinesis.us-west-2.amazonaws.com");
+  EXPECT_EQ(loaded.config.endpoint_host, "123456789012.data-kinesis.us-west-2.amazonaws.com");
 }
 
 TEST(ConfigLoaderTest, RefusesAnInvalidStreamArnNamingTheVariableAndThePart) {
   const std::map<std::string, std::string> arns = {
       {"arn:aws:kinesis:us-west-2:12345:stream/telemetry", "account id"},
-      {"arn:aws:kinesis:Oregon:123456789012:stream/telemetry", "region"},
+      {"arn:aws:kinesis:us_west_2:123456789012:stream/telemetry", "region"},
       {"arn:aws:kinesis:us-west-2:123456789012:stream/bad name", "stream name"},
       {"arn:aws:sqs:us-west-2:123456789012:queue", "not a Kinesis stream ARN"},
   };
@@ -458,7 +465,7 @@ TEST(ConfigLoaderTest, RefusesAnInvalidStreamArnNamingTheVariableAndThePart) {
 // ---- Region and endpoint ----
 
 TEST(ConfigLoaderTest, RefusesAnInvalidRegionNamingAwsRegion) {
-  LoadedConfig loaded = LoadWith({{"AWS_REGION", "Europe"}});
+  LoadedConfig loaded = LoadWith({{"AWS_REGION", "eu_west_1"}});
   ASSERT_THAT(loaded.errors, SizeIs(1));
   EXPECT_THAT(loaded.errors[0], HasSubstr("AWS_REGION"));
   EXPECT_EQ(loaded.config.endpoint_url, "");
@@ -474,7 +481,117 @@ TEST(ConfigLoaderTest, UsesTheChinaPartitionDnsSuffixForChinaRegions) {
       {{"TELEMETRY_KINESIS_STREAM", "arn:aws-cn:kinesis:cn-northwest-1:123456789012:stream/t"}});
   ASSERT_TRUE(from_arn.ok()) << AllErrors(from_arn);
   EXPECT_EQ(from_arn.config.region, "cn-northwest-1");
-  EXPECT_EQ(from_arn.config.endpoint_url, "https://kinesis.cn-northwest-1.amazonaws.com.cn");
+  EXPECT_EQ(from_arn.config.endpoint_url,
+            "https://123456789012.data-kinesis.cn-northwest-1.amazonaws.com.cn");
+}
+
+TEST(ConfigLoaderTest, AcceptsTheEuropeanSovereignCloudRegion) {
+  LoadedConfig loaded = LoadWith({{"AWS_REGION", "eusc-de-east-1"}});
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.eusc-de-east-1.amazonaws.eu");
+
+  LoadedConfig from_arn = LoadWith(
+      {{"TELEMETRY_KINESIS_STREAM", "arn:aws-eusc:kinesis:eusc-de-east-1:123456789012:stream/t"}});
+  ASSERT_TRUE(from_arn.ok()) << AllErrors(from_arn);
+  EXPECT_EQ(from_arn.config.endpoint_url,
+            "https://123456789012.data-kinesis.eusc-de-east-1.amazonaws.eu");
+}
+
+TEST(ConfigLoaderTest, RefusesAStreamArnWhosePartitionIsNotItsRegions) {
+  LoadedConfig loaded = LoadWith(
+      {{"TELEMETRY_KINESIS_STREAM", "arn:aws:kinesis:cn-north-1:123456789012:stream/telemetry"}});
+  ASSERT_THAT(loaded.errors, SizeIs(1));
+  EXPECT_THAT(loaded.errors[0], HasSubstr("TELEMETRY_KINESIS_STREAM"));
+  EXPECT_THAT(loaded.errors[0],
+              HasSubstr("Partition: aws from ARN doesn't match with partition name: aws-cn."));
+}
+
+TEST(ConfigLoaderTest, SendsAStreamArnToTheOverrideWhenOneIsSet) {
+  LoadedConfig loaded =
+      LoadWith({{"TELEMETRY_KINESIS_STREAM", "arn:aws:kinesis:eu-west-1:123456789012:stream/t"},
+                {"AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"}});
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_EQ(loaded.config.endpoint_url, "http://127.0.0.1:4567");
+}
+
+TEST(ConfigLoaderTest, ReadsFipsAndDualStackInAnyCase) {
+  struct Case {
+    std::string fips;
+    std::string dual_stack;
+    bool use_fips;
+    bool use_dual_stack;
+    std::string url;
+    std::string chosen_by;
+  };
+  const Case cases[] = {
+      {"true", "", true, false, "https://kinesis-fips.eu-west-1.amazonaws.com",
+       "aws partition, FIPS"},
+      {"", "TRUE", false, true, "https://kinesis.eu-west-1.api.aws", "aws partition, dual-stack"},
+      {"True", "tRuE", true, true, "https://kinesis-fips.eu-west-1.api.aws",
+       "aws partition, FIPS, dual-stack"},
+      {"false", "FALSE", false, false, "https://kinesis.eu-west-1.amazonaws.com", "aws partition"},
+  };
+  for (const Case& c : cases) {
+    LoadedConfig loaded =
+        LoadWith({{"AWS_USE_FIPS_ENDPOINT", c.fips}, {"AWS_USE_DUALSTACK_ENDPOINT", c.dual_stack}});
+    ASSERT_TRUE(loaded.ok()) << c.fips << "/" << c.dual_stack << ": " << AllErrors(loaded);
+    EXPECT_EQ(loaded.config.use_fips_endpoint, c.use_fips) << c.fips;
+    EXPECT_EQ(loaded.config.use_dualstack_endpoint, c.use_dual_stack) << c.dual_stack;
+    EXPECT_EQ(loaded.config.endpoint_url, c.url) << c.fips << "/" << c.dual_stack;
+    EXPECT_EQ(loaded.config.endpoint_chosen_by, c.chosen_by) << c.fips << "/" << c.dual_stack;
+  }
+}
+
+TEST(ConfigLoaderTest, RefusesFipsAndDualStackValuesOtherThanTrueOrFalseNamingEach) {
+  for (std::string value : {"1", "yes", "on", "true "}) {
+    LoadedConfig loaded =
+        LoadWith({{"AWS_USE_FIPS_ENDPOINT", value}, {"AWS_USE_DUALSTACK_ENDPOINT", value}});
+    ASSERT_THAT(loaded.errors, SizeIs(2)) << value;
+    EXPECT_THAT(loaded.errors[0], AllOf(HasSubstr("AWS_USE_FIPS_ENDPOINT=\"" + value + "\""),
+                                        HasSubstr("expected true or false")));
+    EXPECT_THAT(loaded.errors[1], AllOf(HasSubstr("AWS_USE_DUALSTACK_ENDPOINT=\"" + value + "\""),
+                                        HasSubstr("expected true or false")));
+  }
+}
+
+TEST(ConfigLoaderTest, UsesGovCloudsFipsEndpointsAsTheRuleSetSays) {
+  // FIPS alone in aws-us-gov keeps the standard host (FIPS there already); the account endpoint
+  // of a stream ARN has no such exception.
+  LoadedConfig by_name =
+      LoadWith({{"AWS_REGION", "us-gov-west-1"}, {"AWS_USE_FIPS_ENDPOINT", "true"}});
+  ASSERT_TRUE(by_name.ok()) << AllErrors(by_name);
+  EXPECT_EQ(by_name.config.endpoint_url, "https://kinesis.us-gov-west-1.amazonaws.com");
+
+  LoadedConfig by_arn = LoadWith(
+      {{"TELEMETRY_KINESIS_STREAM", "arn:aws-us-gov:kinesis:us-gov-west-1:123456789012:stream/t"},
+       {"AWS_USE_FIPS_ENDPOINT", "true"}});
+  ASSERT_TRUE(by_arn.ok()) << AllErrors(by_arn);
+  EXPECT_EQ(by_arn.config.endpoint_url,
+            "https://123456789012.data-kinesis-fips.us-gov-west-1.amazonaws.com");
+}
+
+TEST(ConfigLoaderTest, RefusesFipsOrDualStackWithAnEndpointOverrideAsTheRuleSetDoes) {
+  LoadedConfig fips = LoadWith(
+      {{"AWS_USE_FIPS_ENDPOINT", "true"}, {"AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"}});
+  ASSERT_THAT(fips.errors, SizeIs(1));
+  EXPECT_THAT(fips.errors[0],
+              AllOf(HasSubstr("AWS_USE_FIPS_ENDPOINT=true"), HasSubstr("AWS_ENDPOINT_URL_KINESIS"),
+                    HasSubstr("FIPS and custom endpoint are not supported")));
+
+  LoadedConfig dual_stack = LoadWith(
+      {{"AWS_USE_DUALSTACK_ENDPOINT", "true"}, {"AWS_ENDPOINT_URL", "http://127.0.0.1:4567"}});
+  ASSERT_THAT(dual_stack.errors, SizeIs(1));
+  EXPECT_THAT(dual_stack.errors[0],
+              AllOf(HasSubstr("AWS_USE_DUALSTACK_ENDPOINT=true"), HasSubstr("AWS_ENDPOINT_URL"),
+                    HasSubstr("Dualstack and custom endpoint are not supported")));
+}
+
+TEST(ConfigLoaderTest, SaysWhichOverrideChoseTheEndpoint) {
+  EXPECT_EQ(
+      LoadWith({{"AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"}}).config.endpoint_chosen_by,
+      "AWS_ENDPOINT_URL_KINESIS");
+  EXPECT_EQ(LoadWith({{"AWS_ENDPOINT_URL", "http://127.0.0.1:4567"}}).config.endpoint_chosen_by,
+            "AWS_ENDPOINT_URL");
 }
 
 TEST(ConfigLoaderTest, PrefersTheKinesisEndpointOverrideToTheGeneralOne) {
@@ -542,9 +659,11 @@ TEST(ConfigLoaderTest, NeverPutsSecretValuesInAnyErrorMessage) {
       {"TELEMETRY_KINESIS_METRICS", "x"},
       {"TELEMETRY_KINESIS_METRICS_INTERVAL_MS", "1"},
       {"AWS_ENDPOINT_URL_KINESIS", "nope"},
+      {"AWS_USE_FIPS_ENDPOINT", "yes"},
+      {"AWS_USE_DUALSTACK_ENDPOINT", "1"},
   };
   LoadedConfig loaded = LoadWith(everything_invalid);
-  EXPECT_THAT(loaded.errors, SizeIs(19));
+  EXPECT_THAT(loaded.errors, SizeIs(21));
   for (const std::string& error : loaded.errors) {
     EXPECT_THAT(error, Not(HasSubstr(kSecret)));
     EXPECT_THAT(error, Not(HasSubstr(kToken)));
