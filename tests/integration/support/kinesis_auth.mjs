@@ -162,6 +162,9 @@ async function signatureMatches({ req, body, parsed, set }) {
     region: parsed.region,
     service: parsed.service,
     sha256: Hash.bind(null, 'sha256'),
+    // SigV4 leaves x-amz-content-sha256 to the client (S3 requires it, Kinesis does not): the
+    // signer must not add it to what it re-signs when the client did not sign it.
+    applyChecksum: signedHeaders.includes('x-amz-content-sha256'),
   });
   // The signer adds x-amz-date and x-amz-security-token itself; leave them out unless signed.
   const added = ['x-amz-date', 'x-amz-security-token'].filter((name) => !signedHeaders.includes(name));
