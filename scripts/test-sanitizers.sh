@@ -12,7 +12,9 @@
 # The integration tests chosen are those that drive every thread of the extension hardest:
 # end_to_end (listener workers, sender and lifecycle at full speed, the SHUTDOWN drain), faults
 # (retries, partial failures, dropped connections, outages: the sender's error paths) and
-# listener_bad_input (50 concurrent POSTs, stalled clients, 413s: the listener's pool and cap).
+# listener_bad_input (50 concurrent POSTs, stalled clients, 413s: the listener's pool and cap) and
+# aws_behaviour (the Kinesis session: credential refreshes, restores, holds, reconnects; its
+# expiring-credentials run is cut to 15 s here).
 # Left out: kinesis_stall (asserts per-invocation latency in milliseconds, which a sanitizer's
 # slowdown on a loaded 2-core machine would make flaky), spool (asserts peak RSS, which ASan's
 # shadow memory inflates), config_error and invalid_telemetry (single-threaded paths, covered
@@ -26,7 +28,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 jobs=$(nproc)
 shared_dir=$(cd "$repo_root/.." && pwd)/shared
-integration_tests=(end_to_end faults listener_bad_input)
+integration_tests=(end_to_end faults listener_bad_input aws_behaviour)
 threaded_unit_tests=(pipeline_tests telemetry_tests)
 fuzz_targets=(batch_parser_fuzz put_records_response_fuzz spool_segment_fuzz)
 log_dir="$repo_root/build/sanitizer-logs"
@@ -59,6 +61,7 @@ run_integration() {
   shift
   for name in "${integration_tests[@]}"; do
     "$@" env TK_BUILD_DIR="$repo_root/build" TK_EXTENSION_PATH="$extension" TK_SOURCE_DIR="$repo_root" \
+      TK_AWS_EXPIRING_RUN_SECONDS=15 \
       TK_SHARED_DIR="$shared_dir" node --test --test-reporter=spec "tests/integration/$name.test.mjs"
   done
 }

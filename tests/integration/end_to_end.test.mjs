@@ -101,7 +101,7 @@ test('ships every event exactly once with TELEMETRY_KINESIS_PROTOCOL=json (base6
   });
   assertExtensionExitedInTime(run, 5);
   assert.equal(run.exitCode, 0, runSummary(run));
-  assert.match(run.stderr, /via http:\/\/127\.0\.0\.1:\d+ \(json\)/, 'the start-up line names the protocol');
+  assert.match(run.stderr, /via http:\/\/127\.0\.0\.1:\d+ \(AWS_ENDPOINT_URL_KINESIS; json\)/, 'the start-up line names the protocol');
   const records = await waitForRecordCount({ endpoint: kinesis.endpoint, streamName: JSON_STREAM },
     run.events.length, READ_BACK_TIMEOUT_MS);
   assertExactlyOnce(run.events.map((e) => e.raw), records, ' (json)');

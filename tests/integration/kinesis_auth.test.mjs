@@ -145,7 +145,9 @@ describe('credentials checker', () => {
     assert.equal(await growing.check(req, body), null);
     appendFileSync(ledgerPath, `${revoke.slice(10)}\n`);
     assert.equal((await growing.check(req, body))?.type, 'UnrecognizedClientException');
-    assert.deepEqual(growing.stats(), { checked: 3, accepted: 2, rejected: { UnrecognizedClientException: 1 } });
+    assert.deepEqual(growing.stats(), {
+      checked: 3, accepted: 2, rejected: { UnrecognizedClientException: 1 }, acceptedByKey: { [A.accessKeyId]: 2 },
+    });
   });
 
   test('error answers: JSON or CBOR by the request, x-amzn-ErrorType as AWS sends it', () => {
