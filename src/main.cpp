@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/extension_app.h"
+#include "app/termination_signals.h"
 
 int main(int /*argc*/, char** argv) {
   // One malloc arena for every thread: once warmed up the pipeline recycles its record buffers and
@@ -13,6 +14,8 @@ int main(int /*argc*/, char** argv) {
   mallopt(M_ARENA_MAX, 1);
   // A peer closing a socket must not kill the extension; write errors are handled as values.
   std::signal(SIGPIPE, SIG_IGN);
+  // Before any thread starts, so that every thread inherits the mask (termination_signals.h).
+  tk::app::BlockTerminationSignals();
   std::string name = argv[0] != nullptr ? argv[0] : "telemetry-kinesis";
   if (size_t slash = name.rfind('/'); slash != std::string::npos) name.erase(0, slash + 1);
   return tk::app::RunExtension(tk::config::Environment::FromProcess(), name);

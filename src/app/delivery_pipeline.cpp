@@ -214,6 +214,14 @@ void DeliveryPipeline::WriteMetrics() {
 std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
                                        pipeline::SteadyClock::time_point deadline,
                                        std::chrono::milliseconds report_wait) {
+  std::lock_guard lock(shutdown_mutex_);
+  if (!shutdown_summary_) shutdown_summary_ = ShutdownOnce(last_request_id, deadline, report_wait);
+  return *shutdown_summary_;
+}
+
+std::string DeliveryPipeline::ShutdownOnce(const std::string& last_request_id,
+                                           pipeline::SteadyClock::time_point deadline,
+                                           std::chrono::milliseconds report_wait) {
   pipeline::SteadyClock::time_point now = pipeline::SteadyClock::now();
   // The report of the last invocation is sent by Lambda after our last /next, so it can only
   // arrive now. Wait for it, but never more than half of the time we have.

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <span>
@@ -67,7 +68,8 @@ class DeliveryPipeline {
   std::optional<std::string> TakeRestoreNotice();
 
   // SHUTDOWN: wait (bounded) for the last invocation's report, stop listening, send what is
-  // held until `deadline`. Returns the one summary line for the log.
+  // held until `deadline`. Returns the one summary line for the log. Once per pipeline: a second
+  // caller (SHUTDOWN and a SIGTERM racing) waits for the first and gets the same line.
   std::string Shutdown(const std::string& last_request_id,
                        pipeline::SteadyClock::time_point deadline,
                        std::chrono::milliseconds report_wait);
@@ -103,6 +105,12 @@ class DeliveryPipeline {
   std::atomic<const char*> restore_notice_{nullptr};  // how the restore was noticed, until logged
 
   void WriteMetrics();
+  std::string ShutdownOnce(const std::string& last_request_id,
+                           pipeline::SteadyClock::time_point deadline,
+                           std::chrono::milliseconds report_wait);
+
+  std::mutex shutdown_mutex_;
+  std::optional<std::string> shutdown_summary_;  // set by the first Shutdown()
 };
 
 }  // namespace tk::app

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "app/delivery_pipeline.h"
+#include "app/termination_signals.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "lambda/extensions_api_client.h"
@@ -158,11 +159,26 @@ int RunExtension(const config::Environment& environment, const std::string& exte
     return 1;
   }
   if (!loaded.ok()) {
+    WaitForTerminationSignals([] { return 0; });  // nothing to drain
     return HandleInitFailure(api, config.on_init_error, "Extension.ConfigInvalid",
                              "configuration invalid: " + JoinErrors(loaded.errors));
   }
 
   auto pipeline = DeliveryPipeline::Start(config, MetadataFrom(config, *registration));
+  if (pipeline) {
+    // SIGTERM (Managed Instances send it at shutdown) drains like SHUTDOWN, with its own deadline.
+    WaitForTerminationSignals([p = pipeline->get(), &config] {
+      const auto deadline = SteadyClock::now() + kSignalDrainBudget -
+                            std::chrono::milliseconds(config.shutdown_margin_ms);
+      const auto report_wait =
+          std::chrono::milliseconds(config.buffer_timeout_ms) + kReportWaitSlack;
+      log::Info(p->Shutdown("", deadline, report_wait));
+      return 0;
+    });
+  } else {
+    // Nothing to drain: a signal ends the (disabled) extension at once.
+    WaitForTerminationSignals([] { return 0; });
+  }
   if (!pipeline) {
     return HandleInitFailure(api, config.on_init_error, "Extension.ListenerFailed",
                              "telemetry listener failed: " + pipeline.error().message);
