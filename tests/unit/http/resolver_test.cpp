@@ -24,6 +24,8 @@
 #include <cstring>
 #include <string>
 
+#include "http/httplib_http_client.h"
+
 namespace tk::http {
 namespace {
 
@@ -130,6 +132,19 @@ int LookUpAgainstANameServerThatNeverAnswers() {
   failures += queried <= 0;               // it did ask the name server: the wait was DNS's
   failures += resolver.abandoned() != 1;  // glibc was still on it: kept, not freed
 
+  // The client with its default resolver: the request's 200 ms bound DNS, not its 10 s.
+  HttplibHttpClient client;
+  Request request;
+  request.url = std::string("https://") + kHangingName + "/";
+  request.body = "{}";
+  request.timeout_ms = 200;
+  start = Clock::now();
+  const Response response = client.Send(request);
+  const long send_ms = ElapsedMs(start);
+  std::fprintf(stderr, "Send: %ld ms: %s\n", send_ms, response.transport_error.c_str());
+  failures += send_ms > 1000;
+  failures += response.transport_error != std::string("HTTP transport error: DNS lookup of ") +
+                                              kHangingName + " timed out after 200 ms";
   return failures == 0 ? 0 : 1;
 }
 
