@@ -7,12 +7,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace tk::http {
 namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 // A URL split into what httplib needs: the origin it connects to and the request target.
 struct SplitUrl {
@@ -86,10 +91,10 @@ std::string Describe(httplib::Error error) {
   }
 }
 
-void SetTimeout(httplib::ClientImpl& client, long milliseconds,
+void SetTimeout(httplib::ClientImpl& client, long timeout_ms,
                 void (httplib::ClientImpl::*setter)(time_t, time_t)) {
-  (client.*setter)(static_cast<time_t>(milliseconds / 1000),
-                   static_cast<time_t>((milliseconds % 1000) * 1000));
+  (client.*setter)(static_cast<time_t>(timeout_ms / 1000),
+                   static_cast<time_t>((timeout_ms % 1000) * 1000));
 }
 
 std::string ProxyName(const HttpProxy& proxy) {
@@ -122,6 +127,11 @@ class TunnelingSslClient final : public httplib::SSLClient {
 
   // Why the last connection failed at the proxy, in words; empty when it did not fail there.
   const std::string& tunnel_error() const { return tunnel_error_; }
+  // The last connection failed before the proxy answered: no TCP connection to it.
+  bool proxy_unreachable() const { return proxy_unreachable_; }
+  // The proxy's address, looked up by the caller within the request's deadline; empty when
+  // proxy_.host is an IP literal.
+  void set_proxy_address(std::string address) { proxy_address_ = std::move(address); }
 
  private:
   // A CONNECT answer's status line and headers; a proxy's is a few hundred bytes.
@@ -132,13 +142,15 @@ class TunnelingSslClient final : public httplib::SSLClient {
   // Called by httplib for every new connection, with its socket mutex held.
   bool create_and_connect_socket(Socket& socket, httplib::Error& error) override {
     tunnel_error_.clear();
+    proxy_unreachable_ = false;
     if (!is_valid()) return false;
     socket.sock = httplib::detail::create_client_socket(
-        proxy_.host, std::string(), proxy_.port, address_family_, tcp_nodelay_, socket_options_,
+        proxy_.host, proxy_address_, proxy_.port, address_family_, tcp_nodelay_, socket_options_,
         connection_timeout_sec_, connection_timeout_usec_, read_timeout_sec_, read_timeout_usec_,
         write_timeout_sec_, write_timeout_usec_, interface_, error);
     if (socket.sock == INVALID_SOCKET) {
       tunnel_error_ = "could not reach proxy " + proxy_name_ + ": " + Describe(error);
+      proxy_unreachable_ = true;
       return false;
     }
     if (OpenTunnel(socket.sock, error)) return true;
@@ -203,8 +215,17 @@ class TunnelingSslClient final : public httplib::SSLClient {
   HttpProxy proxy_;
   std::string proxy_name_;
   std::string proxy_authorization_;
+  std::string proxy_address_;
   std::string tunnel_error_;
+  bool proxy_unreachable_ = false;
 };
+
+// Milliseconds from now to `deadline`, at least 1: a timeout of 0 means "none" to cpp-httplib's
+// poll-based waits.
+long Remaining(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+  return std::max<long>(left, 1);
+}
 
 }  // namespace
 
@@ -219,8 +240,20 @@ std::string_view Response::FindHeader(std::string_view name) const {
 }
 
 struct HttplibHttpClient::Impl {
+  // The addresses of the host connections go to (the endpoint's, or the proxy's), looked up when
+  // a connection was about to be opened; see kAddressLifetime.
+  struct Addresses {
+    std::vector<std::string> list;
+    size_t current = 0;  // the one handed to cpp-httplib
+    Clock::time_point looked_up;
+  };
+
   HttpClientOptions options;
+  std::unique_ptr<Resolver> resolver;
+  milliseconds address_lifetime{0};
+  std::optional<Addresses> addresses;  // none for an IP literal, or until looked up
   std::string origin;
+  std::string origin_host;  // the key of cpp-httplib's address map
   std::unique_ptr<httplib::ClientImpl> client;
   httplib::SSLClient* tls = nullptr;     // `client`, when the origin is https
   TunnelingSslClient* tunnel = nullptr;  // `client`, when that goes through the proxy
@@ -233,6 +266,7 @@ struct HttplibHttpClient::Impl {
     Reset();
     client = MakeClient(url);
     origin = url.origin;
+    origin_host = url.host;
     client->set_keep_alive(true);
     client->set_tcp_nodelay(true);
     client->set_follow_location(false);
@@ -241,7 +275,6 @@ struct HttplibHttpClient::Impl {
       client->enable_server_certificate_verification(true);
       if (!options.ca_file.empty()) client->set_ca_cert_path(options.ca_file);
     }
-    SetTimeout(*client, options.connect_timeout_ms, &httplib::ClientImpl::set_connection_timeout);
     return *client;
   }
 
@@ -272,10 +305,79 @@ struct HttplibHttpClient::Impl {
   void Reset() {
     client.reset();
     origin.clear();
+    origin_host.clear();
+    addresses.reset();
     tls = nullptr;
     tunnel = nullptr;
     proxy_authorization.clear();
     answered_on_connection = 0;
+  }
+
+  // The host that connections go to: the proxy's when there is one (it resolves the endpoint's
+  // name itself, from the CONNECT line or the absolute URL), else the endpoint's.
+  const std::string& ConnectHost() const {
+    return options.proxy ? options.proxy->host : origin_host;
+  }
+
+  // The next request opens a connection: there is none, or cpp-httplib will find that the peer
+  // closed it (the same test cpp-httplib makes before reusing a socket, ClientImpl::send).
+  bool WillConnect() const {
+    return !client->is_socket_open() || !httplib::detail::is_socket_alive(client->socket());
+  }
+
+  // Makes sure the next connection has an address to go to, looking the host up if need be
+  // within `timeout_ms`. Empty, or why the request cannot be sent (a transport error).
+  std::string PrepareAddress(long timeout_ms) {
+    const std::string& name = ConnectHost();
+    if (IsIpLiteral(name)) return "";  // cpp-httplib parses it; nothing can hang
+    if (addresses && Clock::now() - addresses->looked_up < address_lifetime) return "";
+    // A live connection needs no address: looking up now could only delay a request that is
+    // ready to go. The next connection looks the name up again.
+    if (addresses && !WillConnect()) return "";
+    const Resolution resolution = resolver->Resolve(name, milliseconds(timeout_ms));
+    const std::string where =
+        options.proxy ? "could not reach proxy " + ProxyName(*options.proxy) + ": " : "";
+    switch (resolution.outcome) {
+      case Resolution::Outcome::kResolved:
+        break;
+      case Resolution::Outcome::kTimedOut:
+        return where + "DNS lookup of " + name + " timed out after " + std::to_string(timeout_ms) +
+               " ms";
+      case Resolution::Outcome::kFailed:
+        return where + "DNS lookup of " + name + " failed: " + resolution.failure;
+    }
+    addresses = Addresses{.list = resolution.addresses, .current = 0, .looked_up = Clock::now()};
+    UseAddress();
+    return "";
+  }
+
+  // Hands cpp-httplib the current address. Direct: the address map, consulted only when a socket
+  // is created (ClientImpl::create_client_socket), where host_ (Host header, SNI, certificate
+  // name) stays the name. Through a proxy: the proxy's address in place of its name.
+  void UseAddress() {
+    const std::string& address = addresses->list[addresses->current];
+    if (tunnel) {
+      tunnel->set_proxy_address(address);
+    } else if (options.proxy) {
+      client->set_proxy(address, options.proxy->port);
+    } else {
+      client->set_hostname_addr_map({{origin_host, address}});
+    }
+  }
+
+  // After a failed request: whether it failed to connect to the current address and another,
+  // not yet tried for this request, is left to try (cpp-httplib tried every address of a name
+  // itself when it looked the name up). No byte of the request left the host.
+  bool NextAddress(httplib::Error error, size_t& tried) {
+    if (!addresses || tried >= addresses->list.size()) return false;
+    const bool could_not_connect =
+        tunnel ? tunnel->proxy_unreachable()
+               : error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout;
+    if (!could_not_connect) return false;
+    addresses->current = (addresses->current + 1) % addresses->list.size();
+    UseAddress();
+    ++tried;
+    return true;
   }
 
   // A failed request in words. Never the request's headers (Authorization, Proxy-Authorization).
@@ -299,20 +401,28 @@ struct HttplibHttpClient::Impl {
   }
 };
 
-HttplibHttpClient::HttplibHttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>()) {
+HttplibHttpClient::HttplibHttpClient(HttpClientOptions options, std::unique_ptr<Resolver> resolver,
+                                     std::chrono::milliseconds address_lifetime)
+    : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
+  impl_->resolver = resolver ? std::move(resolver) : std::make_unique<GaiResolver>();
+  impl_->address_lifetime = address_lifetime;
 }
 
 HttplibHttpClient::~HttplibHttpClient() = default;
 
 // Closes the socket but keeps the client: its TLS context, with the CA bundle parsed into it
 // (tens of ms and megabytes on a small function), serves the next connection too.
+// The address goes too: the next connection looks the name up again (a failed request may have
+// failed because of the address; after a restore or a long idle time it may be out of date).
 void HttplibHttpClient::DropConnections() {
   if (impl_->client) impl_->client->stop();
   impl_->answered_on_connection = 0;
+  impl_->addresses.reset();
 }
 
 Response HttplibHttpClient::Send(const Request& request) {
+  const Clock::time_point start = Clock::now();
   Response response;
   SplitUrl url;
   if (!Split(request.url, url)) {
@@ -323,8 +433,7 @@ Response HttplibHttpClient::Send(const Request& request) {
   response.reused_connection = impl_->answered_on_connection > 0;
   long timeout_ms = impl_->options.request_timeout_ms;
   if (request.timeout_ms > 0) timeout_ms = std::min(timeout_ms, request.timeout_ms);
-  SetTimeout(client, timeout_ms, &httplib::ClientImpl::set_read_timeout);
-  SetTimeout(client, timeout_ms, &httplib::ClientImpl::set_write_timeout);
+  const Clock::time_point deadline = start + milliseconds(timeout_ms);
 
   httplib::Headers headers;
   std::string content_type;
@@ -351,11 +460,29 @@ Response HttplibHttpClient::Send(const Request& request) {
                                               httplib::DataSink& sink) {
     return sink.write(body.data() + offset, length);
   };
-  httplib::Result result =
-      request.method == "GET" ? client.Get(url.target, headers)
-      : request.method == "PUT"
-          ? client.Put(url.target, headers, body.size(), from_body, content_type)
-          : client.Post(url.target, headers, body.size(), from_body, content_type);
+  if (const std::string failure = impl_->PrepareAddress(timeout_ms); !failure.empty()) {
+    response.transport_error = "HTTP transport error: " + failure;
+    DropConnections();
+    return response;
+  }
+  // Each attempt gets what is left of the request's timeout after the lookup (and after earlier
+  // attempts at other addresses): the connect and TLS handshake at most connect_timeout_ms of it.
+  const auto send = [&] {
+    const long left = Remaining(deadline);
+    SetTimeout(client, std::min(impl_->options.connect_timeout_ms, left),
+               &httplib::ClientImpl::set_connection_timeout);
+    SetTimeout(client, left, &httplib::ClientImpl::set_read_timeout);
+    SetTimeout(client, left, &httplib::ClientImpl::set_write_timeout);
+    return request.method == "GET" ? client.Get(url.target, headers)
+           : request.method == "PUT"
+               ? client.Put(url.target, headers, body.size(), from_body, content_type)
+               : client.Post(url.target, headers, body.size(), from_body, content_type);
+  };
+  httplib::Result result = send();
+  for (size_t tried = 1;
+       !result && Clock::now() < deadline && impl_->NextAddress(result.error(), tried);) {
+    result = send();
+  }
 
   if (!result) {
     response.transport_error = impl_->DescribeFailure(result.error(), url.host);

@@ -3,12 +3,14 @@
 // layer ships one HTTP library and one TLS library instead of libcurl's dependency tree.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "http/http_client.h"
+#include "http/resolver.h"
 
 namespace tk::http {
 
@@ -35,9 +37,25 @@ struct HttpClientOptions {
 // always on: there is no option to turn them off. Not thread-safe: one sender thread owns it.
 // Send() never throws; network and TLS failures come back in Response::transport_error
 // (never with request headers, so never with the Authorization header).
+//
+// Deadlines: the host it connects to (the endpoint's, or the proxy's) is looked up through
+// `resolver` within the request's timeout, before cpp-httplib connects (cpp-httplib's own lookup
+// cannot be bounded); the connect and TLS handshake then get min(connect_timeout_ms, what is left
+// of the request's timeout). cpp-httplib is handed the address through set_hostname_addr_map,
+// which keeps the Host header, SNI and certificate verification on the name.
 class HttplibHttpClient final : public HttpClient {
  public:
-  explicit HttplibHttpClient(HttpClientOptions options = {});
+  // How long a looked-up address serves new connections. A dropped connection (DropConnections, a
+  // failed request) forgets it at once. A connection the peer closed is re-opened to the same
+  // address within this time, without a lookup that could hang; after it, the name is looked up
+  // again, because AWS endpoints' names resolve to front ends that are added and retired all the
+  // time (short DNS TTLs), and glibc keeps no cache to do that for us.
+  static constexpr std::chrono::milliseconds kAddressLifetime = std::chrono::seconds(60);
+
+  // `resolver`: nullptr for the system's (GaiResolver). `address_lifetime`: for tests.
+  explicit HttplibHttpClient(HttpClientOptions options = {},
+                             std::unique_ptr<Resolver> resolver = nullptr,
+                             std::chrono::milliseconds address_lifetime = kAddressLifetime);
   ~HttplibHttpClient() override;
   HttplibHttpClient(const HttplibHttpClient&) = delete;
   HttplibHttpClient& operator=(const HttplibHttpClient&) = delete;

@@ -2,20 +2,36 @@
 #include "http/httplib_http_client.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "unit/http/fake_resolvers.h"
+
 namespace tk::http {
 namespace {
+
+using ::testing::HasSubstr;
+using testing::Make;
+using testing::NeverAnswers;
+using testing::TableResolver;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A name only the test's TableResolver knows: a request that reaches the loopback server under it
+// went there through the address handed to cpp-httplib.
+constexpr char kMappedHost[] = "kinesis.addr-map.test";
 
 // A cpp-httplib server on 127.0.0.1 with an ephemeral port, listening on its own thread.
 class LoopbackServer {
@@ -274,6 +290,245 @@ TEST(HttplibHttpClientTest, TransportErrorNeverContainsRequestHeaders) {
 
   ASSERT_FALSE(response.transport_ok());
   EXPECT_EQ(response.transport_error.find("SECRETKEYID"), std::string::npos);
+}
+
+// A port on which connects hang: a listener with a backlog of 0 whose one pending connection is
+// never accepted; the kernel drops further SYNs, so a connect waits for its own timeout.
+class BlackholePort {
+ public:
+  BlackholePort() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+    socklen_t length = sizeof(address);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    ::listen(listen_fd_, 0);
+    filler_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    ::connect(filler_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  }
+  ~BlackholePort() {
+    ::close(filler_fd_);
+    ::close(listen_fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  int listen_fd_ = -1;
+  int filler_fd_ = -1;
+  int port_ = 0;
+};
+
+std::string MappedUrl(int port, const std::string& path) {
+  return std::string("http://") + kMappedHost + ":" + std::to_string(port) + path;
+}
+
+TEST(HttplibHttpClientTest, ADnsThatNeverAnswersFailsWithinTheRequestTimeoutNamingDns) {
+  LoopbackServer server;
+  std::atomic<int> requests{0};
+  server.server().Post("/put", [&](const httplib::Request&, httplib::Response&) { ++requests; });
+  server.Start();
+  auto [resolver, never] = Make<NeverAnswers>();
+  HttplibHttpClient client({}, std::move(resolver));  // connect 2 s, request 10 s by default
+  Request request = PostTo(MappedUrl(server.port(), "/put"), "{}");
+  request.timeout_ms = 200;  // a shutdown drain's deadline
+  const auto start = Clock::now();
+
+  const Response response = client.Send(request);
+
+  EXPECT_LT(Clock::now() - start, milliseconds(1000));
+  EXPECT_EQ(response.status, 0);
+  EXPECT_EQ(response.transport_error, std::string("HTTP transport error: DNS lookup of ") +
+                                          kMappedHost + " timed out after 200 ms");
+  ASSERT_EQ(never->asked().size(), 1u);
+  EXPECT_EQ(never->asked()[0].host, kMappedHost);
+  EXPECT_EQ(never->asked()[0].timeout, milliseconds(200));
+  EXPECT_EQ(requests, 0);
+}
+
+TEST(HttplibHttpClientTest, AFailedLookupIsATransportErrorNamingTheHost) {
+  auto [resolver, table] = Make<TableResolver>(std::map<std::string, std::vector<std::string>>{});
+  HttplibHttpClient client({}, std::move(resolver));
+  const Response response = client.Send(PostTo("https://kinesis.nowhere.test/", "{}"));
+  EXPECT_EQ(response.transport_error,
+            "HTTP transport error: DNS lookup of kinesis.nowhere.test failed: Name or service not "
+            "known");
+}
+
+TEST(HttplibHttpClientTest, ConnectGetsOnlyWhatTheLookupLeftOfTheRequestTimeout) {
+  BlackholePort blackhole;
+  // The answer comes after 250 ms of a 500 ms request; connects may take 5 s by the options.
+  auto [resolver, table] = Make<TableResolver>(
+      std::map<std::string, std::vector<std::string>>{{kMappedHost, {"127.0.0.1"}}},
+      milliseconds(250));
+  HttplibHttpClient client(
+      HttpClientOptions{.ca_file = "", .connect_timeout_ms = 5000, .request_timeout_ms = 10000},
+      std::move(resolver));
+  Request request = PostTo(MappedUrl(blackhole.port(), "/put"), "{}");
+  request.timeout_ms = 500;
+  const auto start = Clock::now();
+
+  const Response response = client.Send(request);
+
+  const auto elapsed = Clock::now() - start;
+  EXPECT_THAT(response.transport_error, HasSubstr("connect timeout"));
+  EXPECT_GE(elapsed, milliseconds(450));
+  EXPECT_LT(elapsed, milliseconds(1500));
+  ASSERT_EQ(table->asked().size(), 1u);
+  EXPECT_EQ(table->asked()[0].timeout, milliseconds(500));
+}
+
+TEST(HttplibHttpClientTest, LooksUpLocalhostWithTheSystemResolver) {
+  LoopbackServer server;
+  std::mutex mutex;
+  std::string host_header;
+  server.server().Post("/put", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    host_header = req.get_header_value("Host");
+    res.set_content("{}", "application/json");
+  });
+  server.Start();
+  HttplibHttpClient client;  // GaiResolver: /etc/hosts
+  Request request = PostTo("http://localhost:" + std::to_string(server.port()) + "/put", "{}");
+  request.timeout_ms = 2000;
+
+  const Response response = client.Send(request);
+
+  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_EQ(response.status, 200);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(host_header, "localhost:" + std::to_string(server.port()));
+}
+
+// The address map sends the request to the looked-up address while the Host header stays the
+// URL's name (TLS: httplib_tls_test.cpp).
+TEST(HttplibHttpClientTest, ConnectsToTheLookedUpAddressWithTheNameInTheHostHeader) {
+  LoopbackServer server;
+  std::mutex mutex;
+  std::vector<std::string> host_headers;
+  server.server().Post("/put", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mutex);
+    host_headers.push_back(req.get_header_value("Host"));
+    res.set_content("{}", "application/json");
+  });
+  server.Start();
+  auto [resolver, table] = Make<TableResolver>(
+      std::map<std::string, std::vector<std::string>>{{kMappedHost, {"127.0.0.1"}}});
+  HttplibHttpClient client({}, std::move(resolver));
+
+  ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "1")).transport_ok());
+  ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "2")).transport_ok());
+  EXPECT_EQ(table->asked().size(), 1u) << "one lookup for one kept-alive connection";
+  client.DropConnections();
+  ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "3")).transport_ok());
+  EXPECT_EQ(table->asked().size(), 2u) << "a dropped connection looks the name up again";
+
+  std::lock_guard lock(mutex);
+  const std::string expected = std::string(kMappedHost) + ":" + std::to_string(server.port());
+  EXPECT_EQ(host_headers, (std::vector<std::string>{expected, expected, expected}));
+}
+
+// A server that closes every connection after its answer; the remote ports it saw.
+class ClosingServer {
+ public:
+  ClosingServer() {
+    server_.server().Post("/put", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mutex_);
+      ports_.push_back(req.remote_port);
+      res.set_header("Connection", "close");
+      res.set_content("{}", "application/json");
+    });
+    server_.Start();
+  }
+  int port() const { return server_.port(); }
+  std::vector<int> ports() {
+    std::lock_guard lock(mutex_);
+    return ports_;
+  }
+
+ private:
+  LoopbackServer server_;
+  std::mutex mutex_;
+  std::vector<int> ports_;
+};
+
+TEST(HttplibHttpClientTest, ReopensAConnectionThePeerClosedToTheSameAddressWithinItsLifetime) {
+  ClosingServer server;
+  auto [resolver, table] = Make<TableResolver>(
+      std::map<std::string, std::vector<std::string>>{{kMappedHost, {"127.0.0.1"}}});
+  HttplibHttpClient client({}, std::move(resolver));
+
+  ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "1")).transport_ok());
+  ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "2")).transport_ok());
+
+  const std::vector<int> ports = server.ports();
+  ASSERT_EQ(ports.size(), 2u);
+  EXPECT_NE(ports[0], ports[1]) << "the server closed the first connection";
+  EXPECT_EQ(table->asked().size(), 1u);
+}
+
+TEST(HttplibHttpClientTest, LooksTheNameUpAgainForANewConnectionOnceTheAddressIsOld) {
+  ClosingServer server;
+  auto [resolver, table] = Make<TableResolver>(
+      std::map<std::string, std::vector<std::string>>{{kMappedHost, {"127.0.0.1"}}});
+  HttplibHttpClient client({}, std::move(resolver), milliseconds(0));  // old at once
+
+  ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "1")).transport_ok());
+  ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "2")).transport_ok());
+
+  EXPECT_EQ(table->asked().size(), 2u);
+}
+
+TEST(HttplibHttpClientTest, KeepsALiveConnectionWithoutALookupWhenTheAddressIsOld) {
+  LoopbackServer server;
+  server.server().Post("/put", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{}", "application/json");
+  });
+  server.Start();
+  auto [resolver, table] = Make<TableResolver>(
+      std::map<std::string, std::vector<std::string>>{{kMappedHost, {"127.0.0.1"}}});
+  HttplibHttpClient client({}, std::move(resolver), milliseconds(0));
+
+  ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "1")).transport_ok());
+  const Response second = client.Send(PostTo(MappedUrl(server.port(), "/put"), "2"));
+
+  ASSERT_TRUE(second.transport_ok()) << second.transport_error;
+  EXPECT_TRUE(second.reused_connection);
+  EXPECT_EQ(table->asked().size(), 1u);
+}
+
+TEST(HttplibHttpClientTest, TriesTheNextAddressWhenOneRefusesTheConnection) {
+  LoopbackServer server;  // on 127.0.0.1 only: 127.0.0.2 (loopback too) refuses
+  server.server().Post("/put", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{}", "application/json");
+  });
+  server.Start();
+  auto [resolver, table] = Make<TableResolver>(
+      std::map<std::string, std::vector<std::string>>{{kMappedHost, {"127.0.0.2", "127.0.0.1"}}});
+  HttplibHttpClient client({}, std::move(resolver));
+
+  const Response response = client.Send(PostTo(MappedUrl(server.port(), "/put"), "{}"));
+
+  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(table->asked().size(), 1u);
+}
+
+TEST(HttplibHttpClientTest, SendsToAnIpLiteralWithoutAskingTheResolver) {
+  LoopbackServer server;
+  server.server().Post("/put", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{}", "application/json");
+  });
+  server.Start();
+  auto [resolver, never] = Make<NeverAnswers>();
+  HttplibHttpClient client({}, std::move(resolver));
+
+  const Response response = client.Send(PostTo(server.Url("/put"), "{}"));
+
+  EXPECT_EQ(response.status, 200) << response.transport_error;
+  EXPECT_TRUE(never->asked().empty());
 }
 
 TEST(HttplibHttpClientTest, RefusesUnsupportedSchemes) {

@@ -14,12 +14,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "http/httplib_http_client.h"
+#include "unit/http/fake_resolvers.h"
 
 namespace tk::http {
 namespace {
@@ -304,6 +306,69 @@ TEST_F(HttplibProxyTest, ReportsAProxyThatIsNotThere) {
   const Response response = client.Send(PostTo(kEndpointUrl));
   EXPECT_THAT(response.transport_error,
               HasSubstr("could not reach proxy 127.0.0.1:" + std::to_string(port)));
+}
+
+// The proxy's name only the test's resolver knows; the endpoint's name it does not know at all.
+constexpr char kProxyHost[] = "proxy.by-name.test";
+
+HttpClientOptions ThroughNamedProxy(int proxy_port, const std::string& ca_file) {
+  HttpClientOptions options = Through(proxy_port, ca_file);
+  options.proxy->host = kProxyHost;
+  return options;
+}
+
+TEST_F(HttplibProxyTest, LooksUpTheProxysNameAndLeavesTheEndpointsToTheProxy) {
+  FakeProxy proxy(endpoint_.port(), kEstablished);
+  auto [resolver, table] = testing::Make<testing::TableResolver>(
+      std::map<std::string, std::vector<std::string>>{{kProxyHost, {"127.0.0.1"}}});
+  HttplibHttpClient client(ThroughNamedProxy(proxy.port(), certificate_.cert()),
+                           std::move(resolver));
+
+  const Response response = client.Send(PostTo(kEndpointUrl));
+
+  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_EQ(response.status, 200);
+  ASSERT_EQ(table->asked().size(), 1u);
+  EXPECT_EQ(table->asked()[0].host, kProxyHost);
+  ASSERT_EQ(proxy.heads().size(), 1u);
+  EXPECT_THAT(proxy.heads()[0], StartsWith("CONNECT kinesis.proxy-only.test:443 HTTP/1.1\r\n"));
+}
+
+TEST_F(HttplibProxyTest, GivesUpOnTheProxysNameWithinTheRequestTimeout) {
+  FakeProxy proxy(endpoint_.port(), kEstablished);
+  auto [resolver, never] = testing::Make<testing::NeverAnswers>();
+  HttplibHttpClient client(ThroughNamedProxy(proxy.port(), certificate_.cert()),
+                           std::move(resolver));
+  Request request = PostTo(kEndpointUrl);
+  request.timeout_ms = 200;
+  const auto start = std::chrono::steady_clock::now();
+
+  const Response response = client.Send(request);
+
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
+  EXPECT_EQ(response.transport_error,
+            "HTTP transport error: could not reach proxy proxy.by-name.test:" +
+                std::to_string(proxy.port()) +
+                ": DNS lookup of proxy.by-name.test timed out after 200 ms");
+  ASSERT_EQ(never->asked().size(), 1u);
+  EXPECT_EQ(never->asked()[0].host, kProxyHost);
+  EXPECT_TRUE(proxy.heads().empty());
+}
+
+TEST_F(HttplibProxyTest, SendsPlainHttpToAProxyByName) {
+  FakeProxy proxy(0, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+  auto [resolver, table] = testing::Make<testing::TableResolver>(
+      std::map<std::string, std::vector<std::string>>{{kProxyHost, {"127.0.0.1"}}});
+  HttplibHttpClient client(ThroughNamedProxy(proxy.port(), ""), std::move(resolver));
+
+  const Response response = client.Send(PostTo("http://kinesis.proxy-only.test:4567/"));
+
+  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_EQ(response.status, 204);
+  ASSERT_EQ(table->asked().size(), 1u);
+  EXPECT_EQ(table->asked()[0].host, kProxyHost);
+  ASSERT_EQ(proxy.heads().size(), 1u);
+  EXPECT_THAT(proxy.heads()[0], StartsWith("POST http://kinesis.proxy-only.test:4567/ HTTP/1.1"));
 }
 
 TEST_F(HttplibProxyTest, SendsPlainHttpInAbsoluteFormWithProxyCredentials) {
