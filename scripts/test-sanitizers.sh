@@ -30,7 +30,7 @@ jobs=$(nproc)
 shared_dir=$(cd "$repo_root/.." && pwd)/shared
 integration_tests=(end_to_end faults listener_bad_input aws_behaviour)
 threaded_unit_tests=(pipeline_tests telemetry_tests)
-fuzz_targets=(batch_parser_fuzz put_records_response_fuzz spool_segment_fuzz)
+fuzz_targets=(batch_parser_fuzz batch_salvage_fuzz put_records_response_fuzz spool_segment_fuzz)
 log_dir="$repo_root/build/sanitizer-logs"
 mkdir -p "$log_dir"
 
