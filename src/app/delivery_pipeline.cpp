@@ -13,9 +13,11 @@
 namespace tk::app {
 namespace {
 
-// Lambda may send a batch up to maxBytes, plus JSON framing; accept twice that and refuse
-// anything larger with 413 before reading it.
+// The Telemetry API guide documents payloads as large as 2 * maxBytes + metadataBytes; bodies
+// over that get 413 before they are read. metadataBytes has no published figure: 64 KiB covers
+// the JSON framing and envelopes of a full batch with room to spare.
 constexpr size_t kBodyAllowanceFactor = 2;
+constexpr size_t kBodyMetadataAllowance = 64 * 1024;
 // Spool segments are replayed whole; half the memory budget at most, so a replay fits.
 constexpr size_t kSpoolSegmentBytes = 1024 * 1024;
 
@@ -148,11 +150,15 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   if (config.filters.active()) {
     p.ingest_->FilterWith(std::make_unique<telemetry::EventFilter>(config.filters));
   }
+  // Lambda sends the rest of a split event in its next POST, at most a buffering timeout later.
+  p.ingest_->JoinFragmentsWithin(std::max(std::chrono::milliseconds(1000),
+                                          2 * std::chrono::milliseconds(config.buffer_timeout_ms)));
 
   telemetry::ListenerOptions listener_options;
   listener_options.host = config.listener_host;
   listener_options.port = config.listener_port;
-  listener_options.max_body_bytes = size_t{config.buffer_max_bytes} * kBodyAllowanceFactor;
+  listener_options.max_body_bytes =
+      size_t{config.buffer_max_bytes} * kBodyAllowanceFactor + kBodyMetadataAllowance;
   auto listener = telemetry::TelemetryListener::Start(listener_options,
                                                       [ingest = p.ingest_.get()](std::string body) {
                                                         return ingest->HandleBatch(std::move(body));
@@ -192,9 +198,18 @@ std::optional<std::string> DeliveryPipeline::TakeRestoreNotice() {
 }
 
 EndFlush DeliveryPipeline::FlushBeforeNext(const std::string& request_id,
+                                           pipeline::SteadyClock::time_point invoked_at,
                                            pipeline::SteadyClock::time_point runtime_deadline,
                                            std::chrono::milliseconds budget) {
-  if (!ingest_->WaitForRuntimeDone(request_id, runtime_deadline)) return EndFlush::kNoRuntimeDone;
+  const bool runtime_done = ingest_->WaitForRuntimeDone(request_id, runtime_deadline, invoked_at);
+  ingest_->ShipStaleFragment();
+  if (!runtime_done) {
+    // Lost (a damaged body) rather than late: what arrived still gets the flush budget.
+    if (pipeline::SteadyClock::now() < runtime_deadline) {
+      sender_->FlushAndWait(pipeline::SteadyClock::now() + budget);
+    }
+    return EndFlush::kNoRuntimeDone;
+  }
   return sender_->FlushAndWait(pipeline::SteadyClock::now() + budget) ? EndFlush::kDelivered
                                                                       : EndFlush::kBudgetSpent;
 }
@@ -213,29 +228,23 @@ void DeliveryPipeline::WriteMetrics() {
 
 std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
                                        pipeline::SteadyClock::time_point deadline,
-                                       std::chrono::milliseconds report_wait) {
+                                       std::chrono::milliseconds quiet) {
   std::lock_guard lock(shutdown_mutex_);
-  if (!shutdown_summary_) shutdown_summary_ = ShutdownOnce(last_request_id, deadline, report_wait);
+  if (!shutdown_summary_) shutdown_summary_ = ShutdownOnce(last_request_id, deadline, quiet);
   return *shutdown_summary_;
 }
 
 std::string DeliveryPipeline::ShutdownOnce(const std::string& last_request_id,
                                            pipeline::SteadyClock::time_point deadline,
-                                           std::chrono::milliseconds report_wait) {
+                                           std::chrono::milliseconds quiet) {
   pipeline::SteadyClock::time_point now = pipeline::SteadyClock::now();
-  // The report of the last invocation is sent by Lambda after our last /next, so it can only
-  // arrive now. Wait for it, but never more than half of the time we have.
-  if (deadline > now) {
-    auto half = (deadline - now) / 2;
-    auto until = now + std::min<pipeline::SteadyClock::duration>(report_wait, half);
-    // Without INVOKE events (Managed Instances) there is no "last" invocation: invocations
-    // overlap, so wait for the report of every one that started.
-    if (last_request_id.empty()) {
-      ingest_->WaitForOpenInvocations(until);
-    } else {
-      ingest_->WaitForReport(last_request_id, until);
-    }
-  }
+  // What Lambda still buffers arrives within its buffering timeout: wait until no POST has come
+  // for `quiet` and every invocation that started has its report (the last invocation's report
+  // is sent after our last /next; Managed Instances have many open at once), but never more
+  // than half of the time we have.
+  (void)last_request_id;  // its report is among the open invocations'
+  if (deadline > now) ingest_->WaitForQuiet(quiet, now + (deadline - now) / 2);
+  ingest_->ShipStaleFragment(/*everything=*/true);
   listener_->Stop();
   uint64_t unsent = sender_->DrainAndStop(deadline);
   // A spool cannot reach the next sandbox: what is still in it is counted and removed.

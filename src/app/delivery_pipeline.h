@@ -54,7 +54,9 @@ class DeliveryPipeline {
   // Flush before /next: waits (until `runtime_deadline`) for the platform.runtimeDone of
   // `request_id` -- by then Lambda has sent the invocation's telemetry except its report --, then
   // sends everything held, waiting at most `budget`. Blocks the lifecycle thread.
+  // A runtimeDone that cannot come (a damaged body since `invoked_at`) stops the wait at once.
   EndFlush FlushBeforeNext(const std::string& request_id,
+                           pipeline::SteadyClock::time_point invoked_at,
                            pipeline::SteadyClock::time_point runtime_deadline,
                            std::chrono::milliseconds budget);
 
@@ -67,12 +69,12 @@ class DeliveryPipeline {
   // seeing platform.restoreStart, which must not log itself), once.
   std::optional<std::string> TakeRestoreNotice();
 
-  // SHUTDOWN: wait (bounded) for the last invocation's report, stop listening, send what is
-  // held until `deadline`. Returns the one summary line for the log. Once per pipeline: a second
-  // caller (SHUTDOWN and a SIGTERM racing) waits for the first and gets the same line.
+  // SHUTDOWN: wait (bounded) until Lambda has sent what it buffers (no POST for `quiet`, every
+  // started invocation reported), stop listening, send what is held until `deadline`. Returns the
+  // one summary line for the log. Once per pipeline: a second caller (SHUTDOWN and a SIGTERM
+  // racing) waits for the first and gets the same line.
   std::string Shutdown(const std::string& last_request_id,
-                       pipeline::SteadyClock::time_point deadline,
-                       std::chrono::milliseconds report_wait);
+                       pipeline::SteadyClock::time_point deadline, std::chrono::milliseconds quiet);
 
   const pipeline::DeliveryStats& stats() const { return stats_; }
 
@@ -107,7 +109,7 @@ class DeliveryPipeline {
   void WriteMetrics();
   std::string ShutdownOnce(const std::string& last_request_id,
                            pipeline::SteadyClock::time_point deadline,
-                           std::chrono::milliseconds report_wait);
+                           std::chrono::milliseconds quiet);
 
   std::mutex shutdown_mutex_;
   std::optional<std::string> shutdown_summary_;  // set by the first Shutdown()

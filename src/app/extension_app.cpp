@@ -17,8 +17,9 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// Extra time to wait for the last report beyond the subscription's buffering timeout.
-constexpr std::chrono::milliseconds kReportWaitSlack{300};
+// At SHUTDOWN, Lambda has sent all it buffered once no POST has come for the subscription's
+// buffering timeout plus this slack (its timer, and the POST's own time over loopback).
+constexpr std::chrono::milliseconds kQuietSlack{150};
 // A flush before /next ends this long before the invocation's deadline at the latest: an
 // extension still busy at the deadline makes Lambda time the invocation out.
 constexpr uint32_t kInvokeDeadlineMarginMs = 100;
@@ -92,12 +93,13 @@ void NoticeThaw(DeliveryPipeline& pipeline, const config::Config& config, bool f
 // Flush before /next: the invocation's telemetry must not wait in a frozen sandbox until the
 // next invocation, which may be hours away. Costs billed time, bounded by the budget.
 void FlushBeforeNext(DeliveryPipeline& pipeline, pipeline::FlushPolicy& policy,
-                     const lambda::LifecycleEvent& invoke, const config::Config& config) {
+                     const lambda::LifecycleEvent& invoke, SteadyClock::time_point invoked_at,
+                     const config::Config& config) {
   auto runtime_deadline =
       invoke.deadline_ms > 0
           ? SteadyDeadline(invoke.deadline_ms, config.flush_budget_ms + kInvokeDeadlineMarginMs)
           : SteadyClock::now();
-  EndFlush flushed = pipeline.FlushBeforeNext(invoke.request_id, runtime_deadline,
+  EndFlush flushed = pipeline.FlushBeforeNext(invoke.request_id, invoked_at, runtime_deadline,
                                               std::chrono::milliseconds(config.flush_budget_ms));
   if (flushed == EndFlush::kNoRuntimeDone && policy.RuntimeDoneMissing()) {
     log::Warn("flush before /next: platform.runtimeDone of " + invoke.request_id +
@@ -123,13 +125,14 @@ int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
     first_event = false;
     if (event->type == lambda::EventType::kInvoke) {
       last_request_id = event->request_id;
+      const SteadyClock::time_point invoked_at = SteadyClock::now();
       const bool flush_before_next = policy.FlushBeforeNext(SteadyClock::now());
       pipeline.OnInvoke();
-      if (flush_before_next) FlushBeforeNext(pipeline, policy, *event, config);
+      if (flush_before_next) FlushBeforeNext(pipeline, policy, *event, invoked_at, config);
       continue;
     }
     auto deadline = SteadyDeadline(event->deadline_ms, config.shutdown_margin_ms);
-    auto report_wait = std::chrono::milliseconds(config.buffer_timeout_ms) + kReportWaitSlack;
+    auto report_wait = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack;
     log::Info(pipeline.Shutdown(last_request_id, deadline, report_wait));
     return 0;
   }
@@ -170,8 +173,7 @@ int RunExtension(const config::Environment& environment, const std::string& exte
     WaitForTerminationSignals([p = pipeline->get(), &config] {
       const auto deadline = SteadyClock::now() + kSignalDrainBudget -
                             std::chrono::milliseconds(config.shutdown_margin_ms);
-      const auto report_wait =
-          std::chrono::milliseconds(config.buffer_timeout_ms) + kReportWaitSlack;
+      const auto report_wait = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack;
       log::Info(p->Shutdown("", deadline, report_wait));
       return 0;
     });

@@ -80,7 +80,9 @@ struct Config {
   // Telemetry API subscription.
   std::vector<std::string> telemetry_types{"platform", "function", "extension"};
   uint32_t buffer_max_items = kMinBufferItems;
-  uint32_t buffer_max_bytes = kMinBufferBytes;
+  // The Telemetry API maximum: with the 256 KiB default, Lambda splits every event larger than it
+  // (stack traces, payload dumps) across two POSTs.
+  uint32_t buffer_max_bytes = kMaxBufferBytes;
   // 100 ms, not Lambda's 1,000 ms default: the last report must reach us inside the
   // ~2,000 ms SHUTDOWN window with time left to send it.
   uint32_t buffer_timeout_ms = 100;

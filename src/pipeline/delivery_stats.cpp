@@ -20,6 +20,10 @@ std::string DeliveryStats::Summary() const {
            std::pair{"unsent_at_shutdown", &records_unsent_at_shutdown},
            std::pair{"spooled", &records_spooled},
            std::pair{"batches_rejected_malformed", &batches_rejected_malformed},
+           std::pair{"batches_salvaged", &batches_salvaged},
+           std::pair{"bytes_damaged", &bytes_damaged},
+           std::pair{"events_joined", &events_joined},
+           std::pair{"events_truncated", &events_truncated},
            std::pair{"batches_rejected_queue_full", &batches_rejected_queue_full},
            std::pair{"requests", &requests_sent},
            std::pair{"requests_failed", &requests_failed},
@@ -64,6 +68,10 @@ DeliveryStatsSnapshot DeliveryStatsSnapshot::Of(const DeliveryStats& stats) {
   s.reconnects = stats.session.reconnects;
   s.request_latency_ms_total = stats.request_latency_ms_total;
   s.events_filtered = stats.events_filtered;
+  s.batches_salvaged = stats.batches_salvaged;
+  s.bytes_damaged = stats.bytes_damaged;
+  s.events_joined = stats.events_joined;
+  s.events_truncated = stats.events_truncated;
   s.records_put = stats.records_put;
   s.put_payload_units = stats.put_payload_units;
   return s;

@@ -19,8 +19,12 @@ struct DeliveryStats {
   std::atomic<uint64_t> events_received{0};              // events of accepted batches
   std::atomic<uint64_t> events_dropped_too_large{0};     // an event over the 1 MiB record limit
   std::atomic<uint64_t> events_dropped_overflow{0};      // memory budget and spool both full
-  std::atomic<uint64_t> events_filtered{0};  // excluded by TELEMETRY_KINESIS_PLATFORM_EVENTS,
-                                             // _MIN_LOG_LEVEL or _DROP_PATTERN
+  std::atomic<uint64_t> batches_salvaged{0};  // not valid JSON: complete events taken (200)
+  std::atomic<uint64_t> bytes_damaged{0};     // ... and the bytes after their damage, lost
+  std::atomic<uint64_t> events_joined{0};     // events Lambda split over two POSTs, rejoined
+  std::atomic<uint64_t> events_truncated{0};  // events shipped as fragment events
+  std::atomic<uint64_t> events_filtered{0};   // excluded by TELEMETRY_KINESIS_PLATFORM_EVENTS,
+                                              // _MIN_LOG_LEVEL or _DROP_PATTERN
 
   // Spool.
   std::atomic<uint64_t> records_spooled{0};              // written to the spool (cumulative)
@@ -62,6 +66,7 @@ struct DeliveryStatsSnapshot {
   uint64_t requests_sent = 0, requests_failed = 0, requests_held = 0, request_latency_ms_total = 0;
   uint64_t credential_refreshes = 0, clock_skew_corrections = 0, reconnects = 0;
   uint64_t events_filtered = 0, records_put = 0, put_payload_units = 0;
+  uint64_t batches_salvaged = 0, bytes_damaged = 0, events_joined = 0, events_truncated = 0;
 
   static DeliveryStatsSnapshot Of(const DeliveryStats& stats);
 };

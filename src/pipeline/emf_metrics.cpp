@@ -31,6 +31,9 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
   metric("UnsentAtShutdown", "Count", now.unsent_at_shutdown - was.unsent_at_shutdown);
   metric("RecordsSpooled", "Count", now.records_spooled - was.records_spooled);
   metric("EventsFiltered", "Count", now.events_filtered - was.events_filtered);
+  metric("BatchesSalvaged", "Count", now.batches_salvaged - was.batches_salvaged);
+  metric("BytesDamaged", "Bytes", now.bytes_damaged - was.bytes_damaged);
+  metric("EventsTruncated", "Count", now.events_truncated - was.events_truncated);
   metric("KinesisRecordsPut", "Count", now.records_put - was.records_put);
   metric("PutPayloadUnits", "Count", now.put_payload_units - was.put_payload_units);
   metric("PutRecordsRequests", "Count", requests);

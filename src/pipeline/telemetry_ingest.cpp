@@ -1,10 +1,14 @@
 // Batch -> records -> queue, all or nothing per batch.
 #include "pipeline/telemetry_ingest.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <functional>
+#include <optional>
 
 #include "common/log.h"
+#include "kinesis/limits.h"
 
 namespace tk::pipeline {
 namespace {
@@ -25,6 +29,38 @@ bool Contains(std::string_view whole, std::string_view part) {
   const std::less_equal<const char*> at_or_before;
   return at_or_before(whole.data(), part.data()) &&
          at_or_before(part.data() + part.size(), whole.data() + whole.size());
+}
+
+// Room left in a record for the fragment event's own JSON around its fragment.
+constexpr size_t kFragmentEventOverhead = 512;
+
+// The longest prefix of `text` of at most `limit` bytes that does not end inside a UTF-8
+// sequence (a fragment cut there would lose the character to a replacement).
+size_t Utf8Prefix(std::string_view text, size_t limit) {
+  if (limit >= text.size()) return text.size();
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return end == 0 ? limit : end;
+}
+
+// The requestId and type of an event that is not a slice of the body (looked up once, stored).
+struct Described {
+  std::string type;
+  std::string request_id;
+};
+
+Described Describe(std::string_view raw) {
+  thread_local simdjson::dom::parser parser;
+  Described described;
+  const simdjson::padded_string padded(raw);
+  simdjson::dom::element root;
+  if (parser.parse(padded).get(root) != simdjson::SUCCESS) return described;
+  std::string_view text;
+  if (root["type"].get_string().get(text) == simdjson::SUCCESS) described.type = text;
+  if (root["record"]["requestId"].get_string().get(text) == simdjson::SUCCESS) {
+    described.request_id = text;
+  }
+  return described;
 }
 
 }  // namespace
@@ -54,26 +90,43 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     bytes.swap(padded);
   }
   std::lock_guard lock(mutex_);
+  last_batch_at_ = SteadyClock::now();
+  owned_texts_.clear();
+  std::string_view tail;
   if (Status parsed = parser_.Parse(bytes, bytes.capacity(), events_); !parsed) {
-    stats_.batches_rejected_malformed++;
-    LogFirst(logged_malformed_, "rejected a malformed telemetry batch (" +
-                                    std::to_string(bytes.size()) +
-                                    " bytes): " + parsed.error().message);
-    return {400, "malformed telemetry batch: " + parsed.error().message};
+    std::string why;
+    if (!Salvage(bytes, tail, why)) {
+      stats_.batches_rejected_malformed++;
+      LogFirst(logged_malformed_, "rejected a malformed telemetry batch (" +
+                                      std::to_string(bytes.size()) +
+                                      " bytes): " + parsed.error().message);
+      return {400, "malformed telemetry batch: " + parsed.error().message};
+    }
   }
+  ResolvePendingFragment();
+  // The head of an event cut at this body's end waits for the next body (after the previous
+  // head was resolved: there is one at a time).
+  if (!tail.empty()) pending_.Keep(tail, SteadyClock::now());
+  return AcceptEvents(batch);
+}
+
+telemetry::ListenerReply TelemetryIngest::AcceptEvents(
+    const std::shared_ptr<kinesis::SharedBatch>& batch) {
   // May renew the encoder (SnapStart): the batch is framed after it.
   const std::string_view report_request_id = TrackInvocations();
   size_t filtered = 0;
   size_t too_large = 0;
+  size_t extra_fragments = 0;
   if (packer_) {
     // Packed formats encode each event into unpacked_ first, then pack those into records_.
-    EncodeEvents(nullptr, unpacked_, filtered, too_large);
+    EncodeEvents(nullptr, unpacked_, filtered, too_large, extra_fragments);
     too_large += PackEncoded();
   } else {
-    encoder_.FrameBatch(*batch);
-    EncodeEvents(batch, records_, filtered, too_large);
+    if (batch) encoder_.FrameBatch(*batch);
+    EncodeEvents(batch, records_, filtered, too_large, extra_fragments);
   }
-  stats_.events_received += events_.size();
+  // An event shipped as N fragments counts as N events received (each is a record's event).
+  stats_.events_received += events_.size() + extra_fragments;
   stats_.events_filtered += filtered;
   stats_.events_dropped_too_large += too_large;
   AcceptResult accepted = buffer_.Accept(records_);
@@ -98,7 +151,7 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
 
 void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBatch>& batch,
                                    std::vector<kinesis::Record>& into, size_t& filtered,
-                                   size_t& too_large) {
+                                   size_t& too_large, size_t& extra_fragments) {
   into.resize(events_.size());
   size_t encoded = 0;
   size_t borrowed_bytes = 0;
@@ -110,6 +163,7 @@ void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBa
     // Events lie in the body when it was parsed in place (always, with the padding ensured
     // above); anything else would dangle once the parser moves on, so it is copied.
     const bool in_body = batch != nullptr && Contains(batch->body, event.raw);
+    if (into.size() <= encoded) into.resize(encoded + 1);  // fragments took extra slots
     const bool kept = in_body ? encoder_.EncodeBorrowed(event.raw, batch, into[encoded])
                               : encoder_.Encode(event.raw, into[encoded]);
     if (kept) {
@@ -117,8 +171,15 @@ void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBa
       ++encoded;
       continue;
     }
-    ++too_large;
-    LogTooLarge(event.raw.size());
+    // Larger than a record: shipped in pieces rather than dropped.
+    const size_t parts = EncodeAsFragments(event.raw, into, encoded);
+    if (parts == 0) {
+      ++too_large;
+      LogTooLarge(event.raw.size());
+      continue;
+    }
+    encoded += parts;
+    extra_fragments += parts - 1;
   }
   into.resize(encoded);
   // A body mostly filtered out is not kept for the few events left: they get their own copies,
@@ -189,12 +250,20 @@ std::string_view TelemetryIngest::TrackInvocations() {
 }
 
 bool TelemetryIngest::WaitForRuntimeDone(const std::string& request_id,
-                                         SteadyClock::time_point deadline) {
+                                         SteadyClock::time_point deadline,
+                                         SteadyClock::time_point since) {
   std::unique_lock lock(mutex_);
-  return report_arrived_.wait_until(lock, deadline, [&] {
-    return std::find(recent_runtime_done_.begin(), recent_runtime_done_.end(), request_id) !=
-           recent_runtime_done_.end();
+  bool arrived = false;
+  report_arrived_.wait_until(lock, deadline, [&] {
+    arrived = std::find(recent_runtime_done_.begin(), recent_runtime_done_.end(), request_id) !=
+              recent_runtime_done_.end();
+    // It will not come: a body of the invocation was damaged (runtimeDone may have been in the
+    // lost part), or the report, which Lambda sends after it, is already here.
+    const bool lost = (since != SteadyClock::time_point{} && last_damage_at_ >= since) ||
+                      last_report_request_id_ == request_id;
+    return arrived || lost;
   });
+  return arrived;
 }
 
 bool TelemetryIngest::WaitForOpenInvocations(SteadyClock::time_point deadline) {
@@ -226,6 +295,130 @@ bool TelemetryIngest::WaitForReport(const std::string& request_id,
   std::unique_lock lock(mutex_);
   return report_arrived_.wait_until(lock, deadline,
                                     [&] { return last_report_request_id_ == request_id; });
+}
+
+bool TelemetryIngest::Salvage(std::string_view body, std::string_view& tail, std::string& why) {
+  const telemetry::SalvagedBody salvaged = telemetry::SalvageBody(body);
+  if (salvaged.garbage) {
+    why = "nothing in it is a telemetry event";
+    return false;
+  }
+  events_.clear();
+  for (std::string_view raw : salvaged.events) {
+    const Described described = Describe(raw);
+    const std::string& type = owned_texts_.emplace_back(described.type);
+    const std::string& request_id = owned_texts_.emplace_back(described.request_id);
+    events_.push_back({raw, type, request_id});
+  }
+  tail = salvaged.tail;
+  stats_.batches_salvaged++;
+  if (salvaged.damaged_bytes > 0) {
+    stats_.bytes_damaged += salvaged.damaged_bytes;
+    last_damage_at_ = SteadyClock::now();
+    report_arrived_.notify_all();  // a flush waiting for runtimeDone stops waiting
+  }
+  LogFirst(logged_salvaged_,
+           "a telemetry batch was not valid JSON (" + std::to_string(body.size()) +
+               " bytes): kept " + std::to_string(salvaged.events.size()) + " complete event(s)" +
+               (salvaged.tail.empty() ? std::string()
+                                      : ", and the event cut at its end waits for the rest") +
+               (salvaged.damaged_bytes > 0 ? "; " + std::to_string(salvaged.damaged_bytes) +
+                                                 " damaged bytes lost (counted)"
+                                           : std::string()) +
+               ". Lambda splits events larger than the subscription's maxBytes this way.");
+  return true;
+}
+
+void TelemetryIngest::ResolvePendingFragment() {
+  if (pending_.empty() || events_.empty()) return;
+  std::string head = pending_.Take();
+  const std::string_view first = events_.front().raw;
+  if (first.starts_with(head)) return;  // the whole event came again: the head is superseded
+  if (std::optional<std::string> joined = telemetry::JoinSplitEvent(head, first)) {
+    stats_.events_joined++;
+    AddOwnedEvent(*std::move(joined), 0, /*replace=*/true);
+    return;
+  }
+  ShipFragmentLocked(std::move(head), "split event whose continuation did not come");
+}
+
+void TelemetryIngest::AddOwnedEvent(std::string raw, size_t at, bool replace) {
+  const Described described = Describe(raw);
+  const std::string& text = owned_texts_.emplace_back(std::move(raw));
+  const std::string& type = owned_texts_.emplace_back(described.type);
+  const std::string& request_id = owned_texts_.emplace_back(described.request_id);
+  const telemetry::TelemetryEvent event{text, type, request_id};
+  if (replace && at < events_.size()) {
+    events_[at] = event;
+  } else {
+    events_.insert(events_.begin() + static_cast<std::ptrdiff_t>(std::min(at, events_.size())),
+                   event);
+  }
+}
+
+void TelemetryIngest::ShipFragmentLocked(std::string head, std::string_view reason) {
+  stats_.events_truncated++;
+  last_damage_at_ = SteadyClock::now();
+  report_arrived_.notify_all();
+  LogFirst(logged_fragment_,
+           "shipped the head of a split telemetry event (" + std::to_string(head.size()) +
+               " bytes) as a " + std::string(telemetry::kFragmentEventType) +
+               " event: " + std::string(reason) + " (counted as events_truncated)");
+  AddOwnedEvent(telemetry::MakeFragmentEvent(head, reason, 0, 0), 0, /*replace=*/false);
+}
+
+void TelemetryIngest::ShipStaleFragment(bool everything) {
+  std::lock_guard lock(mutex_);
+  if (pending_.empty()) return;
+  if (!everything && SteadyClock::now() - pending_.since() < join_window_) return;
+  events_.clear();
+  owned_texts_.clear();
+  ShipFragmentLocked(pending_.Take(), everything ? "its continuation had not come at shutdown"
+                                                 : "its continuation did not come in time");
+  AcceptEvents(nullptr);
+}
+
+void TelemetryIngest::JoinFragmentsWithin(std::chrono::milliseconds window) {
+  std::lock_guard lock(mutex_);
+  join_window_ = window;
+}
+
+size_t TelemetryIngest::EncodeAsFragments(std::string_view raw, std::vector<kinesis::Record>& into,
+                                          size_t at) {
+  // Each fragment is escaped as a JSON string: at most twice its bytes (quotes and backslashes).
+  const size_t room = kinesis::kMaxRecordBytes - encoder_.RecordSize(0) - kFragmentEventOverhead;
+  const size_t chunk = room / 2;
+  size_t parts = 0;
+  for (size_t offset = 0; offset < raw.size();) {
+    const size_t length = Utf8Prefix(raw.substr(offset), chunk);
+    const std::string fragment = telemetry::MakeFragmentEvent(
+        raw.substr(offset, length), "event larger than a Kinesis record", raw.size(), offset);
+    if (into.size() <= at + parts) into.resize(at + parts + 1);
+    if (!encoder_.Encode(fragment, into[at + parts])) return 0;
+    ++parts;
+    offset += length;
+  }
+  stats_.events_truncated++;
+  LogFirst(logged_fragment_, "a telemetry event of " + std::to_string(raw.size()) +
+                                 " bytes is larger than a Kinesis record: shipped as " +
+                                 std::to_string(parts) + " " +
+                                 std::string(telemetry::kFragmentEventType) +
+                                 " events (counted as events_truncated)");
+  return parts;
+}
+
+bool TelemetryIngest::WaitForQuiet(std::chrono::milliseconds quiet,
+                                   SteadyClock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    const auto now = SteadyClock::now();
+    const bool quiet_enough = now - last_batch_at_ >= quiet;
+    if (quiet_enough && open_invocations_.empty()) return true;
+    if (now >= deadline) return false;
+    // Woken by a report; otherwise look again when the quiet period would end.
+    const auto until = std::min(deadline, quiet_enough ? deadline : last_batch_at_ + quiet);
+    report_arrived_.wait_until(lock, until);
+  }
 }
 
 void TelemetryIngest::LogFirst(bool& logged, std::string_view message) {

@@ -20,6 +20,7 @@
 #include "pipeline/record_buffer.h"
 #include "pipeline/record_queue.h"
 #include "telemetry/batch_parser.h"
+#include "telemetry/batch_salvage.h"
 #include "telemetry/event_filter.h"
 #include "telemetry/listener.h"
 #include "telemetry/record_encoder.h"
@@ -34,9 +35,12 @@ class TelemetryIngest {
   // Records go to `queue` only (no spool).
   TelemetryIngest(telemetry::RecordEncoder encoder, RecordQueue& queue, DeliveryStats& stats);
 
-  // Handles one POST body. 200: every event is queued or spooled (or counted as too large).
-  // 400: the body is malformed and nothing of it was taken. 503: memory and spool are full;
-  // the batch is counted as dropped (dropped_overflow).
+  // Handles one POST body. 200: every event is queued or spooled. A body that is not valid JSON
+  // is salvaged (telemetry/batch_salvage.h): its complete events before the damage are taken, an
+  // event cut at its end is kept until the next body brings the rest (Lambda splits events over
+  // maxBytes), and 200 is answered; 400 only when nothing of it could be used. 503: memory and
+  // spool are full; the batch is counted as dropped (dropped_overflow). An event too large for
+  // one record is shipped as fragment events (events_truncated).
   // Logs at most once per kind of problem: every log line comes back as telemetry.
   // The body is kept (shared) by the records cut from it: each event is copied once, into its
   // PutRecords request (CBOR). With simdjson's padding spare after it (the listener's
@@ -49,8 +53,22 @@ class TelemetryIngest {
 
   // Waits until the platform.runtimeDone of `request_id` has been received (the runtime has
   // finished that invocation, and Lambda has sent its telemetry up to that point), or
-  // `deadline`. Returns whether it arrived.
-  bool WaitForRuntimeDone(const std::string& request_id, SteadyClock::time_point deadline);
+  // `deadline`. Returns whether it arrived. Stops waiting (false) as soon as it cannot come: a
+  // body received since `since` was damaged beyond repair, or the invocation's report arrived.
+  bool WaitForRuntimeDone(const std::string& request_id, SteadyClock::time_point deadline,
+                          SteadyClock::time_point since = {});
+
+  // Ships the head of a split event whose continuation has not come within the join window
+  // (all of it when `everything`: at shutdown) as a fragment event. Called before a flush and at
+  // SHUTDOWN; HandleBatch does the same for every body.
+  void ShipStaleFragment(bool everything = false);
+  // How long the head of a split event waits for its continuation (default 1 s).
+  void JoinFragmentsWithin(std::chrono::milliseconds window);
+
+  // Waits until no POST has arrived for `quiet` and every invocation whose platform.start arrived
+  // has its report, or `deadline` (SHUTDOWN: what Lambda still buffers arrives within its
+  // buffering timeout). Returns whether both held.
+  bool WaitForQuiet(std::chrono::milliseconds quiet, SteadyClock::time_point deadline);
 
   // Waits until every invocation whose platform.start arrived has its platform.report too, or
   // `deadline` (Lambda Managed Instances at SHUTDOWN: invocations overlap, none is "the last").
@@ -76,9 +94,22 @@ class TelemetryIngest {
 
  private:
   size_t PackEncoded();  // unpacked_ -> records_; returns the events too large to pack
+  // A body the batch parser refused: events_ from what it saved. False: nothing could be used.
+  bool Salvage(std::string_view body, std::string_view& tail, std::string& why);
+  // Tracks, encodes and queues events_ (framed on `batch` when they borrow from it; null: every
+  // event is copied).
+  telemetry::ListenerReply AcceptEvents(const std::shared_ptr<kinesis::SharedBatch>& batch);
+  // Joins the pending head of a split event with the first event of this body, or ships it.
+  void ResolvePendingFragment();
+  // events_ gains `raw` (an owned event: a joined or fragment event), described by a parse.
+  void AddOwnedEvent(std::string raw, size_t at, bool replace);
+  void ShipFragmentLocked(std::string head, std::string_view reason);
+  // An event too large for a record, as fragment events that each fit one.
+  size_t EncodeAsFragments(std::string_view raw, std::vector<kinesis::Record>& into, size_t at);
   // Encodes the kept events of events_ into `into`; counts the filtered and the too large.
   void EncodeEvents(const std::shared_ptr<const kinesis::SharedBatch>& batch,
-                    std::vector<kinesis::Record>& into, size_t& filtered, size_t& too_large);
+                    std::vector<kinesis::Record>& into, size_t& filtered, size_t& too_large,
+                    size_t& extra_fragments);
   void LogTooLarge(size_t event_bytes);
   void LogFirst(bool& logged, std::string_view message);
   // Requires mutex_. Returns the requestId of the batch's last platform.report (empty: none).
@@ -90,6 +121,13 @@ class TelemetryIngest {
   telemetry::BatchParser parser_;
   telemetry::RecordEncoder encoder_;
   std::vector<telemetry::TelemetryEvent> events_;
+  // Events that are not slices of the body (joined halves, fragments) and their type/requestId
+  // texts; cleared per body. A deque: growing it never moves what events_ points to.
+  std::deque<std::string> owned_texts_;
+  telemetry::PendingFragment pending_;
+  std::chrono::milliseconds join_window_{1000};
+  SteadyClock::time_point last_batch_at_{};
+  SteadyClock::time_point last_damage_at_{};  // a body damaged beyond repair
   std::vector<kinesis::Record> records_;
   std::vector<kinesis::Record> unpacked_;  // one per event, before packing (packed formats)
   std::unique_ptr<telemetry::RecordPacker> packer_;
@@ -107,6 +145,8 @@ class TelemetryIngest {
   bool logged_queue_full_ = false;
   bool logged_spooling_ = false;
   bool logged_too_large_ = false;
+  bool logged_salvaged_ = false;
+  bool logged_fragment_ = false;
 };
 
 }  // namespace tk::pipeline

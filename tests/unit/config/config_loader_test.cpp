@@ -70,7 +70,7 @@ TEST(ConfigLoaderTest, AppliesDocumentedDefaultsWhenOnlyRequiredVariablesAreSet)
   EXPECT_EQ(config.function_memory_mb, 0u);
   EXPECT_THAT(config.telemetry_types, ElementsAre("platform", "function", "extension"));
   EXPECT_EQ(config.buffer_max_items, 1'000u);
-  EXPECT_EQ(config.buffer_max_bytes, 262'144u);
+  EXPECT_EQ(config.buffer_max_bytes, 1'048'576u);
   EXPECT_EQ(config.buffer_timeout_ms, 100u);
   EXPECT_EQ(config.listener_host, "sandbox.localdomain");
   EXPECT_EQ(config.listener_port, 4243);

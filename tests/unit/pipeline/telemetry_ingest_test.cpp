@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
@@ -66,7 +67,7 @@ std::vector<std::string> Drain(RecordQueue& queue) {
 
 class TelemetryIngestTest : public ::testing::Test {
  protected:
-  RecordQueue queue_{1 * kinesis::kMiB};
+  RecordQueue queue_{4 * kinesis::kMiB};  // room for an event shipped as fragments
   DeliveryStats stats_;
   TelemetryIngest ingest_{Encoder(), queue_, stats_};
 };
@@ -99,30 +100,89 @@ TEST_F(TelemetryIngestTest, AnswersAnEmptyBatchWith200AndQueuesNothing) {
   EXPECT_TRUE(queue_.empty());
 }
 
-TEST_F(TelemetryIngestTest, RejectsAMalformedBatchWith400AndQueuesNothingOfIt) {
+TEST_F(TelemetryIngestTest, RejectsABodyWithNothingUsableWith400AndQueuesNothingOfIt) {
   for (const std::string& body :
-       {std::string("[{\"type\":\"function\""), Batch({FunctionEvent("ok"), "17"}),
-        std::string("{\"type\":\"function\"}")}) {
+       {std::string("not json"), std::string("[1,2]"), std::string("}{"), std::string("")}) {
     telemetry::ListenerReply reply = ingest_.HandleBatch(body);
     EXPECT_EQ(reply.status, 400) << body;
     EXPECT_THAT(reply.message, HasSubstr("malformed")) << body;
   }
   EXPECT_TRUE(queue_.empty());
   EXPECT_EQ(queue_.held_bytes(), 0u);
-  EXPECT_EQ(stats_.batches_rejected_malformed.load(), 3u);
+  EXPECT_EQ(stats_.batches_rejected_malformed.load(), 4u);
   EXPECT_EQ(stats_.events_received.load(), 0u);
 }
 
-TEST_F(TelemetryIngestTest, DropsAndCountsAnEventOverTheRecordLimitAndQueuesTheRest) {
+TEST_F(TelemetryIngestTest, SalvagesTheCompleteEventsBeforeTheDamage) {
+  const std::string body = Batch({FunctionEvent("one"), FunctionEvent("two"), "17"});
+  EXPECT_EQ(ingest_.HandleBatch(body).status, 200);
+  const std::string prefix = Prefix();
+  EXPECT_THAT(Drain(queue_), ElementsAre(prefix + FunctionEvent("one") + "}",
+                                         prefix + FunctionEvent("two") + "}"));
+  EXPECT_EQ(stats_.batches_salvaged.load(), 1u);
+  EXPECT_GT(stats_.bytes_damaged.load(), 0u);
+}
+
+// Lambda's split of an event larger than maxBytes: the first body ends inside the event, the
+// second repeats its envelope (here without the leading '[') and continues the value.
+TEST_F(TelemetryIngestTest, JoinsAnEventSplitAcrossTwoBodies) {
+  const std::string big = FunctionEvent(std::string(300, 'a') + std::string(300, 'b'));
+  const std::string envelope = big.substr(0, big.find('a'));
+  const std::string head = big.substr(0, big.find('b'));
+  const std::string continuation = envelope + big.substr(big.find('b'));
+  EXPECT_EQ(ingest_.HandleBatch("[" + FunctionEvent("before") + "," + head).status, 200);
+  EXPECT_EQ(ingest_.HandleBatch(continuation + "," + FunctionEvent("after") + "]").status, 200);
+  const std::string prefix = Prefix();
+  EXPECT_THAT(Drain(queue_), ElementsAre(prefix + FunctionEvent("before") + "}", prefix + big + "}",
+                                         prefix + FunctionEvent("after") + "}"));
+  EXPECT_EQ(stats_.events_joined.load(), 1u);
+  EXPECT_EQ(stats_.events_received.load(), 3u);
+}
+
+TEST_F(TelemetryIngestTest, ShipsAHeadWhoseContinuationNeverCameAsAFragment) {
+  const std::string big = FunctionEvent(std::string(100, 'a'));
+  ingest_.JoinFragmentsWithin(std::chrono::milliseconds(0));
+  EXPECT_EQ(ingest_.HandleBatch("[" + big.substr(0, 60)).status, 200);
+  ingest_.ShipStaleFragment();
+  const std::vector<std::string> records = Drain(queue_);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_THAT(records[0], HasSubstr("\"type\":\"telemetry-kinesis.fragment\""));
+  EXPECT_EQ(stats_.events_truncated.load(), 1u);
+  EXPECT_EQ(stats_.events_received.load(), 1u);
+}
+
+TEST_F(TelemetryIngestTest, ShipsAnEventOverTheRecordLimitAsFragmentsAndQueuesTheRest) {
   const std::string huge = FunctionEvent(std::string(kinesis::kMaxRecordBytes, 'x'));
   telemetry::ListenerReply reply =
       ingest_.HandleBatch(Batch({FunctionEvent("before"), huge, FunctionEvent("after")}));
   EXPECT_EQ(reply.status, 200);
+  const std::vector<std::string> records = Drain(queue_);
+  ASSERT_EQ(records.size(), 5u);  // before, three fragments of ~512 KB, after
   const std::string prefix = Prefix();
-  EXPECT_THAT(Drain(queue_), ElementsAre(prefix + FunctionEvent("before") + "}",
-                                         prefix + FunctionEvent("after") + "}"));
-  EXPECT_EQ(stats_.events_received.load(), 3u);
-  EXPECT_EQ(stats_.events_dropped_too_large.load(), 1u);
+  EXPECT_EQ(records.front(), prefix + FunctionEvent("before") + "}");
+  EXPECT_EQ(records.back(), prefix + FunctionEvent("after") + "}");
+  std::string rebuilt;
+  for (size_t i = 1; i + 1 < records.size(); ++i) {
+    ASSERT_LE(records[i].size(), kinesis::kMaxRecordBytes);
+    const auto json = nlohmann::json::parse(
+        records[i].substr(prefix.size(), records[i].size() - prefix.size() - 1));
+    EXPECT_EQ(json["type"], "telemetry-kinesis.fragment");
+    EXPECT_EQ(json["record"]["offset"].get<size_t>(), rebuilt.size());
+    EXPECT_EQ(json["record"]["eventBytes"].get<size_t>(), huge.size());
+    rebuilt += json["record"]["fragment"].get<std::string>();
+  }
+  EXPECT_EQ(rebuilt, huge);  // byte for byte
+  EXPECT_EQ(stats_.events_truncated.load(), 1u);
+  EXPECT_EQ(stats_.events_dropped_too_large.load(), 0u);
+  EXPECT_EQ(stats_.events_received.load(), 5u);  // the event counts once per fragment shipped
+}
+
+TEST_F(TelemetryIngestTest, AFlushStopsWaitingForARuntimeDoneLostInADamagedBody) {
+  const auto invoked_at = SteadyClock::now();
+  EXPECT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("x"), "garbage"})).status, 200);
+  const auto started = SteadyClock::now();
+  EXPECT_FALSE(ingest_.WaitForRuntimeDone("req-1", started + std::chrono::seconds(10), invoked_at));
+  EXPECT_LT(SteadyClock::now() - started, std::chrono::seconds(5));
 }
 
 TEST(TelemetryIngestQueueFullTest, AnswersAFullQueueWith503AndQueuesNothingOfTheBatch) {
