@@ -1,4 +1,7 @@
-// Malformed telemetry POSTs get a 4xx and cost nothing: what was and is later accepted still ships.
+// Malformed telemetry POSTs cost nothing that was or is later accepted. A body with nothing usable
+// gets a 4xx; one that starts as a batch is salvaged (batch_salvage.h): a lone object is taken as
+// an event (Lambda's continuation of a split event comes without its '['), and an event cut at the
+// body's end waits for its continuation, then ships as a telemetry-kinesis.fragment event.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +11,7 @@ import { startKinesisLocal } from './support/kinesis_local.mjs';
 import { sharedDir } from './support/paths.mjs';
 import { waitForListener, postTelemetry } from './support/listener_client.mjs';
 import { freePort } from './support/ports.mjs';
-import { arrayElementTexts } from './support/records.mjs';
+import { arrayElementTexts, eventTextsOf } from './support/records.mjs';
 import { extensionEnv, runSandbox } from './support/sandbox.mjs';
 import { waitForRecordCount } from './support/stream_reader.mjs';
 
@@ -30,7 +33,16 @@ after(async () => {
   await kinesis?.stop();
 });
 
-test('answers 4xx to each malformed batch, 200 to a valid one, and ships every valid event', async () => {
+// What each sample in ../shared/telemetry-samples/invalid gets.
+const EXPECTED_STATUS = {
+  'doc-initRuntimeDone-missing-comma.json': 400,  // its only event is damaged: nothing usable
+  'doc-report-trailing-comma.json': 400,
+  'invalid-utf8.json': 400,
+  'not-an-array.json': 200,  // one whole event (a continuation's shape): taken
+  'truncated.json': 200,  // an event cut short: kept for its continuation, then a fragment
+};
+
+test('answers 400 to bodies with nothing usable, salvages the rest, and ships every valid event', async () => {
   const listenerPort = await freePort();
   const env = await extensionEnv({ endpoint: kinesis.endpoint, streamName: STREAM, listenerPort });
   const running = runSandbox({
@@ -57,15 +69,23 @@ test('answers 4xx to each malformed batch, 200 to a valid one, and ships every v
 
   assert.ok(Object.keys(statuses).length >= 5, `expected the invalid samples in ${invalidDir}`);
   for (const [name, status] of Object.entries(statuses)) {
-    assert.ok(status >= 400 && status < 500, `${name}: HTTP ${status}, expected 4xx`);
+    assert.equal(status, EXPECTED_STATUS[name] ?? 400, `${name}: HTTP ${status}`);
   }
   assert.equal(batchStatus, 200, 'batch-lifecycle.json was not accepted');
   assertExtensionExitedInTime(run, 1);
   assert.equal(run.exitCode, 0, runSummary(run));
 
   const batchEvents = arrayElementTexts(readFileSync(path.join(samplesDir, 'batch-lifecycle.json'), 'utf8'));
-  const expected = [...run.events.map((e) => e.raw), ...batchEvents];
-  const records = await waitForRecordCount({ endpoint: kinesis.endpoint, streamName: STREAM }, expected.length,
+  const lone = readFileSync(path.join(invalidDir, 'not-an-array.json'), 'utf8').trim();
+  const expected = [...run.events.map((e) => e.raw), ...batchEvents, lone];
+  const records = await waitForRecordCount({ endpoint: kinesis.endpoint, streamName: STREAM }, expected.length + 1,
     15000);
-  assertExactlyOnce(expected, records);
+  // The cut event's head, unjoined (the next body did not continue it), as one fragment event.
+  const isFragment = (text) => JSON.parse(text).type === 'telemetry-kinesis.fragment';
+  const fragments = records.filter((r) => eventTextsOf(r).some(isFragment));
+  assert.equal(fragments.length, 1, 'one fragment event for truncated.json');
+  const fragment = JSON.parse(eventTextsOf(fragments[0])[0]);
+  const truncated = readFileSync(path.join(invalidDir, 'truncated.json'), 'utf8');
+  assert.equal(fragment.record.fragment, truncated.slice(truncated.indexOf('{')));
+  assertExactlyOnce(expected, records.filter((r) => !fragments.includes(r)));
 });
