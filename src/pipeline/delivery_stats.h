@@ -17,7 +17,7 @@ struct DeliveryStats {
   std::atomic<uint64_t> batches_rejected_malformed{0};   // answered 400: nothing of them was taken
   std::atomic<uint64_t> batches_rejected_queue_full{0};  // answered 503: nothing of them was taken
   std::atomic<uint64_t> events_received{0};              // events of accepted batches
-  std::atomic<uint64_t> events_dropped_too_large{0};     // an event over the 1 MiB record limit
+  std::atomic<uint64_t> events_dropped_too_large{0};     // an event over the stream's record limit
   std::atomic<uint64_t> events_dropped_overflow{0};      // memory budget and spool both full
   std::atomic<uint64_t> events_filtered{0};  // excluded by TELEMETRY_KINESIS_PLATFORM_EVENTS,
                                              // _MIN_LOG_LEVEL or _DROP_PATTERN

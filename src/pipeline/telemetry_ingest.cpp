@@ -153,8 +153,11 @@ void TelemetryIngest::FilterWith(std::unique_ptr<telemetry::EventFilter> filter)
 }
 
 void TelemetryIngest::LogTooLarge(size_t event_bytes) {
-  LogFirst(logged_too_large_, "dropped a telemetry event of " + std::to_string(event_bytes) +
-                                  " bytes: over Kinesis's 1 MiB record limit (counted)");
+  LogFirst(logged_too_large_,
+           "dropped a telemetry event of " + std::to_string(event_bytes) +
+               " bytes: its record would be over the stream's maximum record size of " +
+               std::to_string(encoder_.max_record_bytes()) +
+               " bytes (TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES; counted as dropped_too_large)");
 }
 
 std::string_view TelemetryIngest::TrackInvocations() {

@@ -3,8 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinesis/limits.h"
-
 namespace tk::telemetry {
 namespace {
 
@@ -56,14 +54,15 @@ std::string DrawSandboxId() {
 }
 
 RecordEncoder::RecordEncoder(std::string envelope_prefix, config::PartitionKeyStrategy strategy,
-                             std::string sandbox_id)
+                             std::string sandbox_id, kinesis::Limits limits)
     : envelope_prefix_(std::move(envelope_prefix)),
       strategy_(strategy),
       sandbox_id_(std::move(sandbox_id)),
+      limits_(limits),
       random_(std::random_device{}()) {}
 
 size_t RecordEncoder::RecordSize(size_t event_bytes) const {
-  // The key counts against the 1 MiB too: a random key is 16 hex digits, a sandbox key is
+  // The key counts against the record limit too: a random key is 16 hex digits, a sandbox key is
   // whatever id we were given (not necessarily one from DrawSandboxId()).
   const size_t key_bytes =
       strategy_ == config::PartitionKeyStrategy::kRandom ? kSandboxIdHexDigits : sandbox_id_.size();
@@ -96,7 +95,7 @@ void RecordEncoder::AssignPartitionKey(kinesis::Record& out) {
 }
 
 bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out) {
-  if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
+  if (RecordSize(raw_event.size()) > limits_.max_record_bytes) return false;
   const size_t data_bytes = envelope_prefix_.size() + raw_event.size() + kEnvelopeSuffix.size();
   if (recycler_ != nullptr && out.data.capacity() < data_bytes) ReuseSpentRecord(out);
   AssignPartitionKey(out);
@@ -113,7 +112,7 @@ bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out) {
 bool RecordEncoder::EncodeBorrowed(std::string_view raw_event,
                                    const std::shared_ptr<const kinesis::SharedBatch>& batch,
                                    kinesis::Record& out) {
-  if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
+  if (RecordSize(raw_event.size()) > limits_.max_record_bytes) return false;
   // A spent record brings a key buffer (a 16-digit key is one byte over std::string's in-place
   // room): reused, encoding allocates nothing.
   if (recycler_ != nullptr && !kinesis::HasHeapBuffer(out.partition_key)) ReuseSpentRecord(out);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "kinesis/limits.h"
 #include "kinesis/record.h"
 #include "kinesis/record_recycler.h"
 
@@ -36,11 +37,12 @@ std::string DrawSandboxId();
 
 class RecordEncoder {
  public:
+  // `limits`: the stream's (its maximum record size bounds every record).
   RecordEncoder(std::string envelope_prefix, config::PartitionKeyStrategy strategy,
-                std::string sandbox_id);
+                std::string sandbox_id, kinesis::Limits limits = {});
 
   // Fills `out` with the record for `raw_event` (one copy of the event bytes). Returns false,
-  // leaving `out` unspecified, when the record would exceed Kinesis's 1 MiB per-record limit.
+  // leaving `out` unspecified, when the record would exceed the stream's maximum record size.
   // When `out` has no room (e.g. a moved-from record) and a recycler is set, a spent record's
   // buffers are reused: no allocation per event.
   bool Encode(std::string_view raw_event, kinesis::Record& out);
@@ -56,6 +58,8 @@ class RecordEncoder {
 
   // Size of the record Encode() would produce for an event of `event_bytes`.
   size_t RecordSize(size_t event_bytes) const;
+  // The largest record Encode() produces (data plus partition key).
+  size_t max_record_bytes() const { return limits_.max_record_bytes; }
 
   // Where spent records come back from (the sender); null (the default): allocate per record.
   // Must outlive the encoder. Encode() is then still single-threaded, as before.
@@ -68,6 +72,7 @@ class RecordEncoder {
   std::string envelope_prefix_;
   config::PartitionKeyStrategy strategy_;
   std::string sandbox_id_;
+  kinesis::Limits limits_;
   std::mt19937_64 random_;
   kinesis::RecordRecycler* recycler_ = nullptr;
   std::vector<kinesis::Record> spare_;  // taken from recycler_ a few at a time

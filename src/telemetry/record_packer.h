@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/record_options.h"
+#include "kinesis/limits.h"
 #include "kinesis/record.h"
 
 namespace tk::telemetry {
@@ -36,7 +37,7 @@ class RecordPacker {
 
   // Adds one event (its envelope bytes: the data an `event` record would carry) with its
   // partition key; full records are appended to `out`. Returns false, taking nothing, when the
-  // event cannot fit a record within Kinesis's 1 MiB limit even on its own.
+  // event cannot fit a record within the stream's maximum record size even on its own.
   virtual bool Add(std::string_view partition_key, std::string_view enveloped_event,
                    std::vector<kinesis::Record>& out) = 0;
 
@@ -53,8 +54,9 @@ inline constexpr size_t kMaxReservedRecordBytes = 64 * 1024;
 void ReleaseSlack(std::string& data);
 
 // The packer for `options.format` (ndjson or kpl); null for `event` (one record per event,
-// done by the encoder alone).
+// done by the encoder alone). Records never exceed `limits.max_record_bytes` (the stream's
+// maximum record size), whatever the target options.max_record_bytes.
 std::unique_ptr<RecordPacker> MakeRecordPacker(const config::RecordOptions& options,
-                                               AggregateKey key_rule);
+                                               AggregateKey key_rule, kinesis::Limits limits = {});
 
 }  // namespace tk::telemetry

@@ -55,7 +55,7 @@ std::string Batch(const std::vector<std::string>& events) {
 std::vector<std::string> Drain(RecordQueue& queue) {
   std::vector<std::string> data;
   for (int requests = 0; requests < 100 && !queue.empty(); ++requests) {
-    kinesis::PutRecordsBatch batch;
+    kinesis::PutRecordsBatch batch(queue.limits());
     queue.PopInto(batch);
     for (const kinesis::Record& record : batch.records()) {
       record.AppendDataTo(data.emplace_back());
@@ -114,7 +114,7 @@ TEST_F(TelemetryIngestTest, RejectsAMalformedBatchWith400AndQueuesNothingOfIt) {
 }
 
 TEST_F(TelemetryIngestTest, DropsAndCountsAnEventOverTheRecordLimitAndQueuesTheRest) {
-  const std::string huge = FunctionEvent(std::string(kinesis::kMaxRecordBytes, 'x'));
+  const std::string huge = FunctionEvent(std::string(kinesis::kDefaultMaxRecordBytes, 'x'));
   telemetry::ListenerReply reply =
       ingest_.HandleBatch(Batch({FunctionEvent("before"), huge, FunctionEvent("after")}));
   EXPECT_EQ(reply.status, 200);
@@ -123,6 +123,33 @@ TEST_F(TelemetryIngestTest, DropsAndCountsAnEventOverTheRecordLimitAndQueuesTheR
                                          prefix + FunctionEvent("after") + "}"));
   EXPECT_EQ(stats_.events_received.load(), 3u);
   EXPECT_EQ(stats_.events_dropped_too_large.load(), 1u);
+}
+
+TEST(TelemetryIngestLargeRecordTest, QueuesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
+  const std::string event = FunctionEvent(std::string(5 * kinesis::kMiB, 'x'));
+  const std::string body = Batch({FunctionEvent("before"), event, FunctionEvent("after")});
+
+  // The default stream (1 MiB records): dropped, counted, the rest queued.
+  RecordQueue default_queue(16 * kinesis::kMiB);
+  DeliveryStats default_stats;
+  TelemetryIngest default_ingest(Encoder(), default_queue, default_stats);
+  ASSERT_EQ(default_ingest.HandleBatch(body).status, 200);
+  EXPECT_EQ(Drain(default_queue).size(), 2u);
+  EXPECT_EQ(default_stats.events_dropped_too_large.load(), 1u);
+
+  // TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES=10485760: queued, and sent in a request of its own.
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  RecordQueue queue(16 * kinesis::kMiB, limits);
+  DeliveryStats stats;
+  TelemetryIngest ingest(telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kSandbox,
+                                                  kSandboxId, limits),
+                         queue, stats);
+  ASSERT_EQ(ingest.HandleBatch(body).status, 200);
+  EXPECT_THAT(Drain(queue),
+              ElementsAre(Prefix() + FunctionEvent("before") + "}", Prefix() + event + "}",
+                          Prefix() + FunctionEvent("after") + "}"));
+  EXPECT_EQ(stats.events_dropped_too_large.load(), 0u);
+  EXPECT_EQ(stats.events_received.load(), 3u);
 }
 
 TEST(TelemetryIngestQueueFullTest, AnswersAFullQueueWith503AndQueuesNothingOfTheBatch) {
@@ -273,7 +300,7 @@ class TelemetryIngestFormatTest : public ::testing::Test {
   std::vector<kinesis::Record> DrainRecords() {
     std::vector<kinesis::Record> records;
     for (int requests = 0; requests < 100 && !queue_.empty(); ++requests) {
-      kinesis::PutRecordsBatch batch;
+      kinesis::PutRecordsBatch batch(queue_.limits());
       queue_.PopInto(batch);
       for (kinesis::Record& record : batch.records()) records.push_back(std::move(record));
     }
@@ -313,13 +340,32 @@ TEST_F(TelemetryIngestFormatTest, PacksEachBatchIntoNdjsonRecordsAndFlushesAtThe
 TEST_F(TelemetryIngestFormatTest, AnEventTooLargeToPackIsDroppedAndCounted) {
   UseFormat(config::RecordFormat::kKpl);
   const std::string huge =
-      FunctionEvent(std::string(kinesis::kMaxRecordBytes - Prefix().size() - 100, 'x'));
+      FunctionEvent(std::string(kinesis::kDefaultMaxRecordBytes - Prefix().size() - 100, 'x'));
   ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("a"), huge, FunctionEvent("b")})).status, 200);
   std::vector<kinesis::Record> records = DrainRecords();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].events, 2u);
   EXPECT_EQ(stats_.events_dropped_too_large.load(), 1u);
   EXPECT_EQ(stats_.events_received.load(), 3u);
+}
+
+TEST(TelemetryIngestLargeRecordTest, PacksA5MiBEventWhenTheStreamTakes10MiBRecords) {
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  RecordQueue queue(16 * kinesis::kMiB, limits);
+  DeliveryStats stats;
+  TelemetryIngest ingest(telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kSandbox,
+                                                  kSandboxId, limits),
+                         queue, stats);
+  config::RecordOptions options;
+  options.format = config::RecordFormat::kKpl;
+  ingest.PackWith(
+      telemetry::MakeRecordPacker(options, telemetry::AggregateKey::kPerEventKey, limits));
+  const std::string huge = FunctionEvent(std::string(5 * kinesis::kMiB, 'x'));
+  ASSERT_EQ(ingest.HandleBatch(Batch({FunctionEvent("a"), huge, FunctionEvent("b")})).status, 200);
+  EXPECT_EQ(stats.events_dropped_too_large.load(), 0u);
+  kinesis::PutRecordsBatch batch(queue.limits());
+  EXPECT_EQ(queue.PopInto(batch), 0u);
+  EXPECT_EQ(kinesis::EventCount(batch.records()), 3u);
 }
 
 TEST_F(TelemetryIngestFormatTest, FilteredEventsAreNotQueuedAndAreCountedWhileReportsAreTracked) {

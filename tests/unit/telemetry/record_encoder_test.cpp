@@ -1,5 +1,5 @@
 // Tests the record envelope (rendered once, escaped), the per-event record, partition keys and
-// the 1 MiB per-record limit.
+// the per-record limit (1 MiB, or the stream's raised maximum record size).
 #include "telemetry/record_encoder.h"
 
 #include "kinesis/record_recycler.h"
@@ -192,16 +192,52 @@ TEST_P(RecordLimitTest, AcceptsARecordOfExactlyOneMebibyteAndRefusesOneByteMore)
   RecordEncoder encoder(prefix, key_case.strategy, key_case.sandbox_id);
   const size_t key_bytes =
       key_case.strategy == config::PartitionKeyStrategy::kRandom ? 16 : key_case.sandbox_id.size();
-  const size_t fitting_event = kinesis::kMaxRecordBytes - prefix.size() - 1 - key_bytes;
+  const size_t fitting_event = kinesis::kDefaultMaxRecordBytes - prefix.size() - 1 - key_bytes;
 
   kinesis::Record record;
   ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), record));
-  EXPECT_EQ(record.data.size() + record.partition_key.size(), kinesis::kMaxRecordBytes);
-  EXPECT_EQ(record.Size(), kinesis::kMaxRecordBytes);
-  EXPECT_EQ(encoder.RecordSize(fitting_event), kinesis::kMaxRecordBytes);
+  EXPECT_EQ(record.data.size() + record.partition_key.size(), kinesis::kDefaultMaxRecordBytes);
+  EXPECT_EQ(record.Size(), kinesis::kDefaultMaxRecordBytes);
+  EXPECT_EQ(encoder.RecordSize(fitting_event), kinesis::kDefaultMaxRecordBytes);
 
   EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), record));
-  EXPECT_EQ(encoder.RecordSize(fitting_event + 1), kinesis::kMaxRecordBytes + 1);
+  EXPECT_EQ(encoder.RecordSize(fitting_event + 1), kinesis::kDefaultMaxRecordBytes + 1);
+}
+
+TEST_P(RecordLimitTest, FollowsTheStreamsRaisedMaximumRecordSize) {
+  const KeyCase& key_case = GetParam();
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  RecordEncoder encoder(prefix, key_case.strategy, key_case.sandbox_id, limits);
+  EXPECT_EQ(encoder.max_record_bytes(), 10 * kinesis::kMiB);
+  const size_t key_bytes =
+      key_case.strategy == config::PartitionKeyStrategy::kRandom ? 16 : key_case.sandbox_id.size();
+  const size_t fitting_event = 10 * kinesis::kMiB - prefix.size() - 1 - key_bytes;
+
+  kinesis::Record record;
+  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), record));
+  EXPECT_EQ(record.Size(), 10 * kinesis::kMiB);
+  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), record));
+}
+
+TEST(RecordEncoderTest, EncodesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
+  const std::string event = EventOfSize(5 * kinesis::kMiB);
+  kinesis::Record record;
+
+  RecordEncoder default_encoder(RenderEnvelopePrefix(Metadata()),
+                                config::PartitionKeyStrategy::kSandbox, kSandboxId);
+  EXPECT_FALSE(default_encoder.Encode(event, record));
+
+  RecordEncoder large_encoder(RenderEnvelopePrefix(Metadata()),
+                              config::PartitionKeyStrategy::kSandbox, kSandboxId,
+                              kinesis::LimitsForStream(10 * kinesis::kMiB));
+  ASSERT_TRUE(large_encoder.Encode(event, record));
+  EXPECT_THAT(record.data, EndsWith(event + "}"));
+  auto batch = std::make_shared<kinesis::SharedBatch>();
+  batch->body = event;
+  large_encoder.FrameBatch(*batch);
+  EXPECT_TRUE(large_encoder.EncodeBorrowed(batch->body, batch, record));
+  EXPECT_TRUE(default_encoder.Encode(EventOfSize(1000), record));
 }
 
 INSTANTIATE_TEST_SUITE_P(
