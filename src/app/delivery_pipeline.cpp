@@ -146,7 +146,8 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
       [&p] { p.NoteRestore("platform.restoreStart"); });
 
   // ndjson/kpl: with random keys, a packed record takes its first event's key (one random key
-  // per record); otherwise events with one key share records.
+  // per record); otherwise consecutive events with one key share records (with `tenant`, a
+  // tenant's events and the sandbox-keyed ones between them go in records of their own key).
   p.ingest_->PackWith(
       telemetry::MakeRecordPacker(config.records,
                                   config.partition_key == config::PartitionKeyStrategy::kRandom

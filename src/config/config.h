@@ -37,6 +37,9 @@ inline constexpr size_t kLargestStreamMaxRecordBytes = 10 * 1024 * 1024;
 enum class PartitionKeyStrategy {
   kSandbox,  // one key per execution environment: spreads sandboxes, keeps each one in order
   kRandom,   // a fresh key per record: maximum spread, no ordering
+  // The event's tenantId (Lambda tenant isolation) when it carries one, else the sandbox key:
+  // one tenant's events stay in order on one shard, whichever environments served them.
+  kTenant,
 };
 
 // How PutRecords bodies are encoded (kinesis/wire_protocol.h says why CBOR is the default).

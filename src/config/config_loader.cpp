@@ -230,9 +230,12 @@ class Loader {
   }
 
   void LoadDelivery() {
-    if (auto strategy = ReadChoice("TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random"})) {
-      config().partition_key =
-          *strategy == 0 ? PartitionKeyStrategy::kSandbox : PartitionKeyStrategy::kRandom;
+    if (auto strategy =
+            ReadChoice("TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random", "tenant"})) {
+      constexpr PartitionKeyStrategy kStrategies[] = {PartitionKeyStrategy::kSandbox,
+                                                      PartitionKeyStrategy::kRandom,
+                                                      PartitionKeyStrategy::kTenant};
+      config().partition_key = kStrategies[*strategy];
     }
     if (auto protocol = ReadChoice("TELEMETRY_KINESIS_PROTOCOL",
                                    {KinesisProtocolName(KinesisProtocol::kCbor),

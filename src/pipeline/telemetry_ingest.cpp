@@ -108,10 +108,12 @@ void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBa
       continue;
     }
     // Events lie in the body when it was parsed in place (always, with the padding ensured
-    // above); anything else would dangle once the parser moves on, so it is copied.
-    const bool in_body = batch != nullptr && Contains(batch->body, event.raw);
+    // above); anything else would dangle once the parser moves on, so it is copied. So is an
+    // event with a tenantId: its envelope has a field the batch's shared framing lacks.
+    const bool in_body =
+        batch != nullptr && event.tenant_id.empty() && Contains(batch->body, event.raw);
     const bool kept = in_body ? encoder_.EncodeBorrowed(event.raw, batch, into[encoded])
-                              : encoder_.Encode(event.raw, into[encoded]);
+                              : encoder_.Encode(event.raw, into[encoded], event.tenant_id);
     if (kept) {
       if (in_body) borrowed_bytes += event.raw.size();
       ++encoded;

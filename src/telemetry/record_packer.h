@@ -17,7 +17,9 @@ namespace tk::telemetry {
 // Which partition key an aggregate record gets.
 enum class AggregateKey {
   // The key of the events in it: consecutive events with the same key share a record; a
-  // different key closes the record (strategy `sandbox`: one key, so never in practice).
+  // different key closes the record (strategy `sandbox`: one key, so never in practice; strategy
+  // `tenant`: at each change between the tenant's key and the sandbox key of events without a
+  // tenantId, so that a record, and every KPL user record in it, hashes where its events belong).
   kPerEventKey,
   // The key of its first event (strategy `random`: each event has a fresh random key, so the
   // record is spread by the key drawn for its first event, one random key per record).

@@ -356,6 +356,8 @@ TEST(ConfigLoaderTest, AcceptsEveryPartitionKeyStrategy) {
             PartitionKeyStrategy::kSandbox);
   EXPECT_EQ(LoadWith({{"TELEMETRY_KINESIS_PARTITION_KEY", "random"}}).config.partition_key,
             PartitionKeyStrategy::kRandom);
+  EXPECT_EQ(LoadWith({{"TELEMETRY_KINESIS_PARTITION_KEY", "tenant"}}).config.partition_key,
+            PartitionKeyStrategy::kTenant);
 }
 
 TEST(ConfigLoaderTest, ShipsCborByDefaultAndJsonOnRequest) {
@@ -401,7 +403,7 @@ struct ChoiceVariable {
 
 TEST(ConfigLoaderTest, RefusesAnUnknownChoiceNamingTheVariableAndItsChoices) {
   const std::vector<ChoiceVariable> variables = {
-      {"TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random"}},
+      {"TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random", "tenant"}},
       {"TELEMETRY_KINESIS_ON_INIT_ERROR", {"continue", "fail"}},
       {"TELEMETRY_KINESIS_LOG_LEVEL", {"debug", "info", "warn", "error"}},
       {"TELEMETRY_KINESIS_METRICS", {"none", "emf"}},

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kinesis/limits.h"
+#include "support/tenant_events.h"
 
 namespace tk::pipeline {
 namespace {
@@ -432,6 +433,135 @@ TEST(TelemetryIngestFormatQueueFullTest, APackedBatchRefusedWhenFullCountsItsEve
   EXPECT_EQ(stats.events_received.load(), 20u);
   EXPECT_EQ(stats.events_dropped_overflow.load(), 20u);
 }
+
+// ---- Tenant isolation ----
+
+// One invocation of a tenant-isolated function as Lambda sends it: init without a tenant, the
+// invocation's events with one, a plain-text log line without.
+std::vector<std::string> TenantInvocation() {
+  using namespace tk::testing;
+  return {InitStartEvent(),      TenantStartEvent(),    TenantLogEvent("custom log line1"),
+          TextLogEvent("plain"), TenantLogEvent("two"), TenantRuntimeDoneEvent(),
+          TenantReportEvent()};
+}
+
+bool HasTenant(const std::string& event) { return event.find("\"tenantId\"") != event.npos; }
+
+class TelemetryIngestTenantTest : public ::testing::Test {
+ protected:
+  static telemetry::RecordEncoder TenantEncoder() {
+    return telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kTenant, kSandboxId);
+  }
+  // The envelope `encoder` gives `event` (with its tenant when it has one).
+  static std::string Enveloped(const std::string& event) {
+    if (!HasTenant(event)) return Prefix() + event + "}";
+    const std::string prefix = Prefix();
+    return prefix.substr(0, prefix.size() - 8) + R"("tenantId":"BlueTenant","event":)" + event +
+           "}";
+  }
+  std::vector<kinesis::Record> DrainRecords() {
+    std::vector<kinesis::Record> records;
+    while (!queue_.empty()) {
+      kinesis::PutRecordsBatch batch(queue_.limits());
+      queue_.PopInto(batch);
+      for (kinesis::Record& record : batch.records()) records.push_back(std::move(record));
+    }
+    return records;
+  }
+
+  RecordQueue queue_{8 * kinesis::kMiB};
+  DeliveryStats stats_;
+  TelemetryIngest ingest_{TenantEncoder(), queue_, stats_};
+};
+
+TEST_F(TelemetryIngestTenantTest, KeysAndEnvelopesEachEventByItsOwnTenantId) {
+  const std::vector<std::string> events = TenantInvocation();
+  ASSERT_EQ(ingest_.HandleBatch(Batch(events)).status, 200);
+  const std::vector<kinesis::Record> records = DrainRecords();
+  ASSERT_EQ(records.size(), events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string data;
+    records[i].AppendDataTo(data);
+    EXPECT_EQ(data, Enveloped(events[i])) << i;
+    EXPECT_EQ(records[i].partition_key, HasTenant(events[i]) ? tk::testing::kTenant : kSandboxId)
+        << i;
+  }
+}
+
+TEST_F(TelemetryIngestTenantTest, EventsWithoutATenantKeepPointingIntoThePostBody) {
+  // Mostly events without a tenant (a text-log function): those stay borrowed from the body, as
+  // without tenant isolation; the one with a tenant has its own envelope, so its own bytes.
+  std::vector<std::string> events(20, tk::testing::TextLogEvent(std::string(200, 'x')));
+  events.push_back(tk::testing::TenantReportEvent());
+  // As the listener hands a body over: sized from Content-Length, with simdjson's padding.
+  const std::string batch = Batch(events);
+  std::string received;
+  received.reserve(batch.size() + telemetry::kListenerBodyPadding);
+  received.assign(batch);
+  ASSERT_EQ(ingest_.HandleBatch(std::move(received)).status, 200);
+  const std::vector<kinesis::Record> records = DrainRecords();
+  ASSERT_EQ(records.size(), events.size());
+  for (size_t i = 0; i + 1 < records.size(); ++i) EXPECT_TRUE(records[i].borrowed()) << i;
+  EXPECT_FALSE(records.back().borrowed());
+  EXPECT_EQ(records.back().data, Enveloped(events.back()));
+}
+
+TEST(TelemetryIngestTenantSandboxTest, TheSandboxStrategyKeepsOneKeyButStillRecordsTheTenant) {
+  RecordQueue queue(8 * kinesis::kMiB);
+  DeliveryStats stats;
+  TelemetryIngest ingest(Encoder(), queue, stats);
+  ASSERT_EQ(ingest.HandleBatch(Batch(TenantInvocation())).status, 200);
+  kinesis::PutRecordsBatch batch(queue.limits());
+  queue.PopInto(batch);
+  size_t with_tenant = 0;
+  for (const kinesis::Record& record : batch.records()) {
+    EXPECT_EQ(record.partition_key, kSandboxId);
+    std::string data;
+    record.AppendDataTo(data);
+    with_tenant += data.find(R"("tenantId":"BlueTenant","event":)") != std::string::npos;
+  }
+  EXPECT_EQ(with_tenant, 5u);
+}
+
+// ndjson and kpl: a record holds events of one key only, so it lands on its events' shard (and
+// KCL keeps every KPL user record); the envelope of each line says which had a tenant.
+class TelemetryIngestTenantPackTest : public TelemetryIngestTenantTest,
+                                      public ::testing::WithParamInterface<config::RecordFormat> {};
+
+TEST_P(TelemetryIngestTenantPackTest, ClosesARecordWhereverTheKeyChanges) {
+  config::RecordOptions options;
+  options.format = GetParam();
+  ingest_.PackWith(telemetry::MakeRecordPacker(options, telemetry::AggregateKey::kPerEventKey));
+  const std::vector<std::string> events = TenantInvocation();
+  ASSERT_EQ(ingest_.HandleBatch(Batch(events)).status, 200);
+  const std::vector<kinesis::Record> records = DrainRecords();
+  // initStart | start, log | text log | log, runtimeDone, report
+  ASSERT_EQ(records.size(), 4u);
+  const std::vector<std::string> keys = {kSandboxId, tk::testing::kTenant, kSandboxId,
+                                         tk::testing::kTenant};
+  const std::vector<uint32_t> counts = {1, 2, 1, 3};
+  size_t next_event = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].partition_key, keys[i]) << i;
+    EXPECT_EQ(records[i].events, counts[i]) << i;
+    for (uint32_t e = 0; e < records[i].events; ++e, ++next_event) {
+      // Each event's envelope appears in its record (ndjson: a line; kpl: a user record's data).
+      EXPECT_NE(records[i].data.find(Enveloped(events[next_event])), std::string::npos)
+          << "record " << i << " event " << next_event;
+    }
+  }
+  EXPECT_EQ(next_event, events.size());
+  EXPECT_EQ(stats_.events_received.load(), events.size());
+}
+
+std::string FormatName(const ::testing::TestParamInfo<config::RecordFormat>& param) {
+  return param.param == config::RecordFormat::kKpl ? "Kpl" : "Ndjson";
+}
+
+INSTANTIATE_TEST_SUITE_P(PackedFormats, TelemetryIngestTenantPackTest,
+                         ::testing::Values(config::RecordFormat::kNdjson,
+                                           config::RecordFormat::kKpl),
+                         FormatName);
 
 }  // namespace
 }  // namespace tk::pipeline
