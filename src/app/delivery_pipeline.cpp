@@ -7,7 +7,6 @@
 
 #include "aws/credentials_provider.h"
 #include "common/log.h"
-
 #include "kinesis/limits.h"
 
 namespace tk::app {
@@ -21,6 +20,10 @@ constexpr size_t kBodyMetadataAllowance = 64 * 1024;
 // Spool segments are replayed whole; half the memory budget at most, so a replay fits.
 constexpr size_t kSpoolSegmentBytes = 1024 * 1024;
 
+// The configuration's range for the stream's maximum record size is the one the limits know.
+static_assert(config::kDefaultStreamMaxRecordBytes == kinesis::kDefaultMaxRecordBytes);
+static_assert(config::kLargestStreamMaxRecordBytes == kinesis::kLargestMaxRecordBytes);
+
 kinesis::KinesisClientConfig KinesisConfigFrom(const config::Config& config) {
   kinesis::KinesisClientConfig kinesis_config;
   kinesis_config.endpoint_url = config.endpoint_url;
@@ -31,6 +34,7 @@ kinesis::KinesisClientConfig KinesisConfigFrom(const config::Config& config) {
   kinesis_config.protocol = config.kinesis_protocol == config::KinesisProtocol::kCbor
                                 ? kinesis::WireProtocol::kCbor
                                 : kinesis::WireProtocol::kJson;
+  kinesis_config.limits = kinesis::LimitsForStream(config.stream_max_record_bytes);
   return kinesis_config;
 }
 
@@ -70,7 +74,9 @@ void DeliveryPipeline::OpenSpool(const config::Config& config) {
   }
 }
 
-DeliveryPipeline::DeliveryPipeline(const config::Config& config) : queue_(config.queue_max_bytes) {}
+DeliveryPipeline::DeliveryPipeline(const config::Config& config)
+    : limits_(kinesis::LimitsForStream(config.stream_max_record_bytes)),
+      queue_(config.queue_max_bytes, limits_) {}
 
 DeliveryPipeline::~DeliveryPipeline() {
   if (listener_) listener_->Stop();
@@ -124,29 +130,32 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   }
 
   telemetry::RecordEncoder encoder(telemetry::RenderEnvelopePrefix(metadata), config.partition_key,
-                                   metadata.sandbox_id);
+                                   metadata.sandbox_id, p.limits_);
   encoder.RecycleFrom(&p.recycler_);
   p.ingest_ = std::make_unique<pipeline::TelemetryIngest>(std::move(encoder), *p.buffer_, p.stats_);
   // SnapStart: a restored environment must not share the snapshot's sandbox id and random state
   // with every other environment restored from it (Lambda docs, "Handling uniqueness with
   // Lambda SnapStart").
   p.ingest_->OnRestore(
-      [metadata, strategy = config.partition_key, recycler = &p.recycler_] {
+      [metadata, strategy = config.partition_key, limits = p.limits_, recycler = &p.recycler_] {
         telemetry::FunctionMetadata renewed = metadata;
         renewed.sandbox_id = telemetry::DrawSandboxId();
         telemetry::RecordEncoder fresh(telemetry::RenderEnvelopePrefix(renewed), strategy,
-                                       renewed.sandbox_id);
+                                       renewed.sandbox_id, limits);
         fresh.RecycleFrom(recycler);
         return fresh;
       },
       [&p] { p.NoteRestore("platform.restoreStart"); });
 
   // ndjson/kpl: with random keys, a packed record takes its first event's key (one random key
-  // per record); otherwise events with one key share records.
-  p.ingest_->PackWith(telemetry::MakeRecordPacker(
-      config.records, config.partition_key == config::PartitionKeyStrategy::kRandom
-                          ? telemetry::AggregateKey::kFirstEventKey
-                          : telemetry::AggregateKey::kPerEventKey));
+  // per record); otherwise consecutive events with one key share records (with `tenant`, a
+  // tenant's events and the sandbox-keyed ones between them go in records of their own key).
+  p.ingest_->PackWith(
+      telemetry::MakeRecordPacker(config.records,
+                                  config.partition_key == config::PartitionKeyStrategy::kRandom
+                                      ? telemetry::AggregateKey::kFirstEventKey
+                                      : telemetry::AggregateKey::kPerEventKey,
+                                  p.limits_));
   if (config.filters.active()) {
     p.ingest_->FilterWith(std::make_unique<telemetry::EventFilter>(config.filters));
   }

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "http/httplib_http_client.h"
 #include "kinesis/kinesis_session.h"
+#include "kinesis/limits.h"
 #include "kinesis/record_recycler.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/emf_metrics.h"
@@ -87,6 +88,9 @@ class DeliveryPipeline {
                                                 pipeline::SteadyClock::time_point deadline);
 
   pipeline::DeliveryStats stats_;
+  // The stream's record and request size limits, from TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES:
+  // the encoder, the packer, the queue (and so the sender's batches) and the client share them.
+  kinesis::Limits limits_;
   pipeline::RecordQueue queue_;
   kinesis::RecordRecycler recycler_;  // sender -> encoder; outlives both
   std::unique_ptr<pipeline::Spool> spool_;

@@ -8,6 +8,7 @@
 #include "app/termination_signals.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "kinesis/limits.h"
 #include "lambda/extensions_api_client.h"
 #include "lambda/telemetry_api_client.h"
 #include "pipeline/flush_policy.h"
@@ -138,6 +139,14 @@ int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
   }
 }
 
+// For the start-up line: "" for a stream of default 1 MiB records, else the limits in force.
+std::string DescribeLargeRecords(const config::Config& config) {
+  if (config.stream_max_record_bytes == config::kDefaultStreamMaxRecordBytes) return "";
+  const kinesis::Limits limits = kinesis::LimitsForStream(config.stream_max_record_bytes);
+  return ", records up to " + std::to_string(limits.max_record_bytes) + " bytes (requests up to " +
+         std::to_string(limits.max_request_bytes) + ")";
+}
+
 }  // namespace
 
 int RunExtension(const config::Environment& environment, const std::string& extension_name) {
@@ -205,23 +214,24 @@ int RunExtension(const config::Environment& environment, const std::string& exte
               environment.Get("AWS_LAMBDA_INITIALIZATION_TYPE").value_or("") +
               "\" is not a mode this extension knows: running as on-demand");
   }
-  log::Info(
-      "shipping telemetry to " +
-      (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
-      config.endpoint_url +
-      (config.proxy ? " through proxy " + config.proxy->Display() : std::string()) + " (" +
-      config.endpoint_chosen_by + "; " +
-      std::string(config::KinesisProtocolName(config.kinesis_protocol)) +
-      "); credentials from the " +
-      (config.credentials.kind == aws::CredentialsSourceSettings::Kind::kContainer
-           ? "container endpoint " + config.credentials.container_uri
-           : std::string("environment")) +
-      "; CA bundle " + (config.ca_file.empty() ? std::string("(none found)") : config.ca_file) +
-      " from " + std::string(aws::CaBundleSourceName(config.ca_file_source)) + "; listening on " +
-      (*pipeline)->SubscriptionUri() + "; mode " +
-      std::string(config::ExecutionModeName(config.execution_mode)) + ", telemetry schema " +
-      *schema + ", flush " + policy.description() + "; records " +
-      config::DescribeRecordOptions(config.records) + config::DescribeFilters(config.filters));
+  log::Info("shipping telemetry to " +
+            (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
+            config.endpoint_url +
+            (config.proxy ? " through proxy " + config.proxy->Display() : std::string()) + " (" +
+            config.endpoint_chosen_by + "; " +
+            std::string(config::KinesisProtocolName(config.kinesis_protocol)) +
+            "); credentials from the " +
+            (config.credentials.kind == aws::CredentialsSourceSettings::Kind::kContainer
+                 ? "container endpoint " + config.credentials.container_uri
+                 : std::string("environment")) +
+            "; CA bundle " +
+            (config.ca_file.empty() ? std::string("(none found)") : config.ca_file) + " from " +
+            std::string(aws::CaBundleSourceName(config.ca_file_source)) + "; listening on " +
+            (*pipeline)->SubscriptionUri() + "; mode " +
+            std::string(config::ExecutionModeName(config.execution_mode)) + ", telemetry schema " +
+            *schema + ", flush " + policy.description() + "; records " +
+            config::DescribeRecordOptions(config.records) + DescribeLargeRecords(config) +
+            config::DescribeFilters(config.filters));
   return ServeEvents(api, **pipeline, config, policy);
 }
 

@@ -26,10 +26,20 @@ inline constexpr uint32_t kMaxBufferBytes = 1'048'576;
 inline constexpr uint32_t kMinBufferTimeoutMs = 25;
 inline constexpr uint32_t kMaxBufferTimeoutMs = 30'000;
 
+// A Kinesis stream's maximum record size (data plus partition key): every stream's default, and the
+// largest one UpdateMaxRecordSize sets (Kinesis Data Streams API Reference, "UpdateMaxRecordSize":
+// MaxRecordSizeInKiB from 1024 to 10240, i.e. 1 to 10 MiB; Developer Guide, "Handle large
+// records": the default is 1 MiB). kinesis::LimitsForStream() derives the packing limits from it.
+inline constexpr size_t kDefaultStreamMaxRecordBytes = 1024 * 1024;
+inline constexpr size_t kLargestStreamMaxRecordBytes = 10 * 1024 * 1024;
+
 // How records are spread over shards.
 enum class PartitionKeyStrategy {
   kSandbox,  // one key per execution environment: spreads sandboxes, keeps each one in order
   kRandom,   // a fresh key per record: maximum spread, no ordering
+  // The event's tenantId (Lambda tenant isolation) when it carries one, else the sandbox key:
+  // one tenant's events stay in order on one shard, whichever environments served them.
+  kTenant,
 };
 
 // How PutRecords bodies are encoded (kinesis/wire_protocol.h says why CBOR is the default).
@@ -90,6 +100,9 @@ struct Config {
   uint16_t listener_port = 4243;
 
   // Records and delivery.
+  // The stream's maximum record size, as set with UpdateMaxRecordSize: bounds every record, the
+  // packed record target, and (above 1 MiB) allows 10 MiB requests.
+  size_t stream_max_record_bytes = kDefaultStreamMaxRecordBytes;
   PartitionKeyStrategy partition_key = PartitionKeyStrategy::kSandbox;
   KinesisProtocol kinesis_protocol = KinesisProtocol::kCbor;
   // Record format (event, ndjson, kpl), compression and packed record size.
@@ -98,7 +111,8 @@ struct Config {
   // others are counted as filtered.
   FilterOptions filters;
   // Memory budget of everything held (queued, in flight, awaiting retry): 8 MiB leaves a
-  // 128 MB function almost all of its memory. Past it, records go to the spool.
+  // 128 MB function almost all of its memory. Past it, records go to the spool. Never below
+  // stream_max_record_bytes: it must hold one record of the largest size.
   size_t queue_max_bytes = 8u * 1024 * 1024;
   // The spool under /tmp (which survives between invocations and an extension crash).
   std::string spool_dir = "/tmp/telemetry-kinesis-spool";

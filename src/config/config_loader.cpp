@@ -15,6 +15,9 @@ constexpr size_t kMinQueueBytes = 1u * 1024 * 1024;
 constexpr size_t kMaxQueueBytes = 1024u * 1024 * 1024;
 constexpr uint64_t kMaxSpoolBytes = 10ull * 1024 * 1024 * 1024;  // Lambda's /tmp is at most 10 GB
 constexpr size_t kMaxStreamNameChars = 128;  // Kinesis CreateStream: StreamName 1-128 chars
+constexpr std::string_view kStreamMaxRecordBytesVariable =
+    "TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES";
+constexpr std::string_view kQueueMaxBytesVariable = "TELEMETRY_KINESIS_QUEUE_MAX_BYTES";
 // The flush before /next is billed time: at most 5 s, well inside any function timeout.
 constexpr uint32_t kMinFlushBudgetMs = 10;
 constexpr uint32_t kMaxFlushBudgetMs = 5'000;
@@ -34,7 +37,7 @@ class Loader {
     LoadSubscription();
     LoadDelivery();
     LoadExecutionMode();
-    LoadRecordFormat();
+    LoadRecordFormat();  // after LoadDelivery: its range ends at the stream's maximum record size
     LoadFilters();
     return std::move(result_);
   }
@@ -227,17 +230,23 @@ class Loader {
   }
 
   void LoadDelivery() {
-    if (auto strategy = ReadChoice("TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random"})) {
-      config().partition_key =
-          *strategy == 0 ? PartitionKeyStrategy::kSandbox : PartitionKeyStrategy::kRandom;
+    if (auto strategy =
+            ReadChoice("TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random", "tenant"})) {
+      constexpr PartitionKeyStrategy kStrategies[] = {PartitionKeyStrategy::kSandbox,
+                                                      PartitionKeyStrategy::kRandom,
+                                                      PartitionKeyStrategy::kTenant};
+      config().partition_key = kStrategies[*strategy];
     }
     if (auto protocol = ReadChoice("TELEMETRY_KINESIS_PROTOCOL",
                                    {KinesisProtocolName(KinesisProtocol::kCbor),
                                     KinesisProtocolName(KinesisProtocol::kJson)})) {
       config().kinesis_protocol = *protocol == 0 ? KinesisProtocol::kCbor : KinesisProtocol::kJson;
     }
-    ReadNumber("TELEMETRY_KINESIS_QUEUE_MAX_BYTES", kMinQueueBytes, kMaxQueueBytes,
-               config().queue_max_bytes);
+    ReadNumber(kStreamMaxRecordBytesVariable, kDefaultStreamMaxRecordBytes,
+               kLargestStreamMaxRecordBytes, config().stream_max_record_bytes);
+    const size_t errors_before_queue = result_.errors.size();
+    ReadNumber(kQueueMaxBytesVariable, kMinQueueBytes, kMaxQueueBytes, config().queue_max_bytes);
+    if (result_.errors.size() == errors_before_queue) CheckQueueHoldsLargestRecord();
     if (auto dir = env_.Get("TELEMETRY_KINESIS_SPOOL_DIR")) {
       if (!dir->starts_with("/")) {
         Fail("TELEMETRY_KINESIS_SPOOL_DIR=\"" + *dir + "\" is invalid: expected an absolute path");
@@ -260,6 +269,19 @@ class Loader {
             ReadChoice("TELEMETRY_KINESIS_LOG_LEVEL", {"debug", "info", "warn", "error"})) {
       config().log_level = static_cast<log::Level>(*level);
     }
+  }
+
+  // A record of the stream's maximum size must fit the memory budget, or it could never be
+  // queued (nor replayed from the spool). Not raised silently: the budget is the function's memory.
+  void CheckQueueHoldsLargestRecord() {
+    const size_t largest = config().stream_max_record_bytes;
+    if (config().queue_max_bytes >= largest) return;
+    const bool queue_set = env_.Get(kQueueMaxBytesVariable).has_value();
+    Fail(std::string(kQueueMaxBytesVariable) + "=" + std::to_string(config().queue_max_bytes) +
+         (queue_set ? "" : " (the default)") + " is smaller than " +
+         std::string(kStreamMaxRecordBytesVariable) + "=" + std::to_string(largest) +
+         ": the memory budget must hold at least one record of the stream's maximum size; set " +
+         std::string(kQueueMaxBytesVariable) + " to at least " + std::to_string(largest));
   }
 
   void LoadExecutionMode() {
@@ -288,8 +310,9 @@ class Loader {
     if (auto compression = ReadChoice("TELEMETRY_KINESIS_COMPRESSION", {"none", "gzip"})) {
       records.compression = static_cast<Compression>(*compression);
     }
-    ReadNumber("TELEMETRY_KINESIS_RECORD_MAX_BYTES", kMinPackedRecordBytes, kMaxPackedRecordBytes,
-               records.max_record_bytes);
+    // A packed record cannot be larger than the stream takes.
+    ReadNumber("TELEMETRY_KINESIS_RECORD_MAX_BYTES", kMinPackedRecordBytes,
+               config().stream_max_record_bytes, records.max_record_bytes);
     if (records.compression == Compression::kGzip && records.format != RecordFormat::kNdjson) {
       // kpl: KCL de-aggregates only uncompressed aggregates; event: one small event per record
       // saves no payload unit.

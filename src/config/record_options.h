@@ -28,9 +28,8 @@ enum class Compression {
 // record costs one unit and the next event starts the next record instead of a second unit.
 inline constexpr size_t kDefaultPackedRecordBytes = 25 * 1024;
 // Smallest target accepted: below this a record holds hardly more than one event's envelope.
+// The largest is the stream's maximum record size (Config::stream_max_record_bytes).
 inline constexpr size_t kMinPackedRecordBytes = 1024;
-// Largest: Kinesis's per-record limit (data plus partition key, kinesis::kMaxRecordBytes).
-inline constexpr size_t kMaxPackedRecordBytes = 1024 * 1024;
 
 struct RecordOptions {
   RecordFormat format = RecordFormat::kEvent;

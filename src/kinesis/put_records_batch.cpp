@@ -1,12 +1,10 @@
-// Packs records into one PutRecords request up to the service limits (500 records, 5 MiB);
-// the sender fills a batch, sends it, and starts the next.
+// Packs records into one PutRecords request up to the service limits (500 records, and the
+// stream's request byte limit); the sender fills a batch, sends it, and starts the next.
 #include "kinesis/put_records_batch.h"
 
 #include <simdjson.h>
 
 #include <utility>
-
-#include "kinesis/limits.h"
 
 namespace tk::kinesis {
 namespace {
@@ -22,14 +20,14 @@ bool IsAscii(std::string_view text) {
 
 }  // namespace
 
-RecordViolation CheckRecordLimits(const Record& record) {
+RecordViolation CheckRecordLimits(const Record& record, const Limits& limits) {
   const std::string_view key = record.partition_key;
   if (key.size() < kMinPartitionKeyBytes) return RecordViolation::kEmptyPartitionKey;
   if (key.size() > kMaxPartitionKeyBytes) return RecordViolation::kPartitionKeyTooLong;
   if (!IsAscii(key) && !simdjson::validate_utf8(key.data(), key.size())) {
     return RecordViolation::kPartitionKeyNotUtf8;
   }
-  if (record.Size() > kMaxRecordBytes) return RecordViolation::kRecordTooLarge;
+  if (record.Size() > limits.max_record_bytes) return RecordViolation::kRecordTooLarge;
   return RecordViolation::kNone;
 }
 
@@ -44,18 +42,20 @@ std::string_view Describe(RecordViolation violation) {
     case RecordViolation::kPartitionKeyNotUtf8:
       return "partition key is not valid UTF-8";
     case RecordViolation::kRecordTooLarge:
-      return "record (data + partition key) larger than 1 MiB";
+      return "record (data + partition key) larger than the stream's maximum record size "
+             "(TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES)";
   }
   return "unknown record violation";
 }
 
 bool PutRecordsBatch::Fits(const Record& record) const {
   // Subtraction form: no overflow for any record size.
-  return records_.size() < kMaxRecordsPerRequest && record.Size() <= kMaxRequestBytes - bytes_;
+  return records_.size() < kMaxRecordsPerRequest &&
+         record.Size() <= limits_.max_request_bytes - bytes_;
 }
 
 bool PutRecordsBatch::Add(Record&& record) {
-  if (!IsRecordWithinLimits(record) || !Fits(record)) return false;
+  if (!IsRecordWithinLimits(record, limits_) || !Fits(record)) return false;
   bytes_ += record.Size();
   records_.push_back(std::move(record));
   return true;

@@ -1,11 +1,12 @@
-// Packs records into one PutRecords request up to the service limits (500 records, 5 MiB);
-// the sender fills a batch, sends it, and starts the next.
+// Packs records into one PutRecords request up to the service limits (500 records, and the
+// stream's request byte limit); the sender fills a batch, sends it, and starts the next.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 #include <vector>
 
+#include "kinesis/limits.h"
 #include "kinesis/record.h"
 
 namespace tk::kinesis {
@@ -16,24 +17,27 @@ enum class RecordViolation {
   kEmptyPartitionKey,    // PartitionKey minimum length is 1
   kPartitionKeyTooLong,  // over kMaxPartitionKeyBytes
   kPartitionKeyNotUtf8,  // the key is a JSON string: invalid UTF-8 breaks the whole request
-  kRecordTooLarge,       // data + key over kMaxRecordBytes
+  kRecordTooLarge,       // data + key over Limits::max_record_bytes
 };
 
 // Checks one record against the per-record limits. A record that fails must be dropped (and
 // counted) before batching: sent, it would fail the whole request with a ValidationException.
-RecordViolation CheckRecordLimits(const Record& record);
-inline bool IsRecordWithinLimits(const Record& record) {
-  return CheckRecordLimits(record) == RecordViolation::kNone;
+RecordViolation CheckRecordLimits(const Record& record, const Limits& limits);
+inline bool IsRecordWithinLimits(const Record& record, const Limits& limits) {
+  return CheckRecordLimits(record, limits) == RecordViolation::kNone;
 }
 
 // Short, log-ready reason for a violation ("" for kNone).
 std::string_view Describe(RecordViolation violation);
 
 // The records of one PutRecords request, never over kMaxRecordsPerRequest records or
-// kMaxRequestBytes bytes. Usage: if (!batch.Fits(r)) { send batch; batch.Clear(); }
+// limits.max_request_bytes bytes. Usage: if (!batch.Fits(r)) { send batch; batch.Clear(); }
 // then batch.Add(std::move(r)).
 class PutRecordsBatch {
  public:
+  // The stream's limits (the default: a stream whose maximum record size is 1 MiB).
+  explicit PutRecordsBatch(Limits limits = {}) : limits_(limits) {}
+
   // True when adding `record` keeps the batch within the request limits. Says nothing about
   // the record's own limits (check IsRecordWithinLimits first): any valid record fits an
   // empty batch.
@@ -51,8 +55,10 @@ class PutRecordsBatch {
   std::vector<Record>& records() { return records_; }
   const std::vector<Record>& records() const { return records_; }
   void Clear();
+  const Limits& limits() const { return limits_; }
 
  private:
+  Limits limits_;
   std::vector<Record> records_;
   size_t bytes_ = 0;
 };

@@ -104,12 +104,14 @@ PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records,
     outcome.disposition = Disposition::kSent;
     return outcome;
   }
-  if (records.size() > kMaxRecordsPerRequest || TotalBytes(records) > kMaxRequestBytes) {
+  const size_t max_request_bytes = config_.limits.max_request_bytes;
+  if (records.size() > kMaxRecordsPerRequest || TotalBytes(records) > max_request_bytes) {
     outcome.disposition = Disposition::kInvalidRequest;
     outcome.error_code = "InvalidBatch";
-    outcome.error_message = std::to_string(records.size()) + " records, " +
-                            std::to_string(TotalBytes(records)) +
-                            " bytes: over the PutRecords request limits (500 records, 5 MiB)";
+    outcome.error_message =
+        std::to_string(records.size()) + " records, " + std::to_string(TotalBytes(records)) +
+        " bytes: over the PutRecords request limits (" + std::to_string(kMaxRecordsPerRequest) +
+        " records, " + std::to_string(max_request_bytes) + " bytes)";
     return outcome;
   }
   http::Request request = BuildSignedRequest(records, std::move(body_buffer_));

@@ -10,6 +10,7 @@
 #include "aws/credentials.h"
 #include "common/result.h"
 #include "http/http_client.h"
+#include "kinesis/limits.h"
 #include "kinesis/put_records_request.h"
 #include "kinesis/put_records_response.h"
 #include "kinesis/record.h"
@@ -29,6 +30,7 @@ struct KinesisClientConfig {
   StreamTarget target;
   aws::Credentials credentials;  // the set to sign with until SetCredentials() replaces it
   WireProtocol protocol = WireProtocol::kCbor;  // how request bodies are encoded
+  Limits limits = {};  // the stream's record and request size limits (kinesis/limits.h)
 };
 
 // Checks everything the client relies on, reporting every problem at once: the endpoint URL
@@ -48,7 +50,8 @@ class PutRecordsClient {
 
   // Sends `records` (within the request limits, as a PutRecordsBatch guarantees) as one
   // PutRecords request, signed at now(), and classifies the response. An empty span sends
-  // nothing and is kSent; a span over the request limits is kPermanent "InvalidBatch" (sending it
+  // nothing and is kSent; a span over the request limits (500 records, config.limits'
+  // max_request_bytes) is kInvalidRequest "InvalidBatch" (sending it
   // would be a ValidationException). Blocking; one call at a time.
   // `timeout` bounds the whole HTTP exchange (zero: the transport's default); the sender uses it
   // to keep a shutdown drain inside Lambda's deadline.

@@ -17,7 +17,7 @@ struct DeliveryStats {
   std::atomic<uint64_t> batches_rejected_malformed{0};   // answered 400: nothing of them was taken
   std::atomic<uint64_t> batches_rejected_queue_full{0};  // answered 503: nothing of them was taken
   std::atomic<uint64_t> events_received{0};              // events of accepted batches
-  std::atomic<uint64_t> events_dropped_too_large{0};     // an event over the 1 MiB record limit
+  std::atomic<uint64_t> events_dropped_too_large{0};     // an event over the stream's record limit
   std::atomic<uint64_t> events_dropped_overflow{0};      // memory budget and spool both full
   std::atomic<uint64_t> batches_salvaged{0};  // not valid JSON: complete events taken (200)
   std::atomic<uint64_t> bytes_damaged{0};     // ... and the bytes after their damage, lost

@@ -1,8 +1,6 @@
 // Mutex-protected ring of records with byte accounting; every change wakes the sender.
 #include "pipeline/record_queue.h"
 
-#include "kinesis/limits.h"
-
 namespace tk::pipeline {
 namespace {
 
@@ -129,7 +127,7 @@ bool RecordQueue::empty() const {
 
 bool RecordQueue::FullRequestQueuedLocked() const {
   return entries_.size() >= kinesis::kMaxRecordsPerRequest ||
-         queued_bytes_ >= kinesis::kMaxRequestBytes;
+         queued_bytes_ >= limits_.max_request_bytes;
 }
 
 }  // namespace tk::pipeline

@@ -20,7 +20,10 @@ using SteadyClock = std::chrono::steady_clock;
 // still count, so the bound covers everything the extension holds.
 class RecordQueue {
  public:
-  explicit RecordQueue(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // `limits`: the stream's; a full request (what wakes the sender) is measured by them, and the
+  // sender packs its batches to them.
+  explicit RecordQueue(size_t max_bytes, kinesis::Limits limits = {})
+      : max_bytes_(max_bytes), limits_(limits) {}
 
   // Appends all of `records` (moved out) or none of them: a telemetry batch is accepted whole.
   // Returns false when they do not fit in the byte budget.
@@ -42,6 +45,7 @@ class RecordQueue {
 
   size_t held_bytes() const;
   size_t max_bytes() const { return max_bytes_; }
+  const kinesis::Limits& limits() const { return limits_; }
   size_t queued_records() const;
   uint64_t queued_events() const;  // events in the queued records (kinesis::Record::events)
   bool empty() const;
@@ -95,6 +99,7 @@ class RecordQueue {
   bool FullRequestQueuedLocked() const;
 
   const size_t max_bytes_;
+  const kinesis::Limits limits_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   Ring entries_;

@@ -75,7 +75,7 @@ SteadyClock::time_point Sender::RequestDeadline() const {
 }
 
 void Sender::Run() {
-  kinesis::PutRecordsBatch batch;
+  kinesis::PutRecordsBatch batch(queue_.limits());
   while (!stop_) {
     // Spooled records go first as soon as memory has room (and before the drain can end).
     if (options_.refill) options_.refill();

@@ -47,6 +47,7 @@ size_t Utf8Prefix(std::string_view text, size_t limit) {
 struct Described {
   std::string type;
   std::string request_id;
+  std::string tenant_id;
 };
 
 Described Describe(std::string_view raw) {
@@ -59,6 +60,9 @@ Described Describe(std::string_view raw) {
   if (root["type"].get_string().get(text) == simdjson::SUCCESS) described.type = text;
   if (root["record"]["requestId"].get_string().get(text) == simdjson::SUCCESS) {
     described.request_id = text;
+  }
+  if (root["record"]["tenantId"].get_string().get(text) == simdjson::SUCCESS) {
+    described.tenant_id = text;
   }
   return described;
 }
@@ -161,11 +165,13 @@ void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBa
       continue;
     }
     // Events lie in the body when it was parsed in place (always, with the padding ensured
-    // above); anything else would dangle once the parser moves on, so it is copied.
-    const bool in_body = batch != nullptr && Contains(batch->body, event.raw);
+    // above); anything else would dangle once the parser moves on, so it is copied. So is an
+    // event with a tenantId: its envelope has a field the batch's shared framing lacks.
+    const bool in_body =
+        batch != nullptr && event.tenant_id.empty() && Contains(batch->body, event.raw);
     if (into.size() <= encoded) into.resize(encoded + 1);  // fragments took extra slots
     const bool kept = in_body ? encoder_.EncodeBorrowed(event.raw, batch, into[encoded])
-                              : encoder_.Encode(event.raw, into[encoded]);
+                              : encoder_.Encode(event.raw, into[encoded], event.tenant_id);
     if (kept) {
       if (in_body) borrowed_bytes += event.raw.size();
       ++encoded;
@@ -214,8 +220,11 @@ void TelemetryIngest::FilterWith(std::unique_ptr<telemetry::EventFilter> filter)
 }
 
 void TelemetryIngest::LogTooLarge(size_t event_bytes) {
-  LogFirst(logged_too_large_, "dropped a telemetry event of " + std::to_string(event_bytes) +
-                                  " bytes: over Kinesis's 1 MiB record limit (counted)");
+  LogFirst(logged_too_large_,
+           "dropped a telemetry event of " + std::to_string(event_bytes) +
+               " bytes: its record would be over the stream's maximum record size of " +
+               std::to_string(encoder_.max_record_bytes()) +
+               " bytes (TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES; counted as dropped_too_large)");
 }
 
 std::string_view TelemetryIngest::TrackInvocations() {
@@ -308,7 +317,13 @@ bool TelemetryIngest::Salvage(std::string_view body, std::string_view& tail, std
     const Described described = Describe(raw);
     const std::string& type = owned_texts_.emplace_back(described.type);
     const std::string& request_id = owned_texts_.emplace_back(described.request_id);
-    events_.push_back({raw, type, request_id});
+    const std::string& tenant_id = owned_texts_.emplace_back(described.tenant_id);
+    telemetry::TelemetryEvent event;
+    event.raw = raw;
+    event.type = type;
+    event.request_id = request_id;
+    event.tenant_id = tenant_id;
+    events_.push_back(event);
   }
   tail = salvaged.tail;
   stats_.batches_salvaged++;
@@ -333,7 +348,9 @@ void TelemetryIngest::ResolvePendingFragment() {
   if (pending_.empty() || events_.empty()) return;
   std::string head = pending_.Take();
   const std::string_view first = events_.front().raw;
-  if (first.starts_with(head)) return;  // the whole event came again: the head is superseded
+  // The whole event came again (a re-sent body): the head is superseded. Only when the head
+  // reaches into its record: a head cut in its time would match any event of that millisecond.
+  if (first.starts_with(head) && head.find("\"record\":") != std::string::npos) return;
   if (std::optional<std::string> joined = telemetry::JoinSplitEvent(head, first)) {
     stats_.events_joined++;
     AddOwnedEvent(*std::move(joined), 0, /*replace=*/true);
@@ -347,7 +364,12 @@ void TelemetryIngest::AddOwnedEvent(std::string raw, size_t at, bool replace) {
   const std::string& text = owned_texts_.emplace_back(std::move(raw));
   const std::string& type = owned_texts_.emplace_back(described.type);
   const std::string& request_id = owned_texts_.emplace_back(described.request_id);
-  const telemetry::TelemetryEvent event{text, type, request_id};
+  const std::string& tenant_id = owned_texts_.emplace_back(described.tenant_id);
+  telemetry::TelemetryEvent event;
+  event.raw = text;
+  event.type = type;
+  event.request_id = request_id;
+  event.tenant_id = tenant_id;
   if (replace && at < events_.size()) {
     events_[at] = event;
   } else {
@@ -386,7 +408,7 @@ void TelemetryIngest::JoinFragmentsWithin(std::chrono::milliseconds window) {
 size_t TelemetryIngest::EncodeAsFragments(std::string_view raw, std::vector<kinesis::Record>& into,
                                           size_t at) {
   // Each fragment is escaped as a JSON string: at most twice its bytes (quotes and backslashes).
-  const size_t room = kinesis::kMaxRecordBytes - encoder_.RecordSize(0) - kFragmentEventOverhead;
+  const size_t room = encoder_.max_record_bytes() - encoder_.RecordSize(0) - kFragmentEventOverhead;
   const size_t chunk = room / 2;
   size_t parts = 0;
   for (size_t offset = 0; offset < raw.size();) {
@@ -399,7 +421,7 @@ size_t TelemetryIngest::EncodeAsFragments(std::string_view raw, std::vector<kine
     offset += length;
   }
   stats_.events_truncated++;
-  LogFirst(logged_fragment_, "a telemetry event of " + std::to_string(raw.size()) +
+  LogFirst(logged_oversize_, "a telemetry event of " + std::to_string(raw.size()) +
                                  " bytes is larger than a Kinesis record: shipped as " +
                                  std::to_string(parts) + " " +
                                  std::string(telemetry::kFragmentEventType) +

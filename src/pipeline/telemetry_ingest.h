@@ -147,6 +147,7 @@ class TelemetryIngest {
   bool logged_too_large_ = false;
   bool logged_salvaged_ = false;
   bool logged_fragment_ = false;
+  bool logged_oversize_ = false;
 };
 
 }  // namespace tk::pipeline

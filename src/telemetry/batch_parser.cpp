@@ -22,6 +22,25 @@ Error JsonError(std::string_view what, simdjson::error_code code) {
   return Error{std::string(what) + ": " + simdjson::error_message(code)};
 }
 
+// record.requestId and record.tenantId (strings; the first of each) in one walk over the record's
+// own keys, which the DOM steps over without entering nested values: a lookup per field would walk
+// them twice, at_pointer() would also parse a pointer per event. Stops once both are found.
+void ReadRecordIds(simdjson::dom::object record, TelemetryEvent& event) {
+  bool has_request_id = false;
+  bool has_tenant_id = false;
+  std::string_view value;
+  for (simdjson::dom::key_value_pair field : record) {
+    if (!has_request_id && field.key == "requestId") {
+      has_request_id = !field.value.get_string().get(value);
+      if (has_request_id) event.request_id = value;
+    } else if (!has_tenant_id && field.key == "tenantId") {
+      has_tenant_id = !field.value.get_string().get(value);
+      if (has_tenant_id) event.tenant_id = value;
+    }
+    if (has_request_id && has_tenant_id) return;
+  }
+}
+
 }  // namespace
 
 Status BatchParser::Parse(std::string_view body, size_t readable_bytes,
@@ -63,9 +82,8 @@ Status BatchParser::Validate(std::vector<TelemetryEvent>& events) {
     TelemetryEvent parsed;
     std::string_view type;
     if (!event["type"].get_string().get(type)) parsed.type = type;
-    std::string_view request_id;
-    // Two key lookups: at_pointer("/record/requestId") would parse the pointer for every event.
-    if (!event["record"]["requestId"].get_string().get(request_id)) parsed.request_id = request_id;
+    simdjson::dom::object record;
+    if (!event["record"].get_object().get(record)) ReadRecordIds(record, parsed);
     events.push_back(parsed);
     ++index;
   }

@@ -18,6 +18,11 @@ struct TelemetryEvent {
   std::string_view raw;         // the event's JSON text exactly as received
   std::string_view type;        // "platform.report", "function", ...; empty when absent
   std::string_view request_id;  // record.requestId when the record is an object that has one
+  // record.tenantId (a string) when the record is an object that has one: functions in tenant
+  // isolation mode carry it in platform.start, platform.runtimeDone, platform.report and JSON log
+  // lines (Lambda Developer Guide, "Monitoring Lambda functions with tenant isolation"). Unescaped;
+  // points into the parser, valid until its next Parse(). Empty: none.
+  std::string_view tenant_id = {};
 };
 
 // Parses batches; reuse one parser per thread (it keeps its buffers between calls).

@@ -11,6 +11,8 @@
 namespace tk::telemetry {
 namespace {
 
+constexpr std::string_view kRecordKey = "\"record\":";
+
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 size_t SkipSpace(std::string_view text, size_t at) {
@@ -144,6 +146,9 @@ std::optional<std::string> JoinSplitEvent(std::string_view head, std::string_vie
   for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
     const size_t envelope = *it;
     if (envelope > common || envelope > continuation.size()) continue;
+    // Lambda cuts inside the event's record (the large value); an envelope that stops before
+    // "record" would join any event that shares a time prefix.
+    if (head.substr(0, envelope).find(kRecordKey) == std::string_view::npos) continue;
     std::string joined;
     joined.reserve(head.size() + continuation.size() - envelope);
     joined.append(head).append(continuation.substr(envelope));

@@ -41,9 +41,10 @@ SalvagedBody SalvageBody(std::string_view body);
 bool IsValidJsonObject(std::string_view text);
 
 // The head of a split event joined with its continuation: the continuation repeats the head's
-// envelope (a prefix of `head` that ends where a JSON value begins), then goes on with the rest of
-// the cut value. Tries the longest envelope first. Returns the joined event when it is a valid
-// JSON object, else nullopt (the continuation is another event).
+// envelope (a prefix of `head` that ends where a value still open at the cut begins, and reaches
+// into the event's "record": Lambda cuts the large value, never time or type), then goes on with
+// the rest of the cut value. Tries the longest envelope first. Returns the joined event when it is
+// a valid JSON object, else nullopt (the continuation is another event).
 std::optional<std::string> JoinSplitEvent(std::string_view head, std::string_view continuation);
 
 // A JSON object that carries a fragment of an event which could not be shipped whole (its other

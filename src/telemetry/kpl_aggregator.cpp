@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "aws/crypto.h"
-#include "kinesis/limits.h"
 
 namespace tk::telemetry {
 namespace {
@@ -39,8 +38,10 @@ size_t RecordMessageBytes(size_t data_bytes) {
 
 }  // namespace
 
-KplAggregator::KplAggregator(size_t max_record_bytes, AggregateKey key_rule)
-    : max_record_bytes_(max_record_bytes), key_rule_(key_rule) {
+KplAggregator::KplAggregator(size_t max_record_bytes, AggregateKey key_rule, kinesis::Limits limits)
+    : max_record_bytes_(max_record_bytes),
+      key_rule_(key_rule),
+      record_limit_(limits.max_record_bytes) {
   current_.events = 0;
 }
 
@@ -65,8 +66,7 @@ void KplAggregator::Start(std::string_view partition_key) {
 bool KplAggregator::Add(std::string_view partition_key, std::string_view enveloped_event,
                         std::vector<kinesis::Record>& out) {
   const size_t entry_bytes = UserRecordBytes(enveloped_event.size());
-  if (partition_key.size() + FixedBytes(partition_key.size()) + entry_bytes >
-      kinesis::kMaxRecordBytes) {
+  if (partition_key.size() + FixedBytes(partition_key.size()) + entry_bytes > record_limit_) {
     return false;
   }
   if (current_.events > 0) {

@@ -45,7 +45,9 @@ constexpr size_t VarintBytes(uint64_t value) {
 
 class KplAggregator final : public RecordPacker {
  public:
-  KplAggregator(size_t max_record_bytes, AggregateKey key_rule);
+  // `max_record_bytes`: the target; `limits`: the stream's (an aggregate never exceeds its
+  // maximum record size).
+  KplAggregator(size_t max_record_bytes, AggregateKey key_rule, kinesis::Limits limits = {});
 
   bool Add(std::string_view partition_key, std::string_view enveloped_event,
            std::vector<kinesis::Record>& out) override;
@@ -61,6 +63,7 @@ class KplAggregator final : public RecordPacker {
 
   size_t max_record_bytes_;
   AggregateKey key_rule_;
+  size_t record_limit_;      // the stream's maximum record size
   kinesis::Record current_;  // magic + protobuf so far; events == 0 while empty
 };
 

@@ -3,8 +3,6 @@
 
 #include <algorithm>
 
-#include "kinesis/limits.h"
-
 namespace tk::telemetry {
 namespace {
 
@@ -37,15 +35,17 @@ void AppendNdjsonLine(std::string_view enveloped_event, std::string& out) {
   out.push_back('\n');
 }
 
-NdjsonPacker::NdjsonPacker(size_t max_record_bytes, AggregateKey key_rule)
-    : max_record_bytes_(max_record_bytes), key_rule_(key_rule) {
+NdjsonPacker::NdjsonPacker(size_t max_record_bytes, AggregateKey key_rule, kinesis::Limits limits)
+    : max_record_bytes_(max_record_bytes),
+      key_rule_(key_rule),
+      record_limit_(limits.max_record_bytes) {
   current_.events = 0;
 }
 
 bool NdjsonPacker::Add(std::string_view partition_key, std::string_view enveloped_event,
                        std::vector<kinesis::Record>& out) {
   const size_t line_bytes = enveloped_event.size() + 1;
-  if (partition_key.size() + line_bytes > kinesis::kMaxRecordBytes) return false;
+  if (partition_key.size() + line_bytes > record_limit_) return false;
   if (current_.events > 0 && (KeyClosesRecord(key_rule_, current_.partition_key, partition_key) ||
                               current_.Size() + line_bytes > max_record_bytes_)) {
     Finish(out);
@@ -67,8 +67,12 @@ void NdjsonPacker::Finish(std::vector<kinesis::Record>& out) {
   current_.events = 0;
 }
 
-GzipNdjsonPacker::GzipNdjsonPacker(size_t max_record_bytes, AggregateKey key_rule)
-    : max_record_bytes_(max_record_bytes), key_rule_(key_rule), ratio_(kInitialGzipRatio) {}
+GzipNdjsonPacker::GzipNdjsonPacker(size_t max_record_bytes, AggregateKey key_rule,
+                                   kinesis::Limits limits)
+    : max_record_bytes_(max_record_bytes),
+      key_rule_(key_rule),
+      record_limit_(limits.max_record_bytes),
+      ratio_(kInitialGzipRatio) {}
 
 size_t GzipNdjsonPacker::TargetDataBytes() const {
   return max_record_bytes_ > key_.size() ? max_record_bytes_ - key_.size() : 1;
@@ -78,13 +82,14 @@ bool GzipNdjsonPacker::Add(std::string_view partition_key, std::string_view enve
                            std::vector<kinesis::Record>& out) {
   const size_t line_bytes = enveloped_event.size() + 1;
   // Incompressible input can come out slightly larger than it went in.
-  if (partition_key.size() + compressor_.Bound(line_bytes) > kinesis::kMaxRecordBytes) return false;
+  if (partition_key.size() + compressor_.Bound(line_bytes) > record_limit_) return false;
   if (!line_ends_.empty() && KeyClosesRecord(key_rule_, key_, partition_key)) Finish(out);
   if (line_ends_.empty()) key_.assign(partition_key);
-  // Hard limit: whatever prefix is compressed must fit 1 MiB. Soft target: the expected
+  // Hard limit: whatever prefix is compressed must fit the stream's maximum record size. Soft
+  // target: the expected
   // compressed size of what is pending.
   auto over_hard_limit = [&] {
-    return key_.size() + compressor_.Bound(pending_.size() + line_bytes) > kinesis::kMaxRecordBytes;
+    return key_.size() + compressor_.Bound(pending_.size() + line_bytes) > record_limit_;
   };
   auto over_target = [&] {
     double expected = static_cast<double>(pending_.size() + line_bytes) / ratio_;

@@ -20,7 +20,8 @@ void AppendNdjsonLine(std::string_view enveloped_event, std::string& out);
 // Uncompressed ndjson: a record is closed when the next line would take it past the target.
 class NdjsonPacker final : public RecordPacker {
  public:
-  NdjsonPacker(size_t max_record_bytes, AggregateKey key_rule);
+  // `max_record_bytes`: the target; `limits`: the stream's (a record never exceeds its maximum).
+  NdjsonPacker(size_t max_record_bytes, AggregateKey key_rule, kinesis::Limits limits = {});
 
   bool Add(std::string_view partition_key, std::string_view enveloped_event,
            std::vector<kinesis::Record>& out) override;
@@ -29,6 +30,7 @@ class NdjsonPacker final : public RecordPacker {
  private:
   size_t max_record_bytes_;
   AggregateKey key_rule_;
+  size_t record_limit_;      // the stream's maximum record size
   kinesis::Record current_;  // events == 0 while empty
 };
 
@@ -38,7 +40,7 @@ class NdjsonPacker final : public RecordPacker {
 // lines is compressed instead and the rest waits for the next record.
 class GzipNdjsonPacker final : public RecordPacker {
  public:
-  GzipNdjsonPacker(size_t max_record_bytes, AggregateKey key_rule);
+  GzipNdjsonPacker(size_t max_record_bytes, AggregateKey key_rule, kinesis::Limits limits = {});
 
   bool Add(std::string_view partition_key, std::string_view enveloped_event,
            std::vector<kinesis::Record>& out) override;
@@ -54,6 +56,7 @@ class GzipNdjsonPacker final : public RecordPacker {
 
   size_t max_record_bytes_;
   AggregateKey key_rule_;
+  size_t record_limit_;  // the stream's maximum record size
   GzipCompressor compressor_;
   std::string key_;                // of the pending lines
   std::string pending_;            // uncompressed lines

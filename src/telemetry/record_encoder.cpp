@@ -3,13 +3,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "kinesis/limits.h"
-
 namespace tk::telemetry {
 namespace {
 
 constexpr size_t kSandboxIdHexDigits = 16;
 constexpr std::string_view kEnvelopeSuffix = "}";
+// The envelope prefix ends with the event's key; a tenant's field goes just before it.
+constexpr std::string_view kEventKey = "\"event\":";
+constexpr std::string_view kTenantKey = "\"tenantId\":\"";
+constexpr std::string_view kTenantFieldEnd = "\",";
 // Spent records taken from the recycler per lock: one lock per this many events.
 constexpr size_t kRecycledPerTake = 64;
 // How many spent records ahead of the one being written its buffer is prefetched.
@@ -23,6 +25,41 @@ void AssignHex64(std::string& text, uint64_t value) {
     text[kSandboxIdHexDigits - 1 - i] = kDigits[value & 0xF];
     value >>= 4;
   }
+}
+
+// JSON needs `"`, `\` and control characters escaped in a string. Lambda's tenant ids never have
+// them (TenantId pattern [a-zA-Z0-9._:/=+\-@ ]+, 1-256 characters: Lambda API Reference), but the
+// value is unescaped from the event, so it is escaped again rather than trusted.
+bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
+
+size_t EscapedBytes(std::string_view text) {
+  size_t bytes = text.size();
+  for (char c : text) {
+    if (NeedsEscape(c)) bytes += (c == '"' || c == '\\') ? 1 : 5;  // \" or \u00XX
+  }
+  return bytes;
+}
+
+void AppendEscaped(std::string_view text, std::string& out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (char c : text) {
+    if (!NeedsEscape(c)) {
+      out.push_back(c);
+    } else if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out.append("\\u00").push_back(kDigits[byte >> 4]);
+      out.push_back(kDigits[byte & 0xF]);
+    }
+  }
+}
+
+// Bytes the tenant's field adds to the envelope: "tenantId":"<id>",
+size_t TenantFieldBytes(std::string_view tenant_id) {
+  return tenant_id.empty() ? 0
+                           : kTenantKey.size() + EscapedBytes(tenant_id) + kTenantFieldEnd.size();
 }
 
 std::string Hex64(uint64_t value) {
@@ -56,18 +93,30 @@ std::string DrawSandboxId() {
 }
 
 RecordEncoder::RecordEncoder(std::string envelope_prefix, config::PartitionKeyStrategy strategy,
-                             std::string sandbox_id)
+                             std::string sandbox_id, kinesis::Limits limits)
     : envelope_prefix_(std::move(envelope_prefix)),
       strategy_(strategy),
       sandbox_id_(std::move(sandbox_id)),
+      limits_(limits),
       random_(std::random_device{}()) {}
 
-size_t RecordEncoder::RecordSize(size_t event_bytes) const {
-  // The key counts against the 1 MiB too: a random key is 16 hex digits, a sandbox key is
+bool RecordEncoder::KeyedByTenant(std::string_view tenant_id) const {
+  // A tenant id outside the partition key's 1-256 bytes (not one Lambda issues) falls back to the
+  // sandbox key rather than make a record Kinesis would refuse.
+  return strategy_ == config::PartitionKeyStrategy::kTenant && !tenant_id.empty() &&
+         tenant_id.size() <= kinesis::kMaxPartitionKeyBytes;
+}
+
+size_t RecordEncoder::KeyBytes(std::string_view tenant_id) const {
+  // The key counts against the record limit too: a random key is 16 hex digits, a sandbox key is
   // whatever id we were given (not necessarily one from DrawSandboxId()).
-  const size_t key_bytes =
-      strategy_ == config::PartitionKeyStrategy::kRandom ? kSandboxIdHexDigits : sandbox_id_.size();
-  return envelope_prefix_.size() + event_bytes + kEnvelopeSuffix.size() + key_bytes;
+  if (strategy_ == config::PartitionKeyStrategy::kRandom) return kSandboxIdHexDigits;
+  return KeyedByTenant(tenant_id) ? tenant_id.size() : sandbox_id_.size();
+}
+
+size_t RecordEncoder::RecordSize(size_t event_bytes, std::string_view tenant_id) const {
+  return envelope_prefix_.size() + TenantFieldBytes(tenant_id) + event_bytes +
+         kEnvelopeSuffix.size() + KeyBytes(tenant_id);
 }
 
 void RecordEncoder::ReuseSpentRecord(kinesis::Record& out) {
@@ -87,24 +136,42 @@ void RecordEncoder::ReuseSpentRecord(kinesis::Record& out) {
   }
 }
 
-void RecordEncoder::AssignPartitionKey(kinesis::Record& out) {
+void RecordEncoder::AssignPartitionKey(kinesis::Record& out, std::string_view tenant_id) {
   if (strategy_ == config::PartitionKeyStrategy::kRandom) {
     AssignHex64(out.partition_key, random_());
+  } else if (KeyedByTenant(tenant_id)) {
+    out.partition_key.assign(tenant_id);
   } else {
     out.partition_key = sandbox_id_;
   }
 }
 
-bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out) {
-  if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
-  const size_t data_bytes = envelope_prefix_.size() + raw_event.size() + kEnvelopeSuffix.size();
+void RecordEncoder::AppendTenantRecord(std::string_view raw_event, std::string_view tenant_id,
+                                       std::string& data) const {
+  // The prefix ends in `"event":` (RenderEnvelopePrefix): the tenant's field goes before it, with
+  // the other metadata, and the event stays the envelope's last member.
+  const std::string_view prefix = envelope_prefix_;
+  data.append(prefix.substr(0, prefix.size() - kEventKey.size())).append(kTenantKey);
+  AppendEscaped(tenant_id, data);
+  data.append(kTenantFieldEnd).append(kEventKey).append(raw_event).append(kEnvelopeSuffix);
+}
+
+bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out,
+                           std::string_view tenant_id) {
+  const size_t record_bytes = RecordSize(raw_event.size(), tenant_id);
+  if (record_bytes > limits_.max_record_bytes) return false;
+  const size_t data_bytes = record_bytes - KeyBytes(tenant_id);
   if (recycler_ != nullptr && out.data.capacity() < data_bytes) ReuseSpentRecord(out);
-  AssignPartitionKey(out);
+  AssignPartitionKey(out, tenant_id);
   out.batch.reset();
   out.event = {};
   out.data.clear();
   out.data.reserve(data_bytes);
-  out.data.append(envelope_prefix_).append(raw_event).append(kEnvelopeSuffix);
+  if (tenant_id.empty()) {
+    out.data.append(envelope_prefix_).append(raw_event).append(kEnvelopeSuffix);
+  } else {
+    AppendTenantRecord(raw_event, tenant_id, out.data);
+  }
   out.attempts = 0;
   out.events = 1;  // a recycled record may have carried a packed record's count
   return true;
@@ -113,7 +180,7 @@ bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out) {
 bool RecordEncoder::EncodeBorrowed(std::string_view raw_event,
                                    const std::shared_ptr<const kinesis::SharedBatch>& batch,
                                    kinesis::Record& out) {
-  if (RecordSize(raw_event.size()) > kinesis::kMaxRecordBytes) return false;
+  if (RecordSize(raw_event.size()) > limits_.max_record_bytes) return false;
   // A spent record brings a key buffer (a 16-digit key is one byte over std::string's in-place
   // room): reused, encoding allocates nothing.
   if (recycler_ != nullptr && !kinesis::HasHeapBuffer(out.partition_key)) ReuseSpentRecord(out);

@@ -12,17 +12,17 @@ void ReleaseSlack(std::string& data) {
 }
 
 std::unique_ptr<RecordPacker> MakeRecordPacker(const config::RecordOptions& options,
-                                               AggregateKey key_rule) {
+                                               AggregateKey key_rule, kinesis::Limits limits) {
   switch (options.format) {
     case config::RecordFormat::kEvent:
       return nullptr;
     case config::RecordFormat::kNdjson:
       if (options.compression == config::Compression::kGzip) {
-        return std::make_unique<GzipNdjsonPacker>(options.max_record_bytes, key_rule);
+        return std::make_unique<GzipNdjsonPacker>(options.max_record_bytes, key_rule, limits);
       }
-      return std::make_unique<NdjsonPacker>(options.max_record_bytes, key_rule);
+      return std::make_unique<NdjsonPacker>(options.max_record_bytes, key_rule, limits);
     case config::RecordFormat::kKpl:
-      return std::make_unique<KplAggregator>(options.max_record_bytes, key_rule);
+      return std::make_unique<KplAggregator>(options.max_record_bytes, key_rule, limits);
   }
   return nullptr;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/record_options.h"
+#include "kinesis/limits.h"
 #include "kinesis/record.h"
 
 namespace tk::telemetry {
@@ -16,7 +17,9 @@ namespace tk::telemetry {
 // Which partition key an aggregate record gets.
 enum class AggregateKey {
   // The key of the events in it: consecutive events with the same key share a record; a
-  // different key closes the record (strategy `sandbox`: one key, so never in practice).
+  // different key closes the record (strategy `sandbox`: one key, so never in practice; strategy
+  // `tenant`: at each change between the tenant's key and the sandbox key of events without a
+  // tenantId, so that a record, and every KPL user record in it, hashes where its events belong).
   kPerEventKey,
   // The key of its first event (strategy `random`: each event has a fresh random key, so the
   // record is spread by the key drawn for its first event, one random key per record).
@@ -36,7 +39,7 @@ class RecordPacker {
 
   // Adds one event (its envelope bytes: the data an `event` record would carry) with its
   // partition key; full records are appended to `out`. Returns false, taking nothing, when the
-  // event cannot fit a record within Kinesis's 1 MiB limit even on its own.
+  // event cannot fit a record within the stream's maximum record size even on its own.
   virtual bool Add(std::string_view partition_key, std::string_view enveloped_event,
                    std::vector<kinesis::Record>& out) = 0;
 
@@ -53,8 +56,9 @@ inline constexpr size_t kMaxReservedRecordBytes = 64 * 1024;
 void ReleaseSlack(std::string& data);
 
 // The packer for `options.format` (ndjson or kpl); null for `event` (one record per event,
-// done by the encoder alone).
+// done by the encoder alone). Records never exceed `limits.max_record_bytes` (the stream's
+// maximum record size), whatever the target options.max_record_bytes.
 std::unique_ptr<RecordPacker> MakeRecordPacker(const config::RecordOptions& options,
-                                               AggregateKey key_rule);
+                                               AggregateKey key_rule, kinesis::Limits limits = {});
 
 }  // namespace tk::telemetry

@@ -1,6 +1,8 @@
 // Bad input on the telemetry listener while a real invocation runs: each kind gets its status code
 // and a log line, the extension keeps serving, and every event accepted before, between and after
-// the bad POSTs reaches the stream exactly once.
+// the bad POSTs reaches the stream exactly once. Bodies with nothing usable get 400; others are
+// salvaged (their complete events are taken, an event cut at the end ships as a fragment event),
+// and an event larger than a record ships as fragment events that rebuild it byte for byte.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
@@ -9,16 +11,17 @@ import { assertExactlyOnce, assertExtensionExitedInTime, runSummary } from './su
 import { startKinesisLocal } from './support/kinesis_local.mjs';
 import { waitForListener, postTelemetry } from './support/listener_client.mjs';
 import { freePort } from './support/ports.mjs';
-import { arrayElementTexts } from './support/records.mjs';
+import { arrayElementTexts, eventTextsOf } from './support/records.mjs';
 import { extensionEnv, runSandbox } from './support/sandbox.mjs';
 import { waitForRecordCount } from './support/stream_reader.mjs';
 import { linesWith, shutdownSummary } from './support/summary.mjs';
 
 const STREAM = 'telemetry-bad-input';
 // Subscription maxBytes of 1 MiB (the largest Lambda allows), so a single event over Kinesis's
-// 1 MiB record limit fits in a POST; the listener's body cap is twice that.
+// 1 MiB record limit fits in a POST; the listener's body cap is the Telemetry API's largest
+// documented payload, 2 * maxBytes + metadataBytes (64 KiB allowed for the metadata).
 const BUFFER_MAX_BYTES = 1024 * 1024;
-const BODY_CAP_BYTES = 2 * BUFFER_MAX_BYTES;
+const BODY_CAP_BYTES = 2 * BUFFER_MAX_BYTES + 64 * 1024;
 // One long invocation: every POST below reaches a running (not frozen) extension.
 const INVOKE_DURATION_MS = 10000;
 const LISTENER_WAIT_MS = 10000;
@@ -50,6 +53,16 @@ function batch(label, count, recordBytes = 0) {
     events.push({ time: new Date().toISOString(), type: 'function', record: record.padEnd(recordBytes, '.') });
   }
   return JSON.stringify(events);
+}
+
+/** A batch of three function events whose JSON text is exactly `totalBytes` long. */
+function batchOfSize(label, totalBytes) {
+  const events = JSON.parse(batch(label, 3, Math.floor(totalBytes / 3) - 200));
+  const short = totalBytes - JSON.stringify(events).length;
+  events[2].record += '.'.repeat(short);
+  const text = JSON.stringify(events);
+  assert.equal(Buffer.byteLength(text), totalBytes);
+  return text;
 }
 
 /** Opens a connection, sends part of a request head, and resolves once the server closes it. */
@@ -94,6 +107,8 @@ test('answers each kind of bad input correctly, keeps serving, and loses nothing
   });
 
   const accepted = [];  // bodies answered 200: every element must be in the stream
+  let truncatedHead = '';
+  let hugeBody = '[]';  // the cut event of the truncated body: shipped as a fragment event
   const statuses = {};
   let stalledClosedAfterMs;
   let servedDuringStallMs;
@@ -109,22 +124,34 @@ test('answers each kind of bad input correctly, keeps serving, and loses nothing
     wanted.before = await expectStatus('before', batch('before', 5), 200);
 
     wanted.malformed = await expectStatus('malformed', '[{"type":"function","record":}]', 400);
-    wanted.object = await expectStatus('object', '{"type":"function","record":"not in an array"}', 400);
+    // A lone object: Lambda's continuation of a split event has this shape; taken as an event.
+    const lone = '{"type":"function","record":"not in an array"}';
+    statuses.object = await postTelemetry(listenerPort, lone, POST_TIMEOUT_MS);
+    wanted.object = 200;
+    accepted.push(`[${lone}]`);
     wanted.numbers = await expectStatus('numbers', '[1,2,3]', 400);
     wanted.nested = await expectStatus('nested', `[${batch('nested', 2)}]`, 400);
+    // Cut in its third event: the first two are taken, the cut head waits for a continuation
+    // that never comes, and ships as a fragment event.
     const whole = batch('truncated', 4);
-    wanted.truncated = await expectStatus('truncated', whole.slice(0, Math.floor(whole.length / 2)), 400);
+    const cut = whole.slice(0, whole.indexOf('truncated-2') + 5);  // inside the third record
+    statuses.truncated = await postTelemetry(listenerPort, cut, POST_TIMEOUT_MS);
+    wanted.truncated = 200;
+    const complete = arrayElementTexts(whole).filter((text) => cut.includes(text));
+    accepted.push(`[${complete.join(',')}]`);
+    truncatedHead = cut.slice(cut.lastIndexOf('{"time"'));
     wanted.invalidUtf8 = await expectStatus('invalidUtf8',
       Buffer.concat([Buffer.from('[{"type":"function","record":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}]')]),
       400);
+    wanted.atCap = await expectStatus('atCap', batchOfSize('at-cap', BODY_CAP_BYTES), 200);
     wanted.overCap = await expectStatus('overCap', batch('over-cap', 1, BODY_CAP_BYTES + 1024), 413);
     await cutOffTransfer(listenerPort, 4096, '[{"type":"function","record":"cut off');
 
     // A single event over Kinesis's 1 MiB record limit between two small ones: 200, the big one
-    // is dropped and counted, the others are shipped.
+    // ships as fragment events, the others whole.
     const small = JSON.parse(batch('around-huge', 2));
     const huge = { time: new Date().toISOString(), type: 'function', record: 'x'.repeat(1024 * 1024 + 100) };
-    const hugeBody = JSON.stringify([small[0], huge, small[1]]);
+    hugeBody = JSON.stringify([small[0], huge, small[1]]);
     statuses.hugeLine = await postTelemetry(listenerPort, hugeBody, POST_TIMEOUT_MS);
     wanted.hugeLine = 200;
     accepted.push(JSON.stringify(small));
@@ -159,13 +186,24 @@ test('answers each kind of bad input correctly, keeps serving, and loses nothing
   // A log line for each kind, once (every log line comes back as telemetry).
   assert.equal(linesWith(run.stderr, 'rejected a malformed telemetry batch').length, 1, runSummary(run));
   assert.equal(linesWith(run.stderr, 'refused a telemetry POST with 413').length, 1, runSummary(run));
-  assert.equal(linesWith(run.stderr, 'over Kinesis\'s 1 MiB record limit').length, 1, runSummary(run));
+  assert.equal(linesWith(run.stderr, 'is larger than a Kinesis record').length, 1, runSummary(run));
   const summary = shutdownSummary(run.stderr);
-  assert.equal(summary.dropped_too_large, 1, JSON.stringify(summary));
-  assert.equal(summary.batches_rejected_malformed, 6, JSON.stringify(summary));
+  assert.equal(summary.dropped_too_large, 0, JSON.stringify(summary));
+  assert.equal(summary.events_truncated, 2, JSON.stringify(summary));  // the huge one, the cut head
+  assert.equal(summary.batches_rejected_malformed, 4, JSON.stringify(summary));
 
   const expected = [...run.events.map((e) => e.raw), ...accepted.flatMap((body) => arrayElementTexts(body))];
-  const records = await waitForRecordCount({ endpoint: kinesis.endpoint, streamName: STREAM }, expected.length,
+  const records = await waitForRecordCount({ endpoint: kinesis.endpoint, streamName: STREAM }, expected.length + 4,
     20000);
-  assertExactlyOnce(expected, records);
+  const fragmentOf = (record) => {
+    const event = JSON.parse(eventTextsOf(record)[0]);
+    return event.type === 'telemetry-kinesis.fragment' ? event.record : null;
+  };
+  const fragments = records.map(fragmentOf).filter(Boolean);
+  // The huge event rebuilt from its pieces, byte for byte; the cut head as one fragment.
+  const pieces = fragments.filter((f) => f.eventBytes !== undefined).sort((a, b) => a.offset - b.offset);
+  const hugeText = JSON.parse(hugeBody)[1];
+  assert.deepEqual(JSON.parse(pieces.map((f) => f.fragment).join('')), hugeText);
+  assert.deepEqual(fragments.filter((f) => f.eventBytes === undefined).map((f) => f.fragment), [truncatedHead]);
+  assertExactlyOnce(expected, records.filter((record) => fragmentOf(record) === null));
 });

@@ -52,7 +52,7 @@ std::vector<std::string> AggregateAndCheck(const std::vector<Event>& events, siz
   size_t next = 0;
   for (const kinesis::Record& record : records) {
     SCOPED_TRACE("aggregate of " + std::to_string(record.events) + " events");
-    EXPECT_LE(record.Size(), kinesis::kMaxRecordBytes);
+    EXPECT_LE(record.Size(), kinesis::kDefaultMaxRecordBytes);
     EXPECT_EQ(record.data.compare(0, 4, std::string(kKplMagic.begin(), kKplMagic.end())), 0);
     const aws::Md5Digest digest = aws::Md5(Protobuf(record));
     EXPECT_EQ(record.data.substr(record.data.size() - kKplDigestBytes),
@@ -95,7 +95,7 @@ TEST(KplAggregatorProtobufTest, MatchesLibprotobufAcrossEveryVarintLengthBoundar
        {0, 1, 122, 123, 124, 127, 128, 129, 16'377, 16'378, 16'383, 16'384, 16'385, 200'000}) {
     events.push_back({"0123456789abcdef", std::string(size, static_cast<char>('a' + size % 26))});
   }
-  EXPECT_EQ(AggregateAndCheck(events, kinesis::kMaxRecordBytes, AggregateKey::kPerEventKey),
+  EXPECT_EQ(AggregateAndCheck(events, kinesis::kDefaultMaxRecordBytes, AggregateKey::kPerEventKey),
             DataOf(events));
 }
 

@@ -75,6 +75,7 @@ TEST(ConfigLoaderTest, AppliesDocumentedDefaultsWhenOnlyRequiredVariablesAreSet)
   EXPECT_EQ(config.listener_host, "sandbox.localdomain");
   EXPECT_EQ(config.listener_port, 4243);
   EXPECT_EQ(config.partition_key, PartitionKeyStrategy::kSandbox);
+  EXPECT_EQ(config.stream_max_record_bytes, 1'048'576u);
   EXPECT_EQ(config.queue_max_bytes, 8u * 1024 * 1024);
   EXPECT_EQ(config.spool_dir, "/tmp/telemetry-kinesis-spool");
   EXPECT_EQ(config.spool_max_bytes, 64u * 1024 * 1024);
@@ -180,6 +181,7 @@ TEST(ConfigLoaderTest, TreatsAnEmptyValueAsUnset) {
                            "TELEMETRY_KINESIS_PARTITION_KEY",
                            "TELEMETRY_KINESIS_PROTOCOL",
                            "TELEMETRY_KINESIS_QUEUE_MAX_BYTES",
+                           "TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES",
                            "TELEMETRY_KINESIS_SPOOL_DIR",
                            "TELEMETRY_KINESIS_SPOOL_MAX_BYTES",
                            "TELEMETRY_KINESIS_MAX_BATCH_AGE_MS",
@@ -202,6 +204,7 @@ TEST(ConfigLoaderTest, TreatsAnEmptyValueAsUnset) {
   EXPECT_EQ(loaded.config.listener_host, defaults.listener_host);
   EXPECT_EQ(loaded.config.listener_port, defaults.listener_port);
   EXPECT_EQ(loaded.config.queue_max_bytes, defaults.queue_max_bytes);
+  EXPECT_EQ(loaded.config.stream_max_record_bytes, defaults.stream_max_record_bytes);
   EXPECT_EQ(loaded.config.spool_dir, defaults.spool_dir);
   EXPECT_EQ(loaded.config.spool_max_bytes, defaults.spool_max_bytes);
   EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.eu-west-1.amazonaws.com");
@@ -298,6 +301,54 @@ INSTANTIATE_TEST_SUITE_P(
                         [](const Config& c) { return uint64_t{c.metrics_interval_ms}; }}),
     NumericVariableName);
 
+// ---- The stream's maximum record size ----
+
+TEST(ConfigLoaderTest, ReadsTheStreamsMaximumRecordSizeFrom1To10MiB) {
+  for (uint64_t value : {1'048'576ull, 5'000'000ull, 10'485'760ull}) {
+    LoadedConfig loaded =
+        LoadWith({{"TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES", std::to_string(value)},
+                  {"TELEMETRY_KINESIS_QUEUE_MAX_BYTES", "16777216"}});
+    ASSERT_TRUE(loaded.ok()) << value << ": " << AllErrors(loaded);
+    EXPECT_EQ(loaded.config.stream_max_record_bytes, value);
+  }
+  for (std::string value : {"1048575", "10485761", "0", "10MiB", "-1"}) {
+    LoadedConfig loaded = LoadWith({{"TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES", value},
+                                    {"TELEMETRY_KINESIS_QUEUE_MAX_BYTES", "16777216"}});
+    ASSERT_THAT(loaded.errors, SizeIs(1)) << value;
+    EXPECT_THAT(loaded.errors[0],
+                HasSubstr("TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES=\"" + value +
+                          "\" is invalid: expected an integer from 1048576 to 10485760"));
+    EXPECT_EQ(loaded.config.stream_max_record_bytes, 1'048'576u) << value;
+  }
+}
+
+TEST(ConfigLoaderTest, RefusesAQueueBudgetSmallerThanTheStreamsMaximumRecord) {
+  // The default budget (8 MiB) cannot hold a 10 MiB record: both variables are named.
+  LoadedConfig by_default = LoadWith({{"TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES", "10485760"}});
+  ASSERT_THAT(by_default.errors, SizeIs(1));
+  EXPECT_THAT(by_default.errors[0],
+              AllOf(HasSubstr("TELEMETRY_KINESIS_QUEUE_MAX_BYTES=8388608 (the default)"),
+                    HasSubstr("TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES=10485760"),
+                    HasSubstr("at least 10485760")));
+
+  LoadedConfig set = LoadWith({{"TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES", "3000000"},
+                               {"TELEMETRY_KINESIS_QUEUE_MAX_BYTES", "2999999"}});
+  ASSERT_THAT(set.errors, SizeIs(1));
+  EXPECT_THAT(set.errors[0], AllOf(HasSubstr("TELEMETRY_KINESIS_QUEUE_MAX_BYTES=2999999 is"),
+                                   HasSubstr("TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES=3000000")));
+
+  // Exactly one largest record fits; so does the smallest budget for a default stream.
+  EXPECT_TRUE(LoadWith({{"TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES", "3000000"},
+                        {"TELEMETRY_KINESIS_QUEUE_MAX_BYTES", "3000000"}})
+                  .ok());
+  EXPECT_TRUE(LoadWith({{"TELEMETRY_KINESIS_QUEUE_MAX_BYTES", "1048576"}}).ok());
+  // An invalid budget is reported once, as invalid, not also as too small.
+  EXPECT_THAT(LoadWith({{"TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES", "10485760"},
+                        {"TELEMETRY_KINESIS_QUEUE_MAX_BYTES", "lots"}})
+                  .errors,
+              SizeIs(1));
+}
+
 // ---- Choice variables ----
 
 TEST(ConfigLoaderTest, AcceptsEveryPartitionKeyStrategy) {
@@ -305,6 +356,8 @@ TEST(ConfigLoaderTest, AcceptsEveryPartitionKeyStrategy) {
             PartitionKeyStrategy::kSandbox);
   EXPECT_EQ(LoadWith({{"TELEMETRY_KINESIS_PARTITION_KEY", "random"}}).config.partition_key,
             PartitionKeyStrategy::kRandom);
+  EXPECT_EQ(LoadWith({{"TELEMETRY_KINESIS_PARTITION_KEY", "tenant"}}).config.partition_key,
+            PartitionKeyStrategy::kTenant);
 }
 
 TEST(ConfigLoaderTest, ShipsCborByDefaultAndJsonOnRequest) {
@@ -350,7 +403,7 @@ struct ChoiceVariable {
 
 TEST(ConfigLoaderTest, RefusesAnUnknownChoiceNamingTheVariableAndItsChoices) {
   const std::vector<ChoiceVariable> variables = {
-      {"TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random"}},
+      {"TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random", "tenant"}},
       {"TELEMETRY_KINESIS_ON_INIT_ERROR", {"continue", "fail"}},
       {"TELEMETRY_KINESIS_LOG_LEVEL", {"debug", "info", "warn", "error"}},
       {"TELEMETRY_KINESIS_METRICS", {"none", "emf"}},

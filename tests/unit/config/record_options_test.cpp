@@ -77,6 +77,25 @@ TEST(RecordOptionsTest, RejectsBadValuesNamingTheVariable) {
   EXPECT_THAT(errors, HasSubstr("TELEMETRY_KINESIS_DROP_PATTERN=\"a||b\""));
 }
 
+TEST(RecordOptionsTest, TheRecordSizeTargetEndsAtTheStreamsMaximumRecordSize) {
+  // 5 MiB: over a default stream's 1 MiB records, within a stream raised to 10 MiB.
+  LoadedConfig refused = LoadWith({{"TELEMETRY_KINESIS_RECORD_MAX_BYTES", "5242880"}});
+  ASSERT_EQ(refused.errors.size(), 1u) << AllErrors(refused);
+  EXPECT_THAT(refused.errors[0], HasSubstr("TELEMETRY_KINESIS_RECORD_MAX_BYTES=\"5242880\" is "
+                                           "invalid: expected an integer from 1024 to 1048576"));
+
+  LoadedConfig accepted = LoadWith({{"TELEMETRY_KINESIS_RECORD_MAX_BYTES", "5242880"},
+                                    {"TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES", "10485760"},
+                                    {"TELEMETRY_KINESIS_QUEUE_MAX_BYTES", "16777216"}});
+  ASSERT_TRUE(accepted.ok()) << AllErrors(accepted);
+  EXPECT_EQ(accepted.config.records.max_record_bytes, 5'242'880u);
+
+  LoadedConfig over = LoadWith({{"TELEMETRY_KINESIS_RECORD_MAX_BYTES", "2097153"},
+                                {"TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES", "2097152"}});
+  ASSERT_EQ(over.errors.size(), 1u) << AllErrors(over);
+  EXPECT_THAT(over.errors[0], HasSubstr("expected an integer from 1024 to 2097152"));
+}
+
 TEST(RecordOptionsTest, GzipNeedsNdjson) {
   for (const char* format : {"event", "kpl"}) {
     LoadedConfig loaded = LoadWith(

@@ -232,6 +232,27 @@ TEST_F(PutRecordsClientTest, RefusesABatchOverTheRequestLimitsWithoutSending) {
   EXPECT_TRUE(http_.requests().empty());
 }
 
+TEST_F(PutRecordsClientTest, SendsARequestOver5MiBOnlyWithTheLargeRecordLimits) {
+  // Three records of 2 MiB: 6 MiB, over the 1 MiB stream's 5 MiB but within 10 MiB.
+  const std::vector<Record> records(
+      3, Record{.partition_key = "k", .data = std::string(2 * kMiB - 1, 'd'), .attempts = 0});
+
+  PutRecordsClient default_client(Config(), http_, [] { return kSigningTime; });
+  const PutRecordsOutcome refused = default_client.Send(records);
+  EXPECT_EQ(refused.disposition, Disposition::kInvalidRequest);
+  EXPECT_EQ(refused.error_code, "InvalidBatch");
+  EXPECT_NE(refused.error_message.find("5242880 bytes"), std::string::npos)
+      << refused.error_message;
+  EXPECT_TRUE(http_.requests().empty());
+
+  KinesisClientConfig large = Config();
+  large.limits = LimitsForStream(10 * kMiB);
+  http_.Enqueue(Ok(kThreeStored));
+  PutRecordsClient large_client(large, http_, [] { return kSigningTime; });
+  EXPECT_EQ(large_client.Send(records).disposition, Disposition::kSent);
+  EXPECT_EQ(http_.requests().size(), 1u);
+}
+
 TEST_F(PutRecordsClientTest, TurnsATransportFailureIntoARetryableOutcome) {
   http_.Enqueue(
       http::Response{.status = 0, .body = "", .headers = {}, .transport_error = "curl error 7"});

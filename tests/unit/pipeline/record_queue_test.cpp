@@ -127,10 +127,53 @@ TEST(RecordQueueTest, PacksAtMostFiveMebibytesPerRequest) {
   kinesis::PutRecordsBatch first;
   queue.PopInto(first);
   EXPECT_EQ(first.size(), 5u);
-  EXPECT_LE(first.bytes(), kinesis::kMaxRequestBytes);
+  EXPECT_LE(first.bytes(), kinesis::kDefaultMaxRequestBytes);
   kinesis::PutRecordsBatch second;
   queue.PopInto(second);
   EXPECT_EQ(second.size(), 1u);
+}
+
+TEST(RecordQueueTest, PacksTo10MiBRequestsAndCarriesA5MiBRecordWhenTheStreamAllowsIt) {
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  RecordQueue queue(32 * kinesis::kMiB, limits);
+  EXPECT_EQ(queue.limits(), limits);
+  std::vector<kinesis::Record> records = {RecordOf(5 * kinesis::kMiB), RecordOf(5 * kinesis::kMiB),
+                                          RecordOf(5 * kinesis::kMiB)};
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+  kinesis::PutRecordsBatch first(queue.limits());
+  EXPECT_EQ(queue.PopInto(first), 0u);
+  EXPECT_EQ(first.size(), 2u);
+  EXPECT_EQ(first.bytes(), kinesis::kLargeRecordsMaxRequestBytes);
+  kinesis::PutRecordsBatch second(queue.limits());
+  EXPECT_EQ(queue.PopInto(second), 0u);
+  EXPECT_EQ(second.size(), 1u);
+}
+
+TEST(RecordQueueTest, DiscardsA5MiBRecordOnTheDefaultStream) {
+  RecordQueue queue(32 * kinesis::kMiB);
+  std::vector<kinesis::Record> records = {RecordOf(5 * kinesis::kMiB), Named("b")};
+  ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+  kinesis::PutRecordsBatch batch(queue.limits());
+  EXPECT_EQ(queue.PopInto(batch), 1u);
+  EXPECT_THAT(DataOf(batch), ::testing::ElementsAre("b"));
+}
+
+TEST(RecordQueueTest, AFullRequestIsMeasuredByTheStreamsRequestLimit) {
+  // 6 MiB queued: a full request for a 1 MiB stream (5 MiB), not for a large-record one (10 MiB).
+  for (const bool large : {false, true}) {
+    RecordQueue queue(32 * kinesis::kMiB,
+                      large ? kinesis::LimitsForStream(10 * kinesis::kMiB) : kinesis::Limits{});
+    std::vector<kinesis::Record> records(6, RecordOf(kinesis::kMiB));
+    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+    const auto start = SteadyClock::now();
+    queue.WaitForWork(milliseconds(10'000), start + milliseconds(200), [](bool) { return false; });
+    const auto waited = SteadyClock::now() - start;
+    if (large) {
+      EXPECT_GE(waited, milliseconds(200)) << "6 MiB is not a full 10 MiB request";
+    } else {
+      EXPECT_LT(waited, milliseconds(150)) << "6 MiB is a full 5 MiB request";
+    }
+  }
 }
 
 TEST(RecordQueueTest, DiscardsAndCountsARecordNoRequestCanCarry) {
@@ -146,7 +189,8 @@ TEST(RecordQueueTest, DiscardsAndCountsARecordNoRequestCanCarry) {
 
 TEST(RecordQueueTest, DiscardsARecordLargerThanAnyRequestInsteadOfBlockingTheQueue) {
   RecordQueue queue(10 * kinesis::kMiB);
-  std::vector<kinesis::Record> records = {RecordOf(kinesis::kMaxRequestBytes + 1), Named("b")};
+  std::vector<kinesis::Record> records = {RecordOf(kinesis::kDefaultMaxRequestBytes + 1),
+                                          Named("b")};
   ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
   kinesis::PutRecordsBatch batch;
   EXPECT_EQ(queue.PopInto(batch), 1u);

@@ -391,5 +391,30 @@ TEST_F(FailingSenderTest, WaitsOutABackoffWithoutSpinningWhenAFullRequestIsQueue
   ExpectEveryRecordAccountedFor();
 }
 
+// The sender packs its requests to its queue's limits: a 5 MiB record goes out with the stream's
+// maximum record size at 10 MiB, and is dropped (counted) on a default 1 MiB stream.
+TEST(SenderLimitsTest, SendsA5MiBRecordOnlyWhenTheStreamTakes10MiBRecords) {
+  for (const bool large : {false, true}) {
+    RecordQueue queue(32 * kinesis::kMiB,
+                      large ? kinesis::LimitsForStream(10 * kinesis::kMiB) : kinesis::Limits{});
+    DeliveryStats stats;
+    FakePutRecords kinesis(tk::testing::Delivered());
+    std::vector<kinesis::Record> records;
+    records.push_back({.partition_key = "sandbox", .data = "small", .attempts = 0});
+    records.push_back(
+        {.partition_key = "sandbox", .data = std::string(5 * kinesis::kMiB, 'x'), .attempts = 0});
+    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
+    Sender sender(queue, kinesis.AsFunction(), stats, Options(milliseconds(1)), [] { return 0.0; });
+    sender.Start();
+
+    EXPECT_EQ(sender.DrainAndStop(SteadyClock::now() + seconds(5)), 0u) << large;
+    EXPECT_EQ(stats.records_delivered.load(), large ? 2u : 1u) << large;
+    EXPECT_EQ(stats.records_dropped_invalid.load(), large ? 0u : 1u) << large;
+    ASSERT_EQ(kinesis.request_count(), 1u) << large;
+    EXPECT_EQ(kinesis.requests()[0].data.size(), large ? 2u : 1u) << large;
+    EXPECT_EQ(queue.held_bytes(), 0u) << large;
+  }
+}
+
 }  // namespace
 }  // namespace tk::pipeline

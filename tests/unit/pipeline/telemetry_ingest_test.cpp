@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kinesis/limits.h"
+#include "support/tenant_events.h"
 
 namespace tk::pipeline {
 namespace {
@@ -56,7 +57,7 @@ std::string Batch(const std::vector<std::string>& events) {
 std::vector<std::string> Drain(RecordQueue& queue) {
   std::vector<std::string> data;
   for (int requests = 0; requests < 100 && !queue.empty(); ++requests) {
-    kinesis::PutRecordsBatch batch;
+    kinesis::PutRecordsBatch batch(queue.limits());
     queue.PopInto(batch);
     for (const kinesis::Record& record : batch.records()) {
       record.AppendDataTo(data.emplace_back());
@@ -151,8 +152,37 @@ TEST_F(TelemetryIngestTest, ShipsAHeadWhoseContinuationNeverCameAsAFragment) {
   EXPECT_EQ(stats_.events_received.load(), 1u);
 }
 
+TEST_F(TelemetryIngestTest, ShipsAHeadAsAFragmentWhenTheNextBodyDoesNotContinueIt) {
+  // Another envelope than the next body's first event (its own time): not a continuation.
+  const std::string cut =
+      R"({"time":"2026-12-02T00:00:00.000Z","type":"function","record":"aaaaaaaaaaaaaaaaaaaa)";
+  EXPECT_EQ(ingest_.HandleBatch("[" + FunctionEvent("one") + "," + cut).status, 200);
+  EXPECT_EQ(ingest_.HandleBatch("not json").status, 400);  // nothing usable: the head waits on
+  EXPECT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("two")})).status, 200);
+  const std::vector<std::string> records = Drain(queue_);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_THAT(records[1], HasSubstr("\"type\":\"telemetry-kinesis.fragment\""));
+  EXPECT_EQ(records[2], Prefix() + FunctionEvent("two") + "}");
+  EXPECT_EQ(stats_.events_truncated.load(), 1u);
+}
+
+// A body cut inside an event's time: no later event is taken for its continuation, even one
+// whose time starts alike.
+TEST_F(TelemetryIngestTest, NeverJoinsAHeadCutBeforeItsRecord) {
+  const std::string cut = R"([{"time":"2026-12-02T01:00:00.)";
+  EXPECT_EQ(ingest_.HandleBatch(cut).status, 200);
+  const std::string next =
+      R"({"time":"2026-12-02T01:00:00.009Z","type":"function","record":"next"})";
+  EXPECT_EQ(ingest_.HandleBatch("[" + next + "]").status, 200);
+  const std::vector<std::string> records = Drain(queue_);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_THAT(records[0], HasSubstr("telemetry-kinesis.fragment"));
+  EXPECT_EQ(records[1], Prefix() + next + "}");
+  EXPECT_EQ(stats_.events_joined.load(), 0u);
+}
+
 TEST_F(TelemetryIngestTest, ShipsAnEventOverTheRecordLimitAsFragmentsAndQueuesTheRest) {
-  const std::string huge = FunctionEvent(std::string(kinesis::kMaxRecordBytes, 'x'));
+  const std::string huge = FunctionEvent(std::string(kinesis::kDefaultMaxRecordBytes, 'x'));
   telemetry::ListenerReply reply =
       ingest_.HandleBatch(Batch({FunctionEvent("before"), huge, FunctionEvent("after")}));
   EXPECT_EQ(reply.status, 200);
@@ -163,7 +193,7 @@ TEST_F(TelemetryIngestTest, ShipsAnEventOverTheRecordLimitAsFragmentsAndQueuesTh
   EXPECT_EQ(records.back(), prefix + FunctionEvent("after") + "}");
   std::string rebuilt;
   for (size_t i = 1; i + 1 < records.size(); ++i) {
-    ASSERT_LE(records[i].size(), kinesis::kMaxRecordBytes);
+    ASSERT_LE(records[i].size(), kinesis::kDefaultMaxRecordBytes);
     const auto json = nlohmann::json::parse(
         records[i].substr(prefix.size(), records[i].size() - prefix.size() - 1));
     EXPECT_EQ(json["type"], "telemetry-kinesis.fragment");
@@ -183,6 +213,34 @@ TEST_F(TelemetryIngestTest, AFlushStopsWaitingForARuntimeDoneLostInADamagedBody)
   const auto started = SteadyClock::now();
   EXPECT_FALSE(ingest_.WaitForRuntimeDone("req-1", started + std::chrono::seconds(10), invoked_at));
   EXPECT_LT(SteadyClock::now() - started, std::chrono::seconds(5));
+}
+
+TEST(TelemetryIngestLargeRecordTest, QueuesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
+  const std::string event = FunctionEvent(std::string(5 * kinesis::kMiB, 'x'));
+  const std::string body = Batch({FunctionEvent("before"), event, FunctionEvent("after")});
+
+  // The default stream (1 MiB records): shipped as fragment events of at most 1 MiB each.
+  RecordQueue default_queue(16 * kinesis::kMiB);
+  DeliveryStats default_stats;
+  TelemetryIngest default_ingest(Encoder(), default_queue, default_stats);
+  ASSERT_EQ(default_ingest.HandleBatch(body).status, 200);
+  EXPECT_GT(Drain(default_queue).size(), 2u + 9u);
+  EXPECT_EQ(default_stats.events_truncated.load(), 1u);
+  EXPECT_EQ(default_stats.events_dropped_too_large.load(), 0u);
+
+  // TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES=10485760: queued, and sent in a request of its own.
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  RecordQueue queue(16 * kinesis::kMiB, limits);
+  DeliveryStats stats;
+  TelemetryIngest ingest(telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kSandbox,
+                                                  kSandboxId, limits),
+                         queue, stats);
+  ASSERT_EQ(ingest.HandleBatch(body).status, 200);
+  EXPECT_THAT(Drain(queue),
+              ElementsAre(Prefix() + FunctionEvent("before") + "}", Prefix() + event + "}",
+                          Prefix() + FunctionEvent("after") + "}"));
+  EXPECT_EQ(stats.events_dropped_too_large.load(), 0u);
+  EXPECT_EQ(stats.events_received.load(), 3u);
 }
 
 TEST(TelemetryIngestQueueFullTest, AnswersAFullQueueWith503AndQueuesNothingOfTheBatch) {
@@ -333,7 +391,7 @@ class TelemetryIngestFormatTest : public ::testing::Test {
   std::vector<kinesis::Record> DrainRecords() {
     std::vector<kinesis::Record> records;
     for (int requests = 0; requests < 100 && !queue_.empty(); ++requests) {
-      kinesis::PutRecordsBatch batch;
+      kinesis::PutRecordsBatch batch(queue_.limits());
       queue_.PopInto(batch);
       for (kinesis::Record& record : batch.records()) records.push_back(std::move(record));
     }
@@ -373,13 +431,32 @@ TEST_F(TelemetryIngestFormatTest, PacksEachBatchIntoNdjsonRecordsAndFlushesAtThe
 TEST_F(TelemetryIngestFormatTest, AnEventTooLargeToPackIsDroppedAndCounted) {
   UseFormat(config::RecordFormat::kKpl);
   const std::string huge =
-      FunctionEvent(std::string(kinesis::kMaxRecordBytes - Prefix().size() - 100, 'x'));
+      FunctionEvent(std::string(kinesis::kDefaultMaxRecordBytes - Prefix().size() - 100, 'x'));
   ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("a"), huge, FunctionEvent("b")})).status, 200);
   std::vector<kinesis::Record> records = DrainRecords();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].events, 2u);
   EXPECT_EQ(stats_.events_dropped_too_large.load(), 1u);
   EXPECT_EQ(stats_.events_received.load(), 3u);
+}
+
+TEST(TelemetryIngestLargeRecordTest, PacksA5MiBEventWhenTheStreamTakes10MiBRecords) {
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  RecordQueue queue(16 * kinesis::kMiB, limits);
+  DeliveryStats stats;
+  TelemetryIngest ingest(telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kSandbox,
+                                                  kSandboxId, limits),
+                         queue, stats);
+  config::RecordOptions options;
+  options.format = config::RecordFormat::kKpl;
+  ingest.PackWith(
+      telemetry::MakeRecordPacker(options, telemetry::AggregateKey::kPerEventKey, limits));
+  const std::string huge = FunctionEvent(std::string(5 * kinesis::kMiB, 'x'));
+  ASSERT_EQ(ingest.HandleBatch(Batch({FunctionEvent("a"), huge, FunctionEvent("b")})).status, 200);
+  EXPECT_EQ(stats.events_dropped_too_large.load(), 0u);
+  kinesis::PutRecordsBatch batch(queue.limits());
+  EXPECT_EQ(queue.PopInto(batch), 0u);
+  EXPECT_EQ(kinesis::EventCount(batch.records()), 3u);
 }
 
 TEST_F(TelemetryIngestFormatTest, FilteredEventsAreNotQueuedAndAreCountedWhileReportsAreTracked) {
@@ -446,6 +523,135 @@ TEST(TelemetryIngestFormatQueueFullTest, APackedBatchRefusedWhenFullCountsItsEve
   EXPECT_EQ(stats.events_received.load(), 20u);
   EXPECT_EQ(stats.events_dropped_overflow.load(), 20u);
 }
+
+// ---- Tenant isolation ----
+
+// One invocation of a tenant-isolated function as Lambda sends it: init without a tenant, the
+// invocation's events with one, a plain-text log line without.
+std::vector<std::string> TenantInvocation() {
+  using namespace tk::testing;
+  return {InitStartEvent(),      TenantStartEvent(),    TenantLogEvent("custom log line1"),
+          TextLogEvent("plain"), TenantLogEvent("two"), TenantRuntimeDoneEvent(),
+          TenantReportEvent()};
+}
+
+bool HasTenant(const std::string& event) { return event.find("\"tenantId\"") != event.npos; }
+
+class TelemetryIngestTenantTest : public ::testing::Test {
+ protected:
+  static telemetry::RecordEncoder TenantEncoder() {
+    return telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kTenant, kSandboxId);
+  }
+  // The envelope `encoder` gives `event` (with its tenant when it has one).
+  static std::string Enveloped(const std::string& event) {
+    if (!HasTenant(event)) return Prefix() + event + "}";
+    const std::string prefix = Prefix();
+    return prefix.substr(0, prefix.size() - 8) + R"("tenantId":"BlueTenant","event":)" + event +
+           "}";
+  }
+  std::vector<kinesis::Record> DrainRecords() {
+    std::vector<kinesis::Record> records;
+    while (!queue_.empty()) {
+      kinesis::PutRecordsBatch batch(queue_.limits());
+      queue_.PopInto(batch);
+      for (kinesis::Record& record : batch.records()) records.push_back(std::move(record));
+    }
+    return records;
+  }
+
+  RecordQueue queue_{8 * kinesis::kMiB};
+  DeliveryStats stats_;
+  TelemetryIngest ingest_{TenantEncoder(), queue_, stats_};
+};
+
+TEST_F(TelemetryIngestTenantTest, KeysAndEnvelopesEachEventByItsOwnTenantId) {
+  const std::vector<std::string> events = TenantInvocation();
+  ASSERT_EQ(ingest_.HandleBatch(Batch(events)).status, 200);
+  const std::vector<kinesis::Record> records = DrainRecords();
+  ASSERT_EQ(records.size(), events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string data;
+    records[i].AppendDataTo(data);
+    EXPECT_EQ(data, Enveloped(events[i])) << i;
+    EXPECT_EQ(records[i].partition_key, HasTenant(events[i]) ? tk::testing::kTenant : kSandboxId)
+        << i;
+  }
+}
+
+TEST_F(TelemetryIngestTenantTest, EventsWithoutATenantKeepPointingIntoThePostBody) {
+  // Mostly events without a tenant (a text-log function): those stay borrowed from the body, as
+  // without tenant isolation; the one with a tenant has its own envelope, so its own bytes.
+  std::vector<std::string> events(20, tk::testing::TextLogEvent(std::string(200, 'x')));
+  events.push_back(tk::testing::TenantReportEvent());
+  // As the listener hands a body over: sized from Content-Length, with simdjson's padding.
+  const std::string batch = Batch(events);
+  std::string received;
+  received.reserve(batch.size() + telemetry::kListenerBodyPadding);
+  received.assign(batch);
+  ASSERT_EQ(ingest_.HandleBatch(std::move(received)).status, 200);
+  const std::vector<kinesis::Record> records = DrainRecords();
+  ASSERT_EQ(records.size(), events.size());
+  for (size_t i = 0; i + 1 < records.size(); ++i) EXPECT_TRUE(records[i].borrowed()) << i;
+  EXPECT_FALSE(records.back().borrowed());
+  EXPECT_EQ(records.back().data, Enveloped(events.back()));
+}
+
+TEST(TelemetryIngestTenantSandboxTest, TheSandboxStrategyKeepsOneKeyButStillRecordsTheTenant) {
+  RecordQueue queue(8 * kinesis::kMiB);
+  DeliveryStats stats;
+  TelemetryIngest ingest(Encoder(), queue, stats);
+  ASSERT_EQ(ingest.HandleBatch(Batch(TenantInvocation())).status, 200);
+  kinesis::PutRecordsBatch batch(queue.limits());
+  queue.PopInto(batch);
+  size_t with_tenant = 0;
+  for (const kinesis::Record& record : batch.records()) {
+    EXPECT_EQ(record.partition_key, kSandboxId);
+    std::string data;
+    record.AppendDataTo(data);
+    with_tenant += data.find(R"("tenantId":"BlueTenant","event":)") != std::string::npos;
+  }
+  EXPECT_EQ(with_tenant, 5u);
+}
+
+// ndjson and kpl: a record holds events of one key only, so it lands on its events' shard (and
+// KCL keeps every KPL user record); the envelope of each line says which had a tenant.
+class TelemetryIngestTenantPackTest : public TelemetryIngestTenantTest,
+                                      public ::testing::WithParamInterface<config::RecordFormat> {};
+
+TEST_P(TelemetryIngestTenantPackTest, ClosesARecordWhereverTheKeyChanges) {
+  config::RecordOptions options;
+  options.format = GetParam();
+  ingest_.PackWith(telemetry::MakeRecordPacker(options, telemetry::AggregateKey::kPerEventKey));
+  const std::vector<std::string> events = TenantInvocation();
+  ASSERT_EQ(ingest_.HandleBatch(Batch(events)).status, 200);
+  const std::vector<kinesis::Record> records = DrainRecords();
+  // initStart | start, log | text log | log, runtimeDone, report
+  ASSERT_EQ(records.size(), 4u);
+  const std::vector<std::string> keys = {kSandboxId, tk::testing::kTenant, kSandboxId,
+                                         tk::testing::kTenant};
+  const std::vector<uint32_t> counts = {1, 2, 1, 3};
+  size_t next_event = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].partition_key, keys[i]) << i;
+    EXPECT_EQ(records[i].events, counts[i]) << i;
+    for (uint32_t e = 0; e < records[i].events; ++e, ++next_event) {
+      // Each event's envelope appears in its record (ndjson: a line; kpl: a user record's data).
+      EXPECT_NE(records[i].data.find(Enveloped(events[next_event])), std::string::npos)
+          << "record " << i << " event " << next_event;
+    }
+  }
+  EXPECT_EQ(next_event, events.size());
+  EXPECT_EQ(stats_.events_received.load(), events.size());
+}
+
+std::string FormatName(const ::testing::TestParamInfo<config::RecordFormat>& param) {
+  return param.param == config::RecordFormat::kKpl ? "Kpl" : "Ndjson";
+}
+
+INSTANTIATE_TEST_SUITE_P(PackedFormats, TelemetryIngestTenantPackTest,
+                         ::testing::Values(config::RecordFormat::kNdjson,
+                                           config::RecordFormat::kKpl),
+                         FormatName);
 
 }  // namespace
 }  // namespace tk::pipeline

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "support/tenant_events.h"
 #include "telemetry/listener.h"
 
 namespace tk::telemetry {
@@ -135,6 +136,7 @@ TEST_P(ValidSampleTest, FindsEachEventsTypeAndRequestId) {
     std::string request_id;
     if (event["record"].is_object()) request_id = event["record"].value("requestId", "");
     EXPECT_EQ(events[i].request_id, request_id) << "event " << i;
+    EXPECT_EQ(events[i].tenant_id, "") << "no shared sample is of a tenant-isolated function";
     const std::string type = event.value("type", "");
     if (type == "platform.report" || type == "platform.start" || type == "platform.runtimeDone") {
       EXPECT_EQ(events[i].request_id, "6d68ca91-49c9-448d-89b8-7ca3e6dc66aa") << type;
@@ -281,6 +283,41 @@ TEST(BatchParserTest, AcceptsAnEventOfAnUnknownTypeOrWithoutAType) {
   EXPECT_EQ(events[0].request_id, "r-9");
   EXPECT_EQ(events[1].type, "");
   EXPECT_EQ(events[1].request_id, "");
+}
+
+TEST(BatchParserTest, FindsTheTenantIdInTheRecordOfEveryEventThatCarriesOne) {
+  using namespace tk::testing;
+  BatchParser parser;
+  std::vector<TelemetryEvent> events;
+  const std::string body = "[" + InitStartEvent() + "," + TenantStartEvent() + "," +
+                           TenantLogEvent("custom log line1") + "," + TextLogEvent("plain") + "," +
+                           TenantRuntimeDoneEvent() + "," + TenantReportEvent() + "]";
+  ASSERT_TRUE(parser.Parse(body, events).ok());
+  ASSERT_EQ(events.size(), 6u);
+  const std::vector<std::string> expected = {"", kTenant, kTenant, "", kTenant, kTenant};
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].tenant_id, expected[i]) << events[i].type << " (event " << i << ")";
+  }
+  // The request id is still found, before (start, log) or after (report) the tenant.
+  for (size_t i : {1u, 2u, 4u, 5u}) EXPECT_EQ(events[i].request_id, kTenantRequestId) << i;
+}
+
+TEST(BatchParserTest, TakesATenantIdOnlyAsAStringMemberOfTheRecordItself) {
+  BatchParser parser;
+  std::vector<TelemetryEvent> events;
+  const std::string body =
+      R"([{"type":"function","tenantId":"top-level","record":{"requestId":"r1"}},)"
+      R"({"type":"function","record":{"message":"{\"tenantId\":\"quoted\"}"}},)"
+      R"({"type":"function","record":{"nested":{"tenantId":"deeper"},"requestId":"r3"}},)"
+      R"({"type":"function","record":{"tenantId":42}},)"
+      R"({"type":"function","record":"tenantId: text"},)"
+      R"({"type":"function","record":{"tenantId":"t\"q\u00e9","requestId":"r6"}}])";
+  ASSERT_TRUE(parser.Parse(body, events).ok());
+  ASSERT_EQ(events.size(), 6u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(events[i].tenant_id, "") << "event " << i;
+  EXPECT_EQ(events[2].request_id, "r3");
+  EXPECT_EQ(events[5].tenant_id, "t\"q\xC3\xA9") << "unescaped";
+  EXPECT_EQ(events[5].request_id, "r6");
 }
 
 // A batch of `count` function events, each with a `padding`-byte message.

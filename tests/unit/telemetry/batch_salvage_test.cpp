@@ -106,6 +106,12 @@ TEST(JoinSplitEvent, RefusesAnEventWithAnotherEnvelope) {
             std::nullopt);
 }
 
+TEST(JoinSplitEvent, RefusesAHeadCutBeforeItsRecord) {
+  EXPECT_EQ(JoinSplitEvent(R"({"time":"2026-12-02T01:00:00.)",
+                           R"({"time":"2026-12-02T01:00:00.009Z","type":"function","record":"x"})"),
+            std::nullopt);
+}
+
 TEST(MakeFragmentEvent, IsAWellFormedEventThatKeepsTheBytes) {
   const std::string fragment = std::string(kLine.substr(0, 50)) + "\xE2\x82";  // cut in UTF-8
   const std::string event = MakeFragmentEvent(fragment, "split event never continued", 0, 0);

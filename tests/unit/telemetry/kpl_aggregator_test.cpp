@@ -52,7 +52,7 @@ TEST(KplAggregatorTest, AggregatesEventsUpToTheTargetWithMagicAndMd5) {
 }
 
 TEST(KplAggregatorTest, TheRecordSizeIsExactlyWhatTheFormulasSay) {
-  KplAggregator aggregator(kinesis::kMaxRecordBytes, AggregateKey::kPerEventKey);
+  KplAggregator aggregator(kinesis::kDefaultMaxRecordBytes, AggregateKey::kPerEventKey);
   std::vector<kinesis::Record> records;
   ASSERT_TRUE(aggregator.Add(kKey, std::string(300, 'a'), records));
   ASSERT_TRUE(aggregator.Add(kKey, std::string(20'000, 'b'), records));
@@ -65,9 +65,9 @@ TEST(KplAggregatorTest, TheRecordSizeIsExactlyWhatTheFormulasSay) {
 }
 
 TEST(KplAggregatorTest, RefusesAnEventThatCannotFitOneMebibyteWithTheFraming) {
-  KplAggregator aggregator(kinesis::kMaxRecordBytes, AggregateKey::kPerEventKey);
+  KplAggregator aggregator(kinesis::kDefaultMaxRecordBytes, AggregateKey::kPerEventKey);
   std::vector<kinesis::Record> records;
-  const size_t room = kinesis::kMaxRecordBytes - 16 - KplAggregator::FixedBytes(16);
+  const size_t room = kinesis::kDefaultMaxRecordBytes - 16 - KplAggregator::FixedBytes(16);
   // The largest event whose user record still fits the room.
   size_t largest = room - 1 - 3 - 3 - 3;
   ASSERT_EQ(KplAggregator::UserRecordBytes(largest), room);
@@ -75,8 +75,28 @@ TEST(KplAggregatorTest, RefusesAnEventThatCannotFitOneMebibyteWithTheFraming) {
   EXPECT_FALSE(aggregator.Add(kKey, std::string(largest + 1, 'a'), records));
   aggregator.Finish(records);
   ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].Size(), kinesis::kMaxRecordBytes);
+  EXPECT_EQ(records[0].Size(), kinesis::kDefaultMaxRecordBytes);
   ExpectFramed(records[0]);
+}
+
+TEST(KplAggregatorTest, FollowsTheStreamsRaisedMaximumRecordSize) {
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  std::vector<kinesis::Record> records;
+  KplAggregator default_aggregator(kinesis::kPayloadUnitBytes, AggregateKey::kPerEventKey);
+  EXPECT_FALSE(default_aggregator.Add(kKey, std::string(5 * kinesis::kMiB, 'a'), records));
+
+  KplAggregator aggregator(kinesis::kPayloadUnitBytes, AggregateKey::kPerEventKey, limits);
+  ASSERT_TRUE(aggregator.Add(kKey, std::string(5 * kinesis::kMiB, 'a'), records));
+  // The largest event whose aggregate is exactly 10 MiB (data lengths of 4 varint bytes).
+  const size_t room = limits.max_record_bytes - 16 - KplAggregator::FixedBytes(16);
+  const size_t largest = room - 1 - 4 - 3 - 4;
+  ASSERT_EQ(KplAggregator::UserRecordBytes(largest), room);
+  EXPECT_TRUE(aggregator.Add(kKey, std::string(largest, 'b'), records));
+  EXPECT_FALSE(aggregator.Add(kKey, std::string(largest + 1, 'b'), records));
+  aggregator.Finish(records);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].Size(), limits.max_record_bytes);
+  for (const kinesis::Record& record : records) ExpectFramed(record);
 }
 
 TEST(KplAggregatorTest, HoldsNothingAfterFinishAndStartsAFreshAggregateNext) {

@@ -87,7 +87,7 @@ TEST(NdjsonPackerTest, PacksEventsAsLinesInOrderUpToTheTarget) {
 }
 
 TEST(NdjsonPackerTest, HoldsNothingAfterFinish) {
-  NdjsonPacker packer(kinesis::kMaxRecordBytes, AggregateKey::kPerEventKey);
+  NdjsonPacker packer(kinesis::kDefaultMaxRecordBytes, AggregateKey::kPerEventKey);
   std::vector<kinesis::Record> records;
   ASSERT_TRUE(packer.Add(kKey, Event(1), records));
   EXPECT_TRUE(records.empty()) << "a partial record waits for the end of the POST";
@@ -114,19 +114,20 @@ TEST(NdjsonPackerTest, AnEventLargerThanTheTargetGetsARecordOfItsOwn) {
 }
 
 TEST(NdjsonPackerTest, RefusesAnEventThatCannotFitOneMebibyteWithItsNewline) {
-  NdjsonPacker packer(kinesis::kMaxRecordBytes, AggregateKey::kPerEventKey);
+  NdjsonPacker packer(kinesis::kDefaultMaxRecordBytes, AggregateKey::kPerEventKey);
   std::vector<kinesis::Record> records;
   const std::string key = kKey;
   EXPECT_TRUE(
-      packer.Add(key, std::string(kinesis::kMaxRecordBytes - key.size() - 1, 'a'), records));
-  EXPECT_FALSE(packer.Add(key, std::string(kinesis::kMaxRecordBytes - key.size(), 'a'), records));
+      packer.Add(key, std::string(kinesis::kDefaultMaxRecordBytes - key.size() - 1, 'a'), records));
+  EXPECT_FALSE(
+      packer.Add(key, std::string(kinesis::kDefaultMaxRecordBytes - key.size(), 'a'), records));
   packer.Finish(records);
   ASSERT_EQ(records.size(), 1u);
-  EXPECT_EQ(records[0].Size(), kinesis::kMaxRecordBytes);
+  EXPECT_EQ(records[0].Size(), kinesis::kDefaultMaxRecordBytes);
 }
 
 TEST(NdjsonPackerTest, WritesNewlinesInsideAnEventAsSpacesSoOneEventStaysOneLine) {
-  NdjsonPacker packer(kinesis::kMaxRecordBytes, AggregateKey::kPerEventKey);
+  NdjsonPacker packer(kinesis::kDefaultMaxRecordBytes, AggregateKey::kPerEventKey);
   std::vector<kinesis::Record> records;
   ASSERT_TRUE(packer.Add(kKey, "{\"a\":\r\n 1,\n\"b\":\"x\\ny\"}", records));
   packer.Finish(records);
@@ -134,7 +135,7 @@ TEST(NdjsonPackerTest, WritesNewlinesInsideAnEventAsSpacesSoOneEventStaysOneLine
 }
 
 TEST(NdjsonPackerTest, AKeyChangeClosesTheRecordUnderThePerEventKeyRule) {
-  NdjsonPacker packer(kinesis::kMaxRecordBytes, AggregateKey::kPerEventKey);
+  NdjsonPacker packer(kinesis::kDefaultMaxRecordBytes, AggregateKey::kPerEventKey);
   std::vector<kinesis::Record> records;
   for (const char* key : {"a", "a", "b", "a"}) ASSERT_TRUE(packer.Add(key, Event(1), records));
   packer.Finish(records);
@@ -146,7 +147,7 @@ TEST(NdjsonPackerTest, AKeyChangeClosesTheRecordUnderThePerEventKeyRule) {
 }
 
 TEST(NdjsonPackerTest, TheFirstEventKeyRuleGivesTheRecordItsFirstEventsKey) {
-  NdjsonPacker packer(kinesis::kMaxRecordBytes, AggregateKey::kFirstEventKey);
+  NdjsonPacker packer(kinesis::kDefaultMaxRecordBytes, AggregateKey::kFirstEventKey);
   std::vector<kinesis::Record> records;
   for (const char* key : {"k1", "k2", "k3"}) ASSERT_TRUE(packer.Add(key, Event(1), records));
   packer.Finish(records);
@@ -192,7 +193,7 @@ TEST(GzipNdjsonPackerTest, IncompressibleEventsStillFitTheTargetAndOneMebibyte) 
 }
 
 TEST(GzipNdjsonPackerTest, AOneMebibyteTargetNeverExceedsTheRecordLimit) {
-  GzipNdjsonPacker packer(kinesis::kMaxRecordBytes, AggregateKey::kPerEventKey);
+  GzipNdjsonPacker packer(kinesis::kDefaultMaxRecordBytes, AggregateKey::kPerEventKey);
   std::mt19937 random(11);
   std::vector<kinesis::Record> records;
   size_t events = 0;
@@ -204,7 +205,7 @@ TEST(GzipNdjsonPackerTest, AOneMebibyteTargetNeverExceedsTheRecordLimit) {
   packer.Finish(records);
   size_t total = 0;
   for (const kinesis::Record& record : records) {
-    EXPECT_LE(record.Size(), kinesis::kMaxRecordBytes);
+    EXPECT_LE(record.Size(), kinesis::kDefaultMaxRecordBytes);
     total += record.events;
   }
   EXPECT_EQ(total, events);
@@ -232,6 +233,64 @@ TEST(GzipNdjsonPackerTest, AKeyChangeClosesTheRecord) {
   EXPECT_EQ(records[0].partition_key, "a");
   EXPECT_EQ(records[1].partition_key, "b");
   EXPECT_EQ(records[1].events, 2u);
+}
+
+TEST(NdjsonPackerTest, TakesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
+  const std::string event(5 * kinesis::kMiB, 'a');
+  std::vector<kinesis::Record> records;
+  NdjsonPacker default_packer(kinesis::kPayloadUnitBytes, AggregateKey::kPerEventKey);
+  EXPECT_FALSE(default_packer.Add(kKey, event, records));
+
+  NdjsonPacker packer(kinesis::kPayloadUnitBytes, AggregateKey::kPerEventKey,
+                      kinesis::LimitsForStream(10 * kinesis::kMiB));
+  ASSERT_TRUE(packer.Add(kKey, event, records));
+  packer.Finish(records);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].data.size(), event.size() + 1);
+}
+
+TEST(NdjsonPackerTest, PacksUpToATargetAbove1MiBWhenTheStreamAllowsIt) {
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  NdjsonPacker packer(10 * kinesis::kMiB, AggregateKey::kPerEventKey, limits);
+  std::vector<kinesis::Record> records;
+  // 3 MiB lines: three fit 10 MiB with the key, the fourth starts the next record.
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(packer.Add(kKey, std::string(3 * kinesis::kMiB - 1, 'a'), records));
+  }
+  packer.Finish(records);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].events, 3u);
+  EXPECT_LE(records[0].Size(), limits.max_record_bytes);
+}
+
+TEST(GzipNdjsonPackerTest, TakesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
+  std::mt19937 random(5);
+  std::string event(5 * kinesis::kMiB, ' ');
+  for (char& c : event) c = static_cast<char>('!' + random() % 90);
+  std::vector<kinesis::Record> records;
+  GzipNdjsonPacker default_packer(kinesis::kPayloadUnitBytes, AggregateKey::kPerEventKey);
+  EXPECT_FALSE(default_packer.Add(kKey, event, records));
+
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  GzipNdjsonPacker packer(kinesis::kPayloadUnitBytes, AggregateKey::kPerEventKey, limits);
+  ASSERT_TRUE(packer.Add(kKey, event, records));
+  packer.Finish(records);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_LE(records[0].Size(), limits.max_record_bytes);
+  EXPECT_THAT(AllLines(records, true), ElementsAre(event));
+}
+
+TEST(RecordPackerTest, TheFactoryHandsThePackerTheStreamsLimits) {
+  config::RecordOptions options;
+  const std::string event(5 * kinesis::kMiB, 'a');
+  std::vector<kinesis::Record> records;
+  for (config::RecordFormat format : {config::RecordFormat::kNdjson, config::RecordFormat::kKpl}) {
+    options.format = format;
+    EXPECT_FALSE(MakeRecordPacker(options, AggregateKey::kPerEventKey)->Add(kKey, event, records));
+    EXPECT_TRUE(MakeRecordPacker(options, AggregateKey::kPerEventKey,
+                                 kinesis::LimitsForStream(10 * kinesis::kMiB))
+                    ->Add(kKey, event, records));
+  }
 }
 
 TEST(RecordPackerTest, TheFactoryPicksThePackerOfTheFormat) {

@@ -1,5 +1,5 @@
 // Tests the record envelope (rendered once, escaped), the per-event record, partition keys and
-// the 1 MiB per-record limit.
+// the per-record limit (1 MiB, or the stream's raised maximum record size).
 #include "telemetry/record_encoder.h"
 
 #include "kinesis/record_recycler.h"
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kinesis/limits.h"
+#include "support/tenant_events.h"
 
 namespace tk::telemetry {
 namespace {
@@ -159,19 +160,105 @@ TEST(RecordEncoderTest, WritesIntoASpentRecordsBuffersWhenARecyclerIsSet) {
   EXPECT_EQ(another.data, prefix + raw + "}");
 }
 
+// An event JSON of exactly `bytes` bytes.
+std::string EventOfSize(size_t bytes) {
+  const std::string head = R"({"type":"function","record":")";
+  const std::string tail = "\"}";
+  return head + std::string(bytes - head.size() - tail.size(), 'x') + tail;
+}
+
+// ---- Tenant isolation: tenantId in the envelope, and the `tenant` partition key ----
+
+TEST(RecordEncoderTenantTest, PutsTheEventsTenantIdInItsEnvelopeBeforeTheEvent) {
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  RecordEncoder encoder(prefix, config::PartitionKeyStrategy::kSandbox, kSandboxId);
+  for (const std::string& raw :
+       {tk::testing::TenantStartEvent(), tk::testing::TenantLogEvent("custom log line1"),
+        tk::testing::TenantRuntimeDoneEvent(), tk::testing::TenantReportEvent()}) {
+    kinesis::Record record;
+    ASSERT_TRUE(encoder.Encode(raw, record, tk::testing::kTenant));
+    const nlohmann::ordered_json envelope = nlohmann::ordered_json::parse(record.data);
+    EXPECT_THAT(Keys(envelope), ElementsAre("function", "version", "region", "memoryMB", "account",
+                                            "sandbox", "extension", "tenantId", "event"));
+    EXPECT_EQ(envelope["tenantId"], tk::testing::kTenant);
+    EXPECT_EQ(record.data, prefix.substr(0, prefix.size() - 8) + R"("tenantId":"BlueTenant",)" +
+                               R"("event":)" + raw + "}")
+        << "the event's bytes stay untouched";
+    EXPECT_EQ(record.partition_key, kSandboxId) << "strategy sandbox keeps the sandbox key";
+    EXPECT_EQ(encoder.RecordSize(raw.size(), tk::testing::kTenant), record.Size());
+  }
+}
+
+TEST(RecordEncoderTenantTest, LeavesTheEnvelopeOfAnEventWithoutATenantAsItWas) {
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  RecordEncoder encoder(prefix, config::PartitionKeyStrategy::kTenant, kSandboxId);
+  const std::string raw = tk::testing::InitStartEvent();
+  kinesis::Record record;
+  ASSERT_TRUE(encoder.Encode(raw, record));
+  EXPECT_EQ(record.data, prefix + raw + "}");
+  EXPECT_EQ(record.partition_key, kSandboxId);
+  EXPECT_EQ(encoder.RecordSize(raw.size()), record.Size());
+}
+
+TEST(RecordEncoderTenantTest, EscapesATenantIdForTheEnvelope) {
+  RecordEncoder encoder(RenderEnvelopePrefix(Metadata()), config::PartitionKeyStrategy::kTenant,
+                        kSandboxId);
+  const std::string tenant = "a\"b\\c\x01";
+  kinesis::Record record;
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantStartEvent(), record, tenant));
+  EXPECT_THAT(record.data, ::testing::HasSubstr(R"("tenantId":"a\"b\\c\u0001",)"));
+  EXPECT_EQ(nlohmann::json::parse(record.data)["tenantId"], tenant);
+  EXPECT_EQ(record.partition_key, tenant) << "the key is the id itself, unescaped";
+  EXPECT_EQ(encoder.RecordSize(tk::testing::TenantStartEvent().size(), tenant), record.Size());
+}
+
+TEST(RecordEncoderTenantTest, TenantStrategyKeysByTheTenantAndFallsBackToTheSandbox) {
+  RecordEncoder encoder(RenderEnvelopePrefix(Metadata()), config::PartitionKeyStrategy::kTenant,
+                        kSandboxId);
+  kinesis::Record record;
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(), record, tk::testing::kTenant));
+  EXPECT_EQ(record.partition_key, tk::testing::kTenant);
+  ASSERT_TRUE(encoder.Encode(tk::testing::TextLogEvent("plain"), record));
+  EXPECT_EQ(record.partition_key, kSandboxId);
+  // Lambda's tenant ids are 1-256 characters; a longer one cannot be a partition key.
+  const std::string overlong(257, 't');
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(overlong), record, overlong));
+  EXPECT_EQ(record.partition_key, kSandboxId);
+  EXPECT_EQ(nlohmann::json::parse(record.data)["tenantId"], overlong);
+  const std::string longest(256, 't');
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(longest), record, longest));
+  EXPECT_EQ(record.partition_key, longest);
+  EXPECT_EQ(encoder.RecordSize(tk::testing::TenantReportEvent(longest).size(), longest),
+            record.Size());
+}
+
+TEST(RecordEncoderTenantTest, RandomStrategyIgnoresTheTenantForTheKey) {
+  RecordEncoder encoder(RenderEnvelopePrefix(Metadata()), config::PartitionKeyStrategy::kRandom,
+                        kSandboxId);
+  kinesis::Record record;
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantStartEvent(), record, tk::testing::kTenant));
+  EXPECT_THAT(record.partition_key, MatchesRegex("[0-9a-f]{16}"));
+  EXPECT_EQ(nlohmann::json::parse(record.data)["tenantId"], tk::testing::kTenant);
+}
+
+TEST(RecordEncoderTenantTest, TheTenantFieldAndKeyCountAgainstTheRecordLimit) {
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  RecordEncoder encoder(prefix, config::PartitionKeyStrategy::kTenant, kSandboxId);
+  const std::string tenant = tk::testing::kTenant;
+  // prefix + "tenantId":"BlueTenant", (24 bytes) + event + "}" + key (10 bytes) = 1 MiB.
+  const size_t fitting = kinesis::kDefaultMaxRecordBytes - prefix.size() - 24 - 1 - tenant.size();
+  kinesis::Record record;
+  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting), record, tenant));
+  EXPECT_EQ(record.Size(), kinesis::kDefaultMaxRecordBytes);
+  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting + 1), record, tenant));
+}
+
 TEST(DrawSandboxIdTest, DrawsSixteenHexDigitsFreshEachTime) {
   const std::string first = DrawSandboxId();
   const std::string second = DrawSandboxId();
   EXPECT_THAT(first, MatchesRegex("[0-9a-f]{16}"));
   EXPECT_THAT(second, MatchesRegex("[0-9a-f]{16}"));
   EXPECT_NE(first, second);
-}
-
-// An event JSON of exactly `bytes` bytes.
-std::string EventOfSize(size_t bytes) {
-  const std::string head = R"({"type":"function","record":")";
-  const std::string tail = "\"}";
-  return head + std::string(bytes - head.size() - tail.size(), 'x') + tail;
 }
 
 struct KeyCase {
@@ -192,16 +279,52 @@ TEST_P(RecordLimitTest, AcceptsARecordOfExactlyOneMebibyteAndRefusesOneByteMore)
   RecordEncoder encoder(prefix, key_case.strategy, key_case.sandbox_id);
   const size_t key_bytes =
       key_case.strategy == config::PartitionKeyStrategy::kRandom ? 16 : key_case.sandbox_id.size();
-  const size_t fitting_event = kinesis::kMaxRecordBytes - prefix.size() - 1 - key_bytes;
+  const size_t fitting_event = kinesis::kDefaultMaxRecordBytes - prefix.size() - 1 - key_bytes;
 
   kinesis::Record record;
   ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), record));
-  EXPECT_EQ(record.data.size() + record.partition_key.size(), kinesis::kMaxRecordBytes);
-  EXPECT_EQ(record.Size(), kinesis::kMaxRecordBytes);
-  EXPECT_EQ(encoder.RecordSize(fitting_event), kinesis::kMaxRecordBytes);
+  EXPECT_EQ(record.data.size() + record.partition_key.size(), kinesis::kDefaultMaxRecordBytes);
+  EXPECT_EQ(record.Size(), kinesis::kDefaultMaxRecordBytes);
+  EXPECT_EQ(encoder.RecordSize(fitting_event), kinesis::kDefaultMaxRecordBytes);
 
   EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), record));
-  EXPECT_EQ(encoder.RecordSize(fitting_event + 1), kinesis::kMaxRecordBytes + 1);
+  EXPECT_EQ(encoder.RecordSize(fitting_event + 1), kinesis::kDefaultMaxRecordBytes + 1);
+}
+
+TEST_P(RecordLimitTest, FollowsTheStreamsRaisedMaximumRecordSize) {
+  const KeyCase& key_case = GetParam();
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
+  RecordEncoder encoder(prefix, key_case.strategy, key_case.sandbox_id, limits);
+  EXPECT_EQ(encoder.max_record_bytes(), 10 * kinesis::kMiB);
+  const size_t key_bytes =
+      key_case.strategy == config::PartitionKeyStrategy::kRandom ? 16 : key_case.sandbox_id.size();
+  const size_t fitting_event = 10 * kinesis::kMiB - prefix.size() - 1 - key_bytes;
+
+  kinesis::Record record;
+  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), record));
+  EXPECT_EQ(record.Size(), 10 * kinesis::kMiB);
+  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), record));
+}
+
+TEST(RecordEncoderTest, EncodesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
+  const std::string event = EventOfSize(5 * kinesis::kMiB);
+  kinesis::Record record;
+
+  RecordEncoder default_encoder(RenderEnvelopePrefix(Metadata()),
+                                config::PartitionKeyStrategy::kSandbox, kSandboxId);
+  EXPECT_FALSE(default_encoder.Encode(event, record));
+
+  RecordEncoder large_encoder(RenderEnvelopePrefix(Metadata()),
+                              config::PartitionKeyStrategy::kSandbox, kSandboxId,
+                              kinesis::LimitsForStream(10 * kinesis::kMiB));
+  ASSERT_TRUE(large_encoder.Encode(event, record));
+  EXPECT_THAT(record.data, EndsWith(event + "}"));
+  auto batch = std::make_shared<kinesis::SharedBatch>();
+  batch->body = event;
+  large_encoder.FrameBatch(*batch);
+  EXPECT_TRUE(large_encoder.EncodeBorrowed(batch->body, batch, record));
+  EXPECT_TRUE(default_encoder.Encode(EventOfSize(1000), record));
 }
 
 INSTANTIATE_TEST_SUITE_P(
