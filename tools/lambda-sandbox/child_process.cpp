@@ -136,6 +136,12 @@ void ChildProcess::thaw() {
   }
 }
 
+void ChildProcess::terminate() {
+  if (!exited()) {
+    ::kill(-pid_, SIGTERM);
+  }
+}
+
 void ChildProcess::kill() {
   // The group may hold children of the extension that outlive it; kill them all. SIGCONT is not
   // needed: SIGKILL ends stopped processes too.

@@ -45,6 +45,9 @@ class ChildProcess {
   /// between invocations, not only the extension's main process.
   void freeze();
   void thaw();
+  /// SIGTERM the process group (Lambda Managed Instances at shutdown: "the execution environment
+  /// emits a SIGTERM signal during shut down").
+  void terminate();
   /// SIGKILL the process group (what Lambda does to extensions still running at the SHUTDOWN
   /// deadline).
   void kill();

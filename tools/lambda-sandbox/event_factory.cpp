@@ -191,16 +191,30 @@ std::string EventFactory::shutdownEvent(std::int64_t deadline_ms, const std::str
       .dump();
 }
 
-std::string functionLogText(int invocation, int line, const std::string& id_hex,
-                            std::size_t target_bytes) {
-  char head[64];
-  std::snprintf(head, sizeof head, "inv-%04d line-%04d id=%s", invocation, line, id_hex.c_str());
-  std::string text = head;
+namespace {
+
+std::string paddedText(std::string text, std::size_t target_bytes) {
   static constexpr std::string_view kFiller = " the quick brown fox jumps over the lazy dog";
+  text.reserve(target_bytes);
   while (text.size() < target_bytes) {
     text.append(kFiller.substr(0, std::min(target_bytes - text.size(), kFiller.size())));
   }
   return text;
+}
+
+}  // namespace
+
+std::string functionLogText(int invocation, int line, const std::string& id_hex,
+                            std::size_t target_bytes) {
+  char head[64];
+  std::snprintf(head, sizeof head, "inv-%04d line-%04d id=%s", invocation, line, id_hex.c_str());
+  return paddedText(head, target_bytes);
+}
+
+std::string bigLogText(int invocation, int index, const std::string& id_hex, std::size_t bytes) {
+  char head[64];
+  std::snprintf(head, sizeof head, "inv-%04d big-%04d id=%s", invocation, index, id_hex.c_str());
+  return paddedText(head, bytes);
 }
 
 }  // namespace sandbox

@@ -19,6 +19,8 @@ struct TelemetryEvent {
   TelemetryStream stream = TelemetryStream::kPlatform;
   std::string json;
   std::chrono::steady_clock::time_point emitted_at{};  // buffering timeoutMs counts from here
+  /// POSTed whole and by itself, never cut (--largest-post).
+  bool alone = false;
 };
 
 /// The function's identity as Lambda reports it in events and the register response.
@@ -102,5 +104,12 @@ class EventFactory {
 /// find each one downstream.
 std::string functionLogText(int invocation, int line, const std::string& id_hex,
                             std::size_t target_bytes);
+
+/// The text of extra line `index` of invocation `invocation` (--big-log-lines, --largest-post):
+/// "inv-0007 big-0002 id=<16 hex> ..." padded to exactly `bytes` (at least kMinBigLogLineBytes),
+/// plain ASCII, so its event's JSON is the text plus the envelope.
+std::string bigLogText(int invocation, int index, const std::string& id_hex, std::size_t bytes);
+/// Room for bigLogText's head ("inv-0007 big-0002 id=" and 16 hex digits).
+constexpr std::size_t kMinBigLogLineBytes = 64;
 
 }  // namespace sandbox

@@ -4,11 +4,14 @@
 // has called /next again; Shutdown sends SHUTDOWN and, at the deadline, SIGKILL.
 #include "lifecycle.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <thread>
 
+#include "function_logs.h"
 #include "ids.h"
 #include "log_pump.h"
 
@@ -36,7 +39,8 @@ Lifecycle::Lifecycle(const Options& options, const EventFactory& factory, Teleme
       router_(router),
       server_(server),
       credentials_(credentials),
-      progress_(options.modes.progress) {}
+      progress_(options.modes.progress),
+      slow_clients_(options.slow_clients) {}
 
 RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& child_pgid) {
   RunResult result;
@@ -88,6 +92,7 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
       }
     }
     shutdown(*child, result);
+    slow_clients_.stop();
     pump.stop();
   }
   // No more deliveries: the extension is gone.
@@ -104,6 +109,7 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
   result.events_emitted = router_.eventsEmitted();
   result.dispatch = router_.dispatchStats();
   result.credentials = credentials_.stats();
+  result.slow_clients = slow_clients_.stats();
   if (result.api.init_error) {
     result.failures.push_back("extension reported init/error: " + result.api.init_error->type);
   }
@@ -115,8 +121,10 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
                               std::to_string(*result.exit.exit_code));
   }
   if (result.exit.signal && result.exited_in_time) {
-    result.failures.push_back("extension was killed by signal " +
-                              std::to_string(*result.exit.signal));
+    const bool ours = *result.exit.signal == SIGTERM && result.sigterm.sent;
+    result.failures.push_back(
+        "extension was killed by signal " + std::to_string(*result.exit.signal) +
+        (ours ? " (the SIGTERM of the shutdown: it does not handle SIGTERM)" : ""));
   }
   result.ok = result.initialised && result.invocations_completed == options_.invocations &&
               result.exited_in_time && result.exit.exit_code == 0 && result.failures.empty();
@@ -159,14 +167,41 @@ bool Lifecycle::init(ChildProcess& child, RunResult& result) {
 }
 
 void Lifecycle::emitFunctionLogs(int index, SteadyTime start) {
+  std::size_t largest_bytes = 0;
+  if (index == options_.largest_post_invocation) {
+    // The largest body the Telemetry API documents: "Expect to receive payloads as large as
+    // 2 * maxBytes + metadataBytes" (Telemetry API, "Configuring memory usage and buffering"):
+    // one record of 2 * maxBytes bytes, its metadata being the envelope and the brackets.
+    const std::optional<Subscription> sub = router_.subscription();
+    largest_bytes = sub ? 2 * static_cast<std::size_t>(sub->buffering.max_bytes) : 0;
+  }
+  const std::vector<LogLinePlan> plan =
+      planLogLines(options_.log_lines,
+                   logsBigLines(index, options_.big_log_invocations) ? options_.big_log_lines
+                                                                     : std::vector<int>{},
+                   largest_bytes);
   const auto span = std::chrono::duration<double, std::milli>(options_.invoke_duration_ms);
-  for (int line = 1; line <= options_.log_lines; ++line) {
+  for (std::size_t i = 0; i < plan.size(); ++i) {
     // Spread the lines evenly over the handler's run time.
     const auto at = start + std::chrono::duration_cast<SteadyClock::duration>(
-                                span * (static_cast<double>(line - 1) / options_.log_lines));
+                                span * (static_cast<double>(i) / static_cast<double>(plan.size())));
     std::this_thread::sleep_until(at);
-    router_.emit(factory_.functionLog(functionLogText(
-        index, line, randomHex(16), static_cast<std::size_t>(options_.log_line_bytes))));
+    const LogLinePlan& line = plan[i];
+    if (line.bytes == 0) {
+      router_.emit(factory_.functionLog(functionLogText(
+          index, line.number, randomHex(16), static_cast<std::size_t>(options_.log_line_bytes))));
+      continue;
+    }
+    TelemetryEvent event =
+        factory_.functionLog(bigLogText(index, line.number, randomHex(16), line.bytes));
+    event.alone = line.alone;
+    router_.emit(std::move(event));
+  }
+}
+
+void Lifecycle::startSlowClients() {
+  if (const std::optional<Subscription> sub = router_.subscription()) {
+    slow_clients_.start(sub->host, sub->port, sub->path);
   }
 }
 
@@ -188,6 +223,9 @@ bool Lifecycle::invoke(int index, ChildProcess& child, RunResult& result) {
   const bool wants_invoke = server_.registeredFor("INVOKE");
   const std::uint64_t calls_before = server_.nextCalls();
 
+  if (index == 1) {
+    startSlowClients();  // they start with the first INVOKE
+  }
   const SteadyTime t0 = SteadyClock::now();
   const std::int64_t deadline_ms = epochMillisNow() + options_.function_timeout_ms;
   if (wants_invoke) {
@@ -259,6 +297,13 @@ void Lifecycle::shutdown(ChildProcess& child, RunResult& result) {
   }
   const SteadyTime start = SteadyClock::now();
   progress_.step("shutdown");
+  const bool sigterm = options_.sigterm_at_shutdown;
+  const bool sigterm_first = sigterm && options_.sigterm_after_shutdown_ms < 0;
+  if (sigterm_first) {
+    // "it sends a SIGTERM signal to the runtime and then a SHUTDOWN event to each registered
+    // external extension" (aws-samples/graceful-shutdown-with-aws-lambda, README).
+    sendSigterm(child, start, result);
+  }
   const bool registered_for_shutdown = server_.registeredFor("SHUTDOWN");
   if (registered_for_shutdown) {
     // Lambda gives extensions until deadlineMs; telemetry keeps flowing meanwhile (the last
@@ -266,12 +311,20 @@ void Lifecycle::shutdown(ChildProcess& child, RunResult& result) {
     result.shutdown_reason = shutdown_reason_;
     server_.deliver(EventFactory::shutdownEvent(epochMillisNow() + options_.shutdown_deadline_ms,
                                                 shutdown_reason_));
+    result.sigterm.shutdown_delivered_ms = millisBetween(start, SteadyClock::now());
   } else if (server_.snapshot().registered) {
     result.failures.push_back("extension is not registered for SHUTDOWN; it is killed");
   } else {
     result.failures.push_back("extension never registered; it is killed");
   }
-  const bool exited = registered_for_shutdown && child.waitExit(ms(options_.shutdown_deadline_ms));
+  const SteadyTime deadline = start + ms(options_.shutdown_deadline_ms);
+  if (sigterm && !sigterm_first && registered_for_shutdown &&
+      !child.waitExit(ms(options_.sigterm_after_shutdown_ms))) {
+    sendSigterm(child, start, result);  // --sigterm-after-shutdown-ms
+  }
+  const bool exited = registered_for_shutdown &&
+                      child.waitExit(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::max(SteadyClock::duration::zero(), deadline - SteadyClock::now())));
   if (!exited) {
     child.kill();
     child.waitExit(kReapAfterKillTimeout);
@@ -282,6 +335,16 @@ void Lifecycle::shutdown(ChildProcess& child, RunResult& result) {
   }
   result.exited_in_time = exited;
   result.shutdown_ms = millisBetween(start, child.exitInfo().exited_at);
+}
+
+void Lifecycle::sendSigterm(ChildProcess& child, SteadyTime shutdown_start, RunResult& result) {
+  if (child.exited()) {
+    return;
+  }
+  progress_.step("sigterm");
+  child.terminate();
+  result.sigterm.sent = true;
+  result.sigterm.sent_ms = millisBetween(shutdown_start, SteadyClock::now());
 }
 
 }  // namespace sandbox

@@ -13,6 +13,7 @@
 #include "options.h"
 #include "progress_log.h"
 #include "report.h"
+#include "slow_clients.h"
 #include "telemetry_router.h"
 
 namespace sandbox {
@@ -31,7 +32,12 @@ class Lifecycle {
   /// One invocation; false when it failed (reason appended, `shutdown_reason` set).
   bool invoke(int index, ChildProcess& child, RunResult& result);
   void shutdown(ChildProcess& child, RunResult& result);
+  /// --sigterm-at-shutdown: SIGTERM the group, recorded in the report (`shutdown_start`: when the
+  /// Shutdown phase began).
+  void sendSigterm(ChildProcess& child, SteadyTime shutdown_start, RunResult& result);
   void emitFunctionLogs(int index, SteadyTime start);
+  /// --slow-clients: from the first invocation on, at the subscriber's listener.
+  void startSlowClients();
 
   // The execution modes (lifecycle_modes.cpp).
   /// Between Init and the first invocation: provisioned concurrency idles frozen; SnapStart
@@ -51,6 +57,7 @@ class Lifecycle {
   ProgressLog progress_;
   std::string last_request_id_;
   std::optional<double> restore_ms_;  // SnapStart: how long the restore took
+  SlowClients slow_clients_;
 };
 
 }  // namespace sandbox

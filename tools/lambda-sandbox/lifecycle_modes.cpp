@@ -75,6 +75,7 @@ void Lifecycle::invokeWithoutExtension(int index) {
 }
 
 void Lifecycle::invokeConcurrently(ChildProcess& child, RunResult& result) {
+  startSlowClients();  // with the first invocation
   std::atomic<int> next_index{1};
   std::atomic<int> completed{0};
   const int workers = std::min(options_.modes.concurrency, std::max(options_.invocations, 1));

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
                             options.region, options.account_id, options.handler, sandbox::newUuid(),
                             sandbox::initializationType(options.modes.mode),
                             options.modes.mode == sandbox::Mode::kManagedInstances});
-  sandbox::TelemetryRouter router(factory, events_out, options.telemetry_post_timeout_ms);
+  sandbox::TelemetryRouter router(factory, events_out, options.delivery);
   const std::string name = options.extension_path.substr(options.extension_path.rfind('/') + 1);
   sandbox::CredentialsIssuer credentials(options.credentials);
   if (!credentials.start(error)) {

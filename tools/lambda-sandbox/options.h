@@ -9,6 +9,8 @@
 
 #include "credentials_issuer.h"
 #include "execution_mode.h"
+#include "slow_clients.h"
+#include "telemetry_dispatcher.h"
 
 namespace sandbox {
 
@@ -36,9 +38,24 @@ struct Options {
   int init_timeout_ms = 10000;
   // Lambda's default function timeout is 3 s; the INVOKE deadlineMs is derived from it.
   int function_timeout_ms = 3000;
-  // How long one telemetry POST to the subscriber may take before it counts as failed.
-  int telemetry_post_timeout_ms = 5000;
   bool passthrough_logs = true;
+  /// --telemetry-post-*, --split-large-events, --split-continuation-bracket, --damage-*
+  /// (telemetry_dispatcher.h).
+  DeliveryOptions delivery;
+  /// --big-log-lines: text sizes of extra function log lines, logged between the ordinary ones
+  /// in every invocation of `big_log_invocations` (empty: every invocation).
+  std::vector<int> big_log_lines;
+  std::vector<int> big_log_invocations;
+  /// --largest-post N: invocation N logs one line of 2 * maxBytes bytes, POSTed whole and alone
+  /// (0: never).
+  int largest_post_invocation = 0;
+  /// --slow-clients, --slow-clients-ms (slow_clients.h).
+  SlowClientOptions slow_clients;
+  /// --sigterm-at-shutdown: SIGTERM the extension's process group at shutdown (what Lambda
+  /// Managed Instances do; off by default for now: options.cpp), just before SHUTDOWN, or
+  /// `sigterm_after_shutdown_ms` after it (-1: before).
+  bool sigterm_at_shutdown = false;
+  int sigterm_after_shutdown_ms = -1;
   /// --mode and the flags of the execution modes (execution_mode.h).
   ModeOptions modes;
   /// --credentials, --credentials-expire-ms, --credentials-ledger (credentials_issuer.h).

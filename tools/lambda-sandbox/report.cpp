@@ -15,6 +15,9 @@ using json = nlohmann::ordered_json;
 
 double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
+// The report lists the first POST times; the summary covers every one the dispatcher kept.
+constexpr std::size_t kMaxPostTimesReported = 1000;
+
 json errorJson(const std::optional<ErrorReport>& e) {
   if (!e) {
     return nullptr;
@@ -40,6 +43,76 @@ json subscriptionJson(const std::optional<Subscription>& sub) {
             {"timeoutMs", sub->buffering.timeout_ms}}}};
 }
 
+json splitsJson(const std::vector<SplitRecord>& splits) {
+  json out = json::array();
+  for (const SplitRecord& sp : splits) {
+    out.push_back({{"event", sp.event},
+                   {"event_bytes", sp.event_bytes},
+                   {"envelope_bytes", sp.envelope_bytes},
+                   {"cuts", sp.cuts},
+                   {"posts", sp.posts},
+                   {"continuation_brackets", sp.continuation_brackets}});
+  }
+  return out;
+}
+
+json damagedJson(const std::vector<DamageRecord>& damaged) {
+  json out = json::array();
+  for (const DamageRecord& d : damaged) {
+    out.push_back({{"post", d.post},
+                   {"byte", d.byte},
+                   {"mode", damageModeName(d.mode)},
+                   {"body_bytes", d.body_bytes},
+                   {"status", d.status},
+                   {"events_complete", d.events_complete},
+                   {"cut_in_event", optionalJson(d.cut_in_event)},
+                   {"cut_in_piece", d.cut_in_piece ? json(pieceName(*d.cut_in_piece)) : json()}});
+  }
+  return out;
+}
+
+json largestPostJson(const std::optional<LargestPostRecord>& p) {
+  if (!p) {
+    return nullptr;
+  }
+  const std::size_t twice_max = 2 * static_cast<std::size_t>(p->max_bytes);
+  return {{"post", p->post},
+          {"bytes", p->bytes},
+          {"max_bytes", p->max_bytes},
+          {"metadata_bytes", p->bytes - twice_max}};
+}
+
+json slowClientsJson(const SlowClientStats& s) {
+  return {{"requested", s.requested},
+          {"connected", s.connected},
+          {"connect_failures", s.connect_failures},
+          {"bytes_sent", s.bytes_sent},
+          {"closed_by_listener", s.closed_by_listener},
+          {"started_epoch_ms", s.started_epoch_ms > 0 ? json(s.started_epoch_ms) : json()},
+          {"ran_ms", round3(s.ran_ms)}};
+}
+
+json sigtermJson(const Options& o, const RunResult& r) {
+  const bool after = o.sigterm_after_shutdown_ms >= 0;
+  return {
+      {"enabled", o.sigterm_at_shutdown},
+      {"when", !o.sigterm_at_shutdown ? json()
+               : after ? json(std::to_string(o.sigterm_after_shutdown_ms) + " ms after SHUTDOWN")
+                       : json("before SHUTDOWN")},
+      {"sent", r.sigterm.sent},
+      {"sent_ms", r.sigterm.sent ? json(round3(r.sigterm.sent_ms)) : json()},
+      {"shutdown_delivered_ms",
+       r.sigterm.shutdown_delivered_ms ? json(round3(*r.sigterm.shutdown_delivered_ms)) : json()}};
+}
+
+json roundedList(const std::vector<double>& values, std::size_t keep) {
+  json out = json::array();
+  for (std::size_t i = 0; i < values.size() && i < keep; ++i) {
+    out.push_back(round3(values[i]));
+  }
+  return out;
+}
+
 }  // namespace
 
 Summary summarize(std::vector<double> values) {
@@ -58,6 +131,7 @@ Summary summarize(std::vector<double> values) {
 
 std::string reportJson(const RunResult& r, const Options& o) {
   const Summary overhead = summarize(r.overhead_ms);
+  const Summary post_ms = summarize(r.dispatch.post_ms);
   json per_invocation = json::array();
   for (double v : r.overhead_ms) {
     per_invocation.push_back(round3(v));
@@ -105,6 +179,19 @@ std::string reportJson(const RunResult& r, const Options& o) {
       {"telemetry_post_statuses", statuses},
       {"telemetry_bytes_posted", r.dispatch.bytes_posted},
       {"telemetry_max_post_ms", round3(r.dispatch.max_post_ms)},
+      {"telemetry_post_retries", r.dispatch.post_retries},
+      {"telemetry_posts_given_up", r.dispatch.posts_given_up},
+      {"telemetry_post_ms",
+       {{"median", round3(post_ms.median)},
+        {"p99", round3(post_ms.p99)},
+        {"max", round3(post_ms.max)}}},
+      {"per_post_ms", roundedList(r.dispatch.post_ms, kMaxPostTimesReported)},
+      {"telemetry_events_split", r.dispatch.events_split},
+      {"telemetry_splits", splitsJson(r.dispatch.splits)},
+      {"telemetry_damaged_posts", damagedJson(r.dispatch.damaged)},
+      {"telemetry_largest_post", largestPostJson(r.dispatch.largest_post)},
+      {"slow_clients", slowClientsJson(r.slow_clients)},
+      {"sigterm", sigtermJson(o, r)},
       {"peak_rss_kb", r.peak_rss_kb},
       {"ru_maxrss_kb", r.exit.ru_maxrss_kb},
       {"cpu_user_ms", round3(r.exit.cpu_user_ms)},
@@ -136,7 +223,13 @@ std::string reportJson(const RunResult& r, const Options& o) {
         {"shutdown_deadline_ms", o.shutdown_deadline_ms},
         {"function_timeout_ms", o.function_timeout_ms},
         {"memory_mb", o.memory_mb},
-        {"freeze", o.freeze}}},
+        {"freeze", o.freeze},
+        {"telemetry_post_timeout_ms", o.delivery.post_timeout_ms},
+        {"telemetry_post_retries", o.delivery.post_retries},
+        {"split_large_events", o.delivery.split_large_events},
+        {"big_log_lines", o.big_log_lines},
+        {"big_log_invocations", o.big_log_invocations},
+        {"largest_post_invocation", o.largest_post_invocation}}},
       {"ok", r.ok},
   };
   return doc.dump(2) + "\n";
@@ -172,7 +265,17 @@ std::string humanSummary(const RunResult& r, const Options& o) {
       << overhead.max << "\n";
   out << "  telemetry     " << r.events_emitted << " events queued, " << r.dispatch.events_delivered
       << " delivered in " << r.dispatch.posts << " POSTs (" << r.dispatch.post_failures
-      << " failed), " << r.dispatch.events_undelivered << " undelivered\n";
+      << " failed, " << r.dispatch.post_retries << " re-sent), " << r.dispatch.events_undelivered
+      << " undelivered\n";
+  if (r.dispatch.events_split > 0 || !r.dispatch.damaged.empty()) {
+    out << "  intake        " << r.dispatch.events_split << " events cut across POSTs, "
+        << r.dispatch.damaged.size() << " POSTs damaged\n";
+  }
+  if (r.slow_clients.requested > 0) {
+    out << "  slow clients  " << r.slow_clients.connected << "/" << r.slow_clients.requested
+        << " connected, " << r.slow_clients.bytes_sent << " bytes in " << r.slow_clients.ran_ms
+        << " ms, " << r.slow_clients.closed_by_listener << " closed by the listener\n";
+  }
   if (r.credentials.mode == "container") {
     out << "  credentials   container endpoint: " << r.credentials.issued << " sets issued, "
         << r.credentials.served << " served, " << r.credentials.rejected << " rejected\n";

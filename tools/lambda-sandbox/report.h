@@ -10,10 +10,18 @@
 #include "credentials_issuer.h"
 #include "extensions_api_server.h"
 #include "options.h"
+#include "slow_clients.h"
 #include "telemetry_dispatcher.h"
 #include "telemetry_subscription.h"
 
 namespace sandbox {
+
+/// --sigterm-at-shutdown: what was sent when (times from the start of the Shutdown phase).
+struct SigtermRecord {
+  bool sent = false;
+  double sent_ms = 0;
+  std::optional<double> shutdown_delivered_ms;
+};
 
 struct RunResult {
   std::string extension_path;
@@ -37,6 +45,8 @@ struct RunResult {
   std::int64_t events_emitted = 0;
   DispatchStats dispatch;
   CredentialsStats credentials;
+  SlowClientStats slow_clients;
+  SigtermRecord sigterm;
   std::vector<std::string> failures;  // why ok is false, one reason each
   double wall_ms = 0;
   bool ok = false;

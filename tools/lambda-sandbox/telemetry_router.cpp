@@ -5,8 +5,8 @@
 namespace sandbox {
 
 TelemetryRouter::TelemetryRouter(const EventFactory& factory, EventsOutWriter& events_out,
-                                 int post_timeout_ms)
-    : factory_(factory), events_out_(events_out), post_timeout_ms_(post_timeout_ms) {}
+                                 DeliveryOptions delivery)
+    : factory_(factory), events_out_(events_out), delivery_(std::move(delivery)) {}
 
 TelemetryRouter::~TelemetryRouter() { stop(); }
 
@@ -15,7 +15,7 @@ void TelemetryRouter::emit(TelemetryEvent event) {
   ++generated_;
   if (dispatcher_ && subscription_->wants(event.stream)) {
     ++emitted_;
-    dispatcher_->enqueue(std::move(event.json), event.emitted_at);
+    dispatcher_->enqueue(std::move(event.json), event.emitted_at, event.alone);
   } else if (!subscription_ && backlog_open_) {
     init_backlog_.push_back(std::move(event));
   }
@@ -30,12 +30,11 @@ void TelemetryRouter::subscribe(const Subscription& subscription,
     if (dispatcher_) {
       dispatcher_->reconfigure(subscription);
     } else if (!final_stats_) {
-      dispatcher_ =
-          std::make_unique<TelemetryDispatcher>(subscription, post_timeout_ms_, events_out_);
+      dispatcher_ = std::make_unique<TelemetryDispatcher>(subscription, delivery_, events_out_);
       for (TelemetryEvent& e : init_backlog_) {
         if (subscription.wants(e.stream)) {
           ++emitted_;
-          dispatcher_->enqueue(std::move(e.json), e.emitted_at);
+          dispatcher_->enqueue(std::move(e.json), e.emitted_at, e.alone);
         }
       }
       init_backlog_.clear();

@@ -18,7 +18,8 @@ namespace sandbox {
 
 class TelemetryRouter {
  public:
-  TelemetryRouter(const EventFactory& factory, EventsOutWriter& events_out, int post_timeout_ms);
+  TelemetryRouter(const EventFactory& factory, EventsOutWriter& events_out,
+                  DeliveryOptions delivery);
   ~TelemetryRouter();
 
   /// Routes one event. Thread-safe; called from the lifecycle, the log pumps and the API server.
@@ -46,7 +47,7 @@ class TelemetryRouter {
  private:
   const EventFactory& factory_;
   EventsOutWriter& events_out_;
-  const int post_timeout_ms_;
+  const DeliveryOptions delivery_;
   mutable std::mutex mutex_;
   std::optional<Subscription> subscription_;
   std::unique_ptr<TelemetryDispatcher> dispatcher_;
