@@ -239,7 +239,8 @@ std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
                                        pipeline::SteadyClock::time_point deadline,
                                        std::chrono::milliseconds quiet) {
   std::lock_guard lock(shutdown_mutex_);
-  if (!shutdown_summary_) shutdown_summary_ = ShutdownOnce(last_request_id, deadline, quiet);
+  if (shutdown_summary_) return {};  // the other caller logged it
+  shutdown_summary_ = ShutdownOnce(last_request_id, deadline, quiet);
   return *shutdown_summary_;
 }
 

@@ -73,7 +73,7 @@ class DeliveryPipeline {
   // SHUTDOWN: wait (bounded) until Lambda has sent what it buffers (no POST for `quiet`, every
   // started invocation reported), stop listening, send what is held until `deadline`. Returns the
   // one summary line for the log. Once per pipeline: a second caller (SHUTDOWN and a SIGTERM
-  // racing) waits for the first and gets the same line.
+  // racing) waits for the first and gets "" (nothing to log).
   std::string Shutdown(const std::string& last_request_id,
                        pipeline::SteadyClock::time_point deadline, std::chrono::milliseconds quiet);
 

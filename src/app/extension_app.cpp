@@ -134,7 +134,8 @@ int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
     }
     auto deadline = SteadyDeadline(event->deadline_ms, config.shutdown_margin_ms);
     auto report_wait = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack;
-    log::Info(pipeline.Shutdown(last_request_id, deadline, report_wait));
+    const std::string summary = pipeline.Shutdown(last_request_id, deadline, report_wait);
+    if (!summary.empty()) log::Info(summary);
     return 0;
   }
 }
@@ -183,7 +184,8 @@ int RunExtension(const config::Environment& environment, const std::string& exte
       const auto deadline = SteadyClock::now() + kSignalDrainBudget -
                             std::chrono::milliseconds(config.shutdown_margin_ms);
       const auto report_wait = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack;
-      log::Info(p->Shutdown("", deadline, report_wait));
+      const std::string summary = p->Shutdown("", deadline, report_wait);
+      if (!summary.empty()) log::Info(summary);
       return 0;
     });
   } else {

@@ -27,10 +27,9 @@ constexpr int kMaxBigLogLineBytes = 8 * 1024 * 1024;
 constexpr std::size_t kMaxBigLogLines = 16;
 constexpr int kMaxPostRetries = 100;
 constexpr int kMaxSlowClients = 64;
-// Lambda Managed Instances SIGTERM every process at shutdown (validateSigtermFlags), but
-// telemetry-kinesis does not handle SIGTERM yet and dies of it (execution_modes' Managed
-// Instances test then fails): off by default until it does. Set true to default to Lambda's way.
-constexpr bool kSigtermByDefaultInManagedInstances = false;
+// Lambda Managed Instances SIGTERM every process at shutdown (validateSigtermFlags): so does the
+// sandbox by default in that mode.
+constexpr bool kSigtermByDefaultInManagedInstances = true;
 
 bool parseInt(const std::string& text, int& out) {
   const char* first = text.data();
