@@ -59,9 +59,11 @@ inline constexpr std::chrono::milliseconds kListenerWriteTimeout{1000};
 inline constexpr std::chrono::milliseconds kListenerEvictionGrace{20};
 // Connections held at once by default (incomplete + waiting for or being served by a worker).
 inline constexpr size_t kListenerMaxConnections = 64;
-// Connections the kernel completes and holds until we accept them (the default of some servers,
-// 5, would drop the handshakes of a burst and make them retry after a second or more).
-inline constexpr int kListenerAcceptBacklog = 64;
+// Connections the kernel completes and holds until we accept them (the kernel caps it at
+// net.core.somaxconn). When it is full the kernel drops handshakes, which are retried only after
+// a second: a burst of slow clients past the cap, accepted only as older ones are evicted, must
+// not fill it and so delay Lambda's connection. Pending connections cost no descriptor.
+inline constexpr int kListenerAcceptBacklog = 1024;
 // Bodies of max_body_bytes held at once (being read or waiting for a worker): the memory bound.
 inline constexpr size_t kListenerBodiesInMemory = 4;
 // Request line and headers; longer ones are answered 431. Lambda's head is about 150 bytes.
