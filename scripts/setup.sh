@@ -76,6 +76,8 @@ packages+=(libclang-rt-14-dev)
 # The KPL record format's test (tests/protobuf): our hand-written encoder is checked byte for byte
 # against libprotobuf. Build machine only: the extension does not link libprotobuf (no arm64 copy).
 packages+=(libprotobuf-dev protobuf-compiler)
+# The telemetry listener's HTTP parser: llhttp's C sources, compiled in (CMakeLists.txt).
+packages+=(node-llhttp)
 missing=()
 for package in "${packages[@]}"; do
   is_installed "$package" || missing+=("$package")

@@ -1,4 +1,4 @@
-// The listener's worker pool with a connection cap; see connection_queue.h.
+// The listener's worker pool; see connection_queue.h.
 #include "telemetry/connection_queue.h"
 
 #include <algorithm>
@@ -6,8 +6,7 @@
 
 namespace tk::telemetry {
 
-ConnectionQueue::ConnectionQueue(size_t worker_threads, size_t max_connections)
-    : max_connections_(std::max({max_connections, worker_threads, size_t{1}})) {
+ConnectionQueue::ConnectionQueue(size_t worker_threads) {
   const size_t threads = std::max(worker_threads, size_t{1});
   workers_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
@@ -16,18 +15,15 @@ ConnectionQueue::ConnectionQueue(size_t worker_threads, size_t max_connections)
 ConnectionQueue::~ConnectionQueue() { Shutdown(); }
 
 void ConnectionQueue::Enqueue(std::function<void()> job) {
-  std::unique_lock lock(mutex_);
-  room_.wait(lock, [this] {
-    return running_ + jobs_.size() < max_connections_ || releasing_ || shutting_down_;
-  });
-  jobs_.push_back(std::move(job));
-  job_ready_.notify_one();
-}
-
-void ConnectionQueue::ReleaseWaiters() {
-  std::lock_guard lock(mutex_);
-  releasing_ = true;
-  room_.notify_all();
+  {
+    std::lock_guard lock(mutex_);
+    if (!shutting_down_) {
+      jobs_.push_back(std::move(job));
+      job_ready_.notify_one();
+      return;
+    }
+  }
+  job();
 }
 
 void ConnectionQueue::Shutdown() {
@@ -36,7 +32,6 @@ void ConnectionQueue::Shutdown() {
     shutting_down_ = true;
   }
   job_ready_.notify_all();
-  room_.notify_all();
   for (std::thread& worker : workers_) {
     if (worker.joinable()) worker.join();
   }
@@ -59,7 +54,6 @@ void ConnectionQueue::Work() {
     job();
     lock.lock();
     --running_;
-    room_.notify_one();
   }
 }
 

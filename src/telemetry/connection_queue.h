@@ -1,5 +1,7 @@
-// The listener's worker pool: a few threads serve its connections, and a cap bounds how many
-// connections it holds at once (served + waiting), so a flood of clients waits in the kernel.
+// The listener's worker pool: complete requests wait here for one of a few threads, which runs the
+// batch handler and writes the answer. The reader thread hands requests over and must never wait
+// here, so Enqueue() does not block; how many requests may be queued is the listener's to bound
+// (its connection cap counts them).
 #pragma once
 
 #include <condition_variable>
@@ -12,22 +14,17 @@
 
 namespace tk::telemetry {
 
-// Runs connection jobs (one per accepted connection) on `worker_threads` threads. Thread-safe.
+// Runs jobs (one per complete request) on `worker_threads` threads, in order. Thread-safe.
 class ConnectionQueue {
  public:
-  // `max_connections` counts jobs running and waiting; it is raised to `worker_threads` if lower.
-  ConnectionQueue(size_t worker_threads, size_t max_connections);
+  explicit ConnectionQueue(size_t worker_threads);
   ~ConnectionQueue();
   ConnectionQueue(const ConnectionQueue&) = delete;
   ConnectionQueue& operator=(const ConnectionQueue&) = delete;
 
-  // Queues `job`. At the cap it blocks the caller (the accepting thread) until a job ends or
-  // ReleaseWaiters() is called: meanwhile no connection is accepted.
+  // Queues `job` without waiting. After Shutdown() the job runs on the caller's thread instead
+  // (every job owns a connection that it must answer or close).
   void Enqueue(std::function<void()> job);
-
-  // Lets a blocked Enqueue() through without waiting for room; for stopping, when the job will
-  // only close its connection. Later Enqueue() calls do not block either.
-  void ReleaseWaiters();
 
   // Runs the jobs still queued, then joins the workers. Idempotent.
   void Shutdown();
@@ -38,13 +35,10 @@ class ConnectionQueue {
  private:
   void Work();
 
-  const size_t max_connections_;
   mutable std::mutex mutex_;
   std::condition_variable job_ready_;
-  std::condition_variable room_;
   std::deque<std::function<void()>> jobs_;
   size_t running_ = 0;
-  bool releasing_ = false;
   bool shutting_down_ = false;
   std::vector<std::thread> workers_;
 };

@@ -1,11 +1,13 @@
-// Tests the listener's worker pool: jobs run on the workers, the connection cap makes the
-// accepting thread wait (never drops a connection), and stopping releases it.
+// Tests the listener's worker pool: jobs run on the workers, Enqueue() never waits (the reader
+// thread hands requests over and must stay free), Shutdown() runs what is queued, and a job
+// handed over after it still runs.
 #include "telemetry/connection_queue.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -15,8 +17,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-constexpr milliseconds kSoon{2000};   // generous: a loaded 2-core machine
-constexpr milliseconds kNotYet{100};  // long enough to notice a wrongly unblocked caller
+constexpr milliseconds kSoon{2000};  // generous: a loaded 2-core machine
 
 // A job that runs until Open() is called.
 class Gate {
@@ -50,53 +51,49 @@ class Gate {
 TEST(ConnectionQueueTest, RunsEveryJobOnItsWorkers) {
   std::atomic<int> ran{0};
   {
-    ConnectionQueue queue(2, 64);
+    ConnectionQueue queue(2);
     for (int i = 0; i < 20; ++i) queue.Enqueue([&ran] { ran++; });
     queue.Shutdown();
   }
   EXPECT_EQ(ran.load(), 20);
 }
 
-TEST(ConnectionQueueTest, MakesTheAccepterWaitAtTheCapAndLetsItOnWhenAJobEnds) {
-  ConnectionQueue queue(1, 2);
-  Gate gate;
-  queue.Enqueue(gate.Job());  // running
-  queue.Enqueue(gate.Job());  // waiting: the cap of 2 is reached
-  ASSERT_TRUE(gate.WaitStarted(1));
-  EXPECT_EQ(queue.held(), 2u);
-
-  auto third = std::async(std::launch::async, [&] { queue.Enqueue(gate.Job()); });
-  EXPECT_EQ(third.wait_for(kNotYet), std::future_status::timeout) << "enqueued past the cap";
-  gate.Open();
-  EXPECT_EQ(third.wait_for(kSoon), std::future_status::ready);
-  queue.Shutdown();
-  EXPECT_EQ(gate.finished_.load(), 3) << "a connection over the cap was dropped, not delayed";
-}
-
-TEST(ConnectionQueueTest, ReleaseWaitersLetsABlockedAccepterThrough) {
-  ConnectionQueue queue(1, 1);
+TEST(ConnectionQueueTest, EnqueueNeverWaitsWhileEveryWorkerIsBusy) {
+  ConnectionQueue queue(1);
   Gate gate;
   queue.Enqueue(gate.Job());
   ASSERT_TRUE(gate.WaitStarted(1));
-  std::atomic<bool> second_ran{false};
-  auto blocked = std::async(std::launch::async, [&] { queue.Enqueue([&] { second_ran = true; }); });
-  EXPECT_EQ(blocked.wait_for(kNotYet), std::future_status::timeout);
-  queue.ReleaseWaiters();
-  EXPECT_EQ(blocked.wait_for(kSoon), std::future_status::ready);
+  // A hundred more behind the one blocked worker: handed over at once, all held.
+  auto enqueue = std::async(std::launch::async, [&] {
+    for (int i = 0; i < 100; ++i) queue.Enqueue(gate.Job());
+  });
+  EXPECT_EQ(enqueue.wait_for(kSoon), std::future_status::ready) << "Enqueue() waited";
+  EXPECT_EQ(queue.held(), 101u);
   gate.Open();
   queue.Shutdown();
-  EXPECT_TRUE(second_ran.load());
+  EXPECT_EQ(gate.finished_.load(), 101);
+  EXPECT_EQ(queue.held(), 0u);
 }
 
-TEST(ConnectionQueueTest, ShutdownIsIdempotentAndRaisesATooSmallCapToTheWorkerCount) {
-  ConnectionQueue queue(3, 0);
+TEST(ConnectionQueueTest, ShutdownIsIdempotentAndAJobHandedOverAfterItStillRuns) {
+  ConnectionQueue queue(3);
   Gate gate;
-  for (int i = 0; i < 3; ++i) queue.Enqueue(gate.Job());  // would block forever with a cap of 0
+  for (int i = 0; i < 3; ++i) queue.Enqueue(gate.Job());
   EXPECT_TRUE(gate.WaitStarted(3));
   gate.Open();
   queue.Shutdown();
   queue.Shutdown();
   EXPECT_EQ(gate.finished_.load(), 3);
+  bool late_ran = false;
+  queue.Enqueue([&late_ran] { late_ran = true; });  // runs here: its connection must be closed
+  EXPECT_TRUE(late_ran);
+}
+
+TEST(ConnectionQueueTest, HasAtLeastOneWorker) {
+  ConnectionQueue queue(0);
+  std::promise<void> ran;
+  queue.Enqueue([&ran] { ran.set_value(); });
+  EXPECT_EQ(ran.get_future().wait_for(kSoon), std::future_status::ready);
 }
 
 }  // namespace
