@@ -108,9 +108,7 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     }
   }
   ResolvePendingFragment();
-  // The head of an event cut at this body's end waits for the next body (after the previous
-  // head was resolved: there is one at a time).
-  if (!tail.empty()) pending_.Keep(tail, SteadyClock::now());
+  if (!tail.empty()) KeepTail(tail);
   return AcceptEvents(batch);
 }
 
@@ -357,6 +355,22 @@ void TelemetryIngest::ResolvePendingFragment() {
     return;
   }
   ShipFragmentLocked(std::move(head), "split event whose continuation did not come");
+}
+
+void TelemetryIngest::KeepTail(std::string_view tail) {
+  // An event cut into three or more pieces: this body held only its next piece.
+  if (!pending_.empty() && events_.empty()) {
+    if (std::optional<std::string> longer = telemetry::ExtendSplitHead(pending_.head(), tail)) {
+      pending_.Keep(*longer, SteadyClock::now());
+      return;
+    }
+  }
+  // The previous head (if this body did not continue it, ResolvePendingFragment shipped it) gives
+  // way to this body's: one at a time.
+  if (!pending_.empty()) {
+    ShipFragmentLocked(pending_.Take(), "split event whose continuation did not come");
+  }
+  pending_.Keep(tail, SteadyClock::now());
 }
 
 void TelemetryIngest::AddOwnedEvent(std::string raw, size_t at, bool replace) {

@@ -101,6 +101,8 @@ class TelemetryIngest {
   telemetry::ListenerReply AcceptEvents(const std::shared_ptr<kinesis::SharedBatch>& batch);
   // Joins the pending head of a split event with the first event of this body, or ships it.
   void ResolvePendingFragment();
+  // Keeps the event cut at this body's end, or grows the pending head with it (a middle piece).
+  void KeepTail(std::string_view tail);
   // events_ gains `raw` (an owned event: a joined or fragment event), described by a parse.
   void AddOwnedEvent(std::string raw, size_t at, bool replace);
   void ShipFragmentLocked(std::string head, std::string_view reason);

@@ -157,6 +157,24 @@ std::optional<std::string> JoinSplitEvent(std::string_view head, std::string_vie
   return std::nullopt;
 }
 
+std::optional<std::string> ExtendSplitHead(std::string_view head, std::string_view middle) {
+  const size_t common = static_cast<size_t>(
+      std::mismatch(head.begin(), head.end(), middle.begin(), middle.end()).first - head.begin());
+  const std::vector<size_t> starts = OpenValueStarts(head);
+  // The innermost value open at the cut (the record string): no value starts inside a string,
+  // so the longest envelope that the middle piece repeats is that one.
+  for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+    const size_t envelope = *it;
+    if (envelope > common || envelope > middle.size()) continue;
+    if (head.substr(0, envelope).find(kRecordKey) == std::string_view::npos) return std::nullopt;
+    std::string longer;
+    longer.reserve(head.size() + middle.size() - envelope);
+    longer.append(head).append(middle.substr(envelope));
+    return longer;
+  }
+  return std::nullopt;
+}
+
 std::string MakeFragmentEvent(std::string_view fragment, std::string_view reason,
                               size_t event_bytes, size_t offset) {
   nlohmann::ordered_json event;

@@ -47,6 +47,11 @@ bool IsValidJsonObject(std::string_view text);
 // a valid JSON object, else nullopt (the continuation is another event).
 std::optional<std::string> JoinSplitEvent(std::string_view head, std::string_view continuation);
 
+// The head of an event Lambda cut into three or more pieces, grown by a middle piece: a body that
+// holds nothing but the event's envelope repeated and the next part of the cut value, cut again.
+// Returns the longer head, or nullopt when `middle` does not repeat the head's envelope.
+std::optional<std::string> ExtendSplitHead(std::string_view head, std::string_view middle);
+
 // A JSON object that carries a fragment of an event which could not be shipped whole (its other
 // half never came, or the joined event is larger than a record): consumers see a well-formed
 // event of type "telemetry-kinesis.fragment" whose record holds the fragment as a string,

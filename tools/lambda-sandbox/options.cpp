@@ -256,8 +256,8 @@ with the Extensions API and Telemetry API emulated on 127.0.0.1, and measures it
                                 100-200 ms (default 0)
   --slow-clients-ms D           how long they trickle before closing (default 2000)
   --sigterm-at-shutdown yes|no  SIGTERM the extension's process group just before SHUTDOWN,
-                                as Lambda Managed Instances do (default no for now, in every
-                                mode: see README)
+                                as Lambda Managed Instances do (default yes with --mode
+                                managed-instances, no otherwise)
   --sigterm-after-shutdown-ms D send that SIGTERM D ms after SHUTDOWN instead
   --no-log-passthrough          do not copy the extension's stdout/stderr to our stderr
   --mode M                      on-demand (default), provisioned-concurrency, snap-start,

@@ -140,6 +140,22 @@ TEST_F(TelemetryIngestTest, JoinsAnEventSplitAcrossTwoBodies) {
   EXPECT_EQ(stats_.events_received.load(), 3u);
 }
 
+// maxBytes 256 KiB and a 1.5 MB line: Lambda cuts it again in every body it fills.
+TEST_F(TelemetryIngestTest, JoinsAnEventCutIntoThreePieces) {
+  const std::string big =
+      FunctionEvent(std::string(200, 'a') + std::string(200, 'b') + std::string(200, 'c'));
+  const std::string envelope = big.substr(0, big.find('a'));
+  const std::string first = "[" + big.substr(0, big.find('b'));
+  const std::string middle = "[" + envelope + std::string(200, 'b');
+  const std::string last = envelope + big.substr(big.find('c')) + "]";
+  EXPECT_EQ(ingest_.HandleBatch(first).status, 200);
+  EXPECT_EQ(ingest_.HandleBatch(middle).status, 200);
+  EXPECT_EQ(ingest_.HandleBatch(last).status, 200);
+  EXPECT_THAT(Drain(queue_), ElementsAre(Prefix() + big + "}"));
+  EXPECT_EQ(stats_.events_joined.load(), 1u);
+  EXPECT_EQ(stats_.events_truncated.load(), 0u);
+}
+
 TEST_F(TelemetryIngestTest, ShipsAHeadWhoseContinuationNeverCameAsAFragment) {
   const std::string big = FunctionEvent(std::string(100, 'a'));
   ingest_.JoinFragmentsWithin(std::chrono::milliseconds(0));
