@@ -252,8 +252,7 @@ std::string DeliveryPipeline::ShutdownOnce(const std::string& last_request_id,
   // for `quiet` and every invocation that started has its report (the last invocation's report
   // is sent after our last /next; Managed Instances have many open at once), but never more
   // than half of the time we have.
-  (void)last_request_id;  // its report is among the open invocations'
-  if (deadline > now) ingest_->WaitForQuiet(quiet, now + (deadline - now) / 2);
+  if (deadline > now) ingest_->WaitForQuiet(quiet, now + (deadline - now) / 2, last_request_id);
   ingest_->ShipStaleFragment(/*everything=*/true);
   listener_->Stop();
   uint64_t unsent = sender_->DrainAndStop(deadline);

@@ -65,10 +65,12 @@ class TelemetryIngest {
   // How long the head of a split event waits for its continuation (default 1 s).
   void JoinFragmentsWithin(std::chrono::milliseconds window);
 
-  // Waits until no POST has arrived for `quiet` and every invocation whose platform.start arrived
-  // has its report, or `deadline` (SHUTDOWN: what Lambda still buffers arrives within its
-  // buffering timeout). Returns whether both held.
-  bool WaitForQuiet(std::chrono::milliseconds quiet, SteadyClock::time_point deadline);
+  // Waits until no POST has arrived for `quiet`, every invocation whose platform.start arrived has
+  // its report, and so has `last_request_id` (the last INVOKE's; empty: none), or `deadline`
+  // (SHUTDOWN: what Lambda still buffers arrives within its buffering timeout). Returns whether
+  // all held.
+  bool WaitForQuiet(std::chrono::milliseconds quiet, SteadyClock::time_point deadline,
+                    const std::string& last_request_id = {});
 
   // Waits until every invocation whose platform.start arrived has its platform.report too, or
   // `deadline` (Lambda Managed Instances at SHUTDOWN: invocations overlap, none is "the last").

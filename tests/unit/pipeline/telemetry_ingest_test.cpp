@@ -147,7 +147,7 @@ TEST_F(TelemetryIngestTest, JoinsAnEventCutIntoThreePieces) {
   const std::string envelope = big.substr(0, big.find('a'));
   const std::string first = "[" + big.substr(0, big.find('b'));
   const std::string middle = "[" + envelope + std::string(200, 'b');
-  const std::string last = envelope + big.substr(big.find('c')) + "]";
+  const std::string last = envelope + big.substr(big.find('g')) + "]";
   EXPECT_EQ(ingest_.HandleBatch(first).status, 200);
   EXPECT_EQ(ingest_.HandleBatch(middle).status, 200);
   EXPECT_EQ(ingest_.HandleBatch(last).status, 200);
