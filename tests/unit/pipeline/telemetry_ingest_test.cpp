@@ -142,8 +142,8 @@ TEST_F(TelemetryIngestTest, JoinsAnEventSplitAcrossTwoBodies) {
 
 // maxBytes 256 KiB and a 1.5 MB line: Lambda cuts it again in every body it fills.
 TEST_F(TelemetryIngestTest, JoinsAnEventCutIntoThreePieces) {
-  const std::string big =
-      FunctionEvent(std::string(200, 'a') + std::string(200, 'b') + std::string(200, 'c'));
+  const std::string big = FunctionEvent(std::string(200, 'a') + std::string(200, 'b') +
+                                        std::string(200, 'g'));  // not in the envelope
   const std::string envelope = big.substr(0, big.find('a'));
   const std::string first = "[" + big.substr(0, big.find('b'));
   const std::string middle = "[" + envelope + std::string(200, 'b');
