@@ -189,6 +189,7 @@ test('slow clients, 20 then 100 past the cap, do not delay any POST or duplicate
     assert.ok(result.longestOpenMs < CLOSED_WITHIN_MS, JSON.stringify(result));
   }
   // Lambda's own POSTs: every one answered 200, none near its timeout.
+  assert.equal(run.report.telemetry_post_retries, 0, 'no POST was re-sent (Lambda re-sends one it saw fail)');
   assert.equal(run.report.telemetry_post_failures, 0, runSummary(run));
   assert.deepEqual(Object.keys(run.report.telemetry_post_statuses), ['200'], runSummary(run));
   assert.ok(run.report.telemetry_max_post_ms < MAX_BOUND_MS, runSummary(run));
