@@ -239,8 +239,11 @@ std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
                                        pipeline::SteadyClock::time_point deadline,
                                        std::chrono::milliseconds quiet) {
   std::lock_guard lock(shutdown_mutex_);
-  if (shutdown_summary_) return {};  // the other caller logged it
+  if (shutdown_summary_) return *shutdown_summary_;  // the other caller drained and logged it
   shutdown_summary_ = ShutdownOnce(last_request_id, deadline, quiet);
+  // Logged under the lock: a second caller (a signal's drain, which then exits the process)
+  // returns only once the line is out.
+  log::Info(*shutdown_summary_);
   return *shutdown_summary_;
 }
 
@@ -253,8 +256,9 @@ std::string DeliveryPipeline::ShutdownOnce(const std::string& last_request_id,
   // is sent after our last /next; Managed Instances have many open at once), but never more
   // than half of the time we have.
   if (deadline > now) ingest_->WaitForQuiet(quiet, now + (deadline - now) / 2, last_request_id);
-  ingest_->ShipStaleFragment(/*everything=*/true);
   listener_->Stop();
+  // After the last POST was handled: a head kept by it is shipped too.
+  ingest_->ShipStaleFragment(/*everything=*/true);
   uint64_t unsent = sender_->DrainAndStop(deadline);
   // A spool cannot reach the next sandbox: what is still in it is counted and removed.
   unsent += buffer_->DiscardSpool();

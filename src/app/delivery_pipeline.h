@@ -71,9 +71,9 @@ class DeliveryPipeline {
   std::optional<std::string> TakeRestoreNotice();
 
   // SHUTDOWN: wait (bounded) until Lambda has sent what it buffers (no POST for `quiet`, every
-  // started invocation reported), stop listening, send what is held until `deadline`. Returns the
-  // one summary line for the log. Once per pipeline: a second caller (SHUTDOWN and a SIGTERM
-  // racing) waits for the first and gets "" (nothing to log).
+  // started invocation reported), stop listening, send what is held until `deadline`, and log
+  // the one summary line (returned too). Once per pipeline: a second caller (SHUTDOWN and a
+  // SIGTERM racing) waits until the first has logged it and gets the same line.
   std::string Shutdown(const std::string& last_request_id,
                        pipeline::SteadyClock::time_point deadline, std::chrono::milliseconds quiet);
 

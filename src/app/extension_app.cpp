@@ -134,8 +134,7 @@ int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
     }
     auto deadline = SteadyDeadline(event->deadline_ms, config.shutdown_margin_ms);
     auto report_wait = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack;
-    const std::string summary = pipeline.Shutdown(last_request_id, deadline, report_wait);
-    if (!summary.empty()) log::Info(summary);
+    pipeline.Shutdown(last_request_id, deadline, report_wait);
     return 0;
   }
 }
@@ -180,14 +179,14 @@ int RunExtension(const config::Environment& environment, const std::string& exte
   auto pipeline = DeliveryPipeline::Start(config, MetadataFrom(config, *registration));
   if (pipeline) {
     // SIGTERM (Managed Instances send it at shutdown) drains like SHUTDOWN, with its own deadline.
-    WaitForTerminationSignals([p = pipeline->get(), &config] {
-      const auto deadline = SteadyClock::now() + kSignalDrainBudget -
-                            std::chrono::milliseconds(config.shutdown_margin_ms);
-      const auto report_wait = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack;
-      const std::string summary = p->Shutdown("", deadline, report_wait);
-      if (!summary.empty()) log::Info(summary);
-      return 0;
-    });
+    // The pipeline is never destroyed once this can run (see the end of RunExtension), and the
+    // settings it needs are copied: a signal may come after the lifecycle has returned.
+    WaitForTerminationSignals(
+        [p = pipeline->get(), margin = std::chrono::milliseconds(config.shutdown_margin_ms),
+         quiet = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack] {
+          p->Shutdown("", SteadyClock::now() + kSignalDrainBudget - margin, quiet);
+          return 0;
+        });
   } else {
     // Nothing to drain: a signal ends the (disabled) extension at once.
     WaitForTerminationSignals([] { return 0; });
@@ -234,7 +233,11 @@ int RunExtension(const config::Environment& environment, const std::string& exte
             *schema + ", flush " + policy.description() + "; records " +
             config::DescribeRecordOptions(config.records) + DescribeLargeRecords(config) +
             config::DescribeFilters(config.filters));
-  return ServeEvents(api, **pipeline, config, policy);
+  const int exit_code = ServeEvents(api, **pipeline, config, policy);
+  // Kept alive on purpose: the signal thread may still be draining through it (its threads were
+  // stopped by Shutdown, or the process is about to end anyway).
+  (void)pipeline->release();
+  return exit_code;
 }
 
 }  // namespace tk::app

@@ -217,6 +217,8 @@ Result<Credentials> CredentialsProvider::Get(milliseconds timeout) {
   Result<TimedCredentials> fetched = source_->Fetch(timeout);
   if (!fetched.ok()) {
     last_refresh_error_ = fetched.error().message;
+    // A set that was refused (or replaced by a restore) stays refused: fetch again next time.
+    if (invalidated) invalidated_ = true;
     // A set that has not expired yet still signs (unless Kinesis refused it).
     const bool usable =
         cached_ && !invalidated && (!cached_->expiration || now < *cached_->expiration);

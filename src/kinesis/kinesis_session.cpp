@@ -64,7 +64,7 @@ PutRecordsOutcome KinesisSession::Send(std::span<const Record> records,
     outcome = SendOnce(records, deadline);
   }
   if (outcome.disposition == Disposition::kRefreshCredentials) {
-    return AfterCredentialsRefused(records, deadline, std::move(outcome));
+    outcome = AfterCredentialsRefused(records, deadline, std::move(outcome));
   }
   if (outcome.disposition == Disposition::kCorrectClockSkew && !Expired(deadline)) {
     CorrectClock(outcome);

@@ -12,6 +12,10 @@ SteadyClock::time_point FromNanos(int64_t nanos) {
   return SteadyClock::time_point(std::chrono::nanoseconds(nanos));
 }
 
+// Records refused alone, one after the other, before the refusal is taken for the request's
+// (a stream or account problem) and the records are held instead of dropped.
+constexpr uint32_t kMaxInvalidRecordsInARow = 3;
+
 // How long an idle sender sleeps before looking again when nothing wakes it.
 constexpr std::chrono::seconds kIdleWait{3600};
 
@@ -201,6 +205,14 @@ void Sender::OnInvalidRequest(kinesis::PutRecordsBatch& batch,
     queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
     return;
   }
+  // Several records in a row refused alone: the request itself is refused (the stream target,
+  // the account), not a record. Hold rather than drop everything one by one.
+  if (++consecutive_invalid_drops_ > kMaxInvalidRecordsInARow) {
+    max_records_per_request_ = kinesis::kMaxRecordsPerRequest;
+    suspect_records_ = 0;
+    Hold(batch, outcome);
+    return;
+  }
   const kinesis::Record& record = records.front();
   stats_.records_dropped_invalid += record.events;
   LogOnce(log::Level::kError, "invalid:" + outcome.error_code,
@@ -221,6 +233,7 @@ void Sender::OnInvalidRequest(kinesis::PutRecordsBatch& batch,
 
 void Sender::RecoveredFromFailures() {
   holding_ = false;
+  consecutive_invalid_drops_ = 0;
   if (consecutive_failures_ > 0) {
     log::Info("Kinesis delivery recovered after " + std::to_string(consecutive_failures_) +
               " failed attempt(s)");

@@ -110,6 +110,7 @@ class Sender {
   // until `suspect_records_` (the refused request's records not yet sent or dropped) is 0.
   size_t max_records_per_request_ = kinesis::kMaxRecordsPerRequest;
   size_t suspect_records_ = 0;
+  uint32_t consecutive_invalid_drops_ = 0;  // records refused alone since the last success
 };
 
 }  // namespace tk::pipeline

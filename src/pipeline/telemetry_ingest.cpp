@@ -101,15 +101,29 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     std::string why;
     if (!Salvage(bytes, tail, why)) {
       stats_.batches_rejected_malformed++;
+      // Whatever it held (a runtimeDone perhaps) is lost: a flush must not wait for it.
+      last_damage_at_ = SteadyClock::now();
+      report_arrived_.notify_all();
       LogFirst(logged_malformed_, "rejected a malformed telemetry batch (" +
                                       std::to_string(bytes.size()) +
                                       " bytes): " + parsed.error().message);
       return {400, "malformed telemetry batch: " + parsed.error().message};
     }
   }
+  // A batch refused for a full buffer (503) is re-sent by Lambda as it was: the split-event
+  // state and its counters must then be as before it.
+  const telemetry::PendingFragment pending_before = pending_;
+  const uint64_t joined_before = stats_.events_joined;
+  const uint64_t truncated_before = stats_.events_truncated;
   ResolvePendingFragment();
   if (!tail.empty()) KeepTail(tail);
-  return AcceptEvents(batch);
+  telemetry::ListenerReply reply = AcceptEvents(batch);
+  if (reply.status == 503) {
+    pending_ = pending_before;
+    stats_.events_joined = joined_before;
+    stats_.events_truncated = truncated_before;
+  }
+  return reply;
 }
 
 telemetry::ListenerReply TelemetryIngest::AcceptEvents(

@@ -202,6 +202,20 @@ TEST_F(SenderTest, IsolatesAnInvalidRecordByHalvingAndDropsOnlyThatRecord) {
   ExpectEveryRecordAccountedFor();
 }
 
+// Every record refused alone: the request, not a record, is refused (say, a stream target the
+// service rejects). After a few, the records are held, not dropped one by one.
+TEST_F(SenderTest, HoldsInsteadOfDroppingWhenEveryRecordIsRefusedAlone) {
+  kinesis_.AnswerOtherwise(tk::testing::Invalid());
+  Push(Names("r", 8));
+  StartSender(Options(milliseconds(1), milliseconds(1), milliseconds(2)));
+  // Each drop takes a bisection (8 -> 4 -> 2 -> 1 records), the fourth refusal alone a hold.
+  ASSERT_TRUE(kinesis_.WaitForRequests(20, kSoon));
+  sender_->DrainAndStop(SteadyClock::now());
+  EXPECT_EQ(stats_.records_dropped_invalid.load(), 3u);
+  EXPECT_GE(stats_.requests_held.load(), 1u);
+  ExpectEveryRecordAccountedFor();
+}
+
 TEST_F(SenderTest, FlushSoonSendsAPartialBatchWithoutWaitingForTheBatchAge) {
   StartSender(Options(seconds(10)));
   Push(Names("r", 3));

@@ -259,6 +259,34 @@ TEST(TelemetryIngestLargeRecordTest, QueuesA5MiBEventOnlyWhenTheStreamTakes10MiB
   EXPECT_EQ(stats.events_received.load(), 3u);
 }
 
+// Lambda re-sends a batch refused with 503 as it was: the join must still work on the re-send.
+TEST(TelemetryIngestQueueFullTest, ABatchRefusedWith503LeavesTheSplitEventToItsReSend) {
+  const std::string big = FunctionEvent(std::string(300, 'a') + std::string(300, 'b'));
+  const std::string envelope = big.substr(0, big.find('a'));
+  const std::string head = "[" + big.substr(0, big.find('b'));
+  const std::string continuation = envelope + big.substr(big.find('b')) + "]";
+  RecordQueue queue(2 * Encoder().RecordSize(big.size()));
+  DeliveryStats stats;
+  TelemetryIngest ingest(Encoder(), queue, stats);
+  ASSERT_EQ(ingest.HandleBatch(head).status, 200);
+  // Fill the queue so that the continuation's batch is refused.
+  std::vector<kinesis::Record> filler(1);
+  filler[0].partition_key = "k";
+  filler[0].data = std::string(2 * Encoder().RecordSize(big.size()) - 1, 'f');
+  ASSERT_TRUE(queue.PushAll(filler, SteadyClock::now()));
+  EXPECT_EQ(ingest.HandleBatch(continuation).status, 503);
+  EXPECT_EQ(stats.events_joined.load(), 0u);
+  queue.Release(queue.held_bytes());
+  while (!queue.empty()) {
+    kinesis::PutRecordsBatch drained;
+    queue.PopInto(drained);
+  }
+  EXPECT_EQ(ingest.HandleBatch(continuation).status, 200);  // the re-send
+  EXPECT_EQ(stats.events_joined.load(), 1u);
+  EXPECT_EQ(stats.events_truncated.load(), 0u);
+  EXPECT_THAT(Drain(queue), ElementsAre(Prefix() + big + "}"));
+}
+
 TEST(TelemetryIngestQueueFullTest, AnswersAFullQueueWith503AndQueuesNothingOfTheBatch) {
   // No spool here (a bare queue): past the memory budget a batch is refused whole.
   const telemetry::RecordEncoder sizer = Encoder();
