@@ -95,6 +95,17 @@ install -m 0755 "$(readlink -f "$loader_source")" "$lib_out/$loader_name"
 bundled[$loader_name]=1
 origin[$loader_name]=$(readlink -f "$loader_source")
 queue=("$staging/extensions/telemetry-kinesis")
+# Libraries glibc loads with dlopen, which no NEEDED entry names: libgcc_s.so.1, for the unwinding
+# of a thread that exits or is cancelled (getaddrinfo_a's resolver threads; without it glibc aborts
+# with "libgcc_s.so.1 must be installed for pthread_exit to work", as the empty-root test showed).
+for name in libgcc_s.so.1; do
+  source=$(find_library "$name") || die "$name (loaded by glibc with dlopen) not found in $lib_dirs"
+  resolved=$(readlink -f "$source")
+  install -m 0644 "$resolved" "$lib_out/$name"
+  bundled[$name]=1
+  origin[$name]=$resolved
+  queue+=("$lib_out/$name")
+done
 while [ ${#queue[@]} -gt 0 ]; do
   elf=${queue[0]}
   queue=("${queue[@]:1}")

@@ -172,11 +172,13 @@ function readLines(file) {
 test('AccessDeniedException for 5 s mid-run, then granted: nothing lost, the fix named once, memory within budget', async (t) => {
   const QUEUE_BUDGET = 1024 * 1024;
   await withProxy({}, async (proxy) => {
-    const invocations = 100;
-    proxy.denyAfter(2000, 5000);
+    const invocations = 130;
+    // From 1 s to 6 s: the held requests are retried at about 1, 2, 4 and 8 s, so delivery
+    // resumes with a few seconds of the run left.
+    proxy.denyAfter(1000, 5000);
     const run = await runSandbox({
       invocations,
-      logLines: 10,
+      logLines: 8,
       env: await envWithoutKeys(proxy.endpoint, STREAMS.denied, {
         ...DUMMY_CREDENTIALS,
         TELEMETRY_KINESIS_QUEUE_MAX_BYTES: String(QUEUE_BUDGET),
@@ -184,9 +186,9 @@ test('AccessDeniedException for 5 s mid-run, then granted: nothing lost, the fix
         TELEMETRY_KINESIS_METRICS: 'emf',
         TELEMETRY_KINESIS_METRICS_INTERVAL_MS: '1000',
       }),
-      // 40 KB an invocation in few records (kinesis-local stores ~600 records/s): the 5 s window
-      // holds ~1.8 MB, more than the 1 MiB budget.
-      extraArgs: ['--log-line-bytes', '4000', '--invoke-duration-ms', '50', '--interval-ms', '60'],
+      // 24 KB an invocation (kinesis-local is slow with big requests on a loaded machine): the
+      // 5 s window holds ~1.5 MB, more than the 1 MiB budget, ~3 MB in all.
+      extraArgs: ['--log-line-bytes', '3000', '--invoke-duration-ms', '50', '--interval-ms', '30'],
       timeoutMs: 120000,
     });
     assertExtensionExitedInTime(run, invocations);
@@ -199,8 +201,9 @@ test('AccessDeniedException for 5 s mid-run, then granted: nothing lost, the fix
     assert.match(refusals[0], /AccessDeniedException/);
     assert.match(refusals[0], /grant kinesis:PutRecords on the stream to the function's execution role/);
 
+    // Duplicates only where an answer was lost after kinesis-local stored the records.
     const difference = await assertNothingLost(run, STREAMS.denied, proxy);
-    assert.equal(difference.duplicates.length, 0, describeDifference(difference));
+    assert.ok(difference.duplicates.length <= proxy.stats().recordsForwardedThenLost, describeDifference(difference));
     const summary = shutdownSummary(run.stderr);
     t.diagnostic(`${run.events.length} events; summary: ${JSON.stringify(summary)}`);
     assert.equal(summary.dropped_invalid_record, 0, JSON.stringify(summary));
