@@ -84,7 +84,12 @@ void Sender::Run() {
     // Spooled records go first as soon as memory has room (and before the drain can end).
     if (options_.refill) options_.refill();
     if (draining_) {
-      if (queue_.held_bytes() == 0 || SteadyClock::now() >= FromNanos(drain_deadline_ns_)) return;
+      // A deployment problem met during the drain will not be fixed in its last second: what is
+      // held is counted as unsent now, instead of being re-sent until the deadline.
+      if (queue_.held_bytes() == 0 || SteadyClock::now() >= FromNanos(drain_deadline_ns_) ||
+          held_during_drain_) {
+        return;
+      }
     }
     if (!WaitOutBackoff()) continue;
     SteadyClock::time_point wait_until =
@@ -177,6 +182,7 @@ void Sender::Hold(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutc
               ". Records are kept (memory budget, then spool) and retried every few seconds "
               "(up to 30 s) until it works; only a full memory budget and spool drop any.");
   holding_ = true;
+  if (draining_) held_during_drain_ = true;
   stats_.requests_held++;
   std::vector<kinesis::Record>& records = batch.records();
   for (kinesis::Record& record : records) {

@@ -111,6 +111,7 @@ class Sender {
   size_t max_records_per_request_ = kinesis::kMaxRecordsPerRequest;
   size_t suspect_records_ = 0;
   uint32_t consecutive_invalid_drops_ = 0;  // records refused alone since the last success
+  bool held_during_drain_ = false;          // a request was held while draining: stop the drain
 };
 
 }  // namespace tk::pipeline
