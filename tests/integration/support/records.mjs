@@ -45,15 +45,17 @@ export function envelopeOf(record) {
 export function compareEvents(sentTexts, streamTexts) {
   const remaining = new Map();
   for (const text of sentTexts) {
-    // The extension's own shutdown summary line is written after its listener stopped: Lambda
-    // (the sandbox) may still POST it, but nothing can ship it. Not expected in the stream.
-    if (isOwnShutdownLine(text)) continue;
+    // The extension's own log lines of its shutdown (the drain, the summary) are written after its
+    // listener stopped: the sandbox may still POST them, but nothing can ship them. Neither
+    // expected nor refused in the stream.
+    if (isOwnLogLine(text)) continue;
     remaining.set(text, (remaining.get(text) ?? 0) + 1);
   }
   const sentSet = new Set(sentTexts);
   const duplicates = [];
   const extras = [];
   for (const text of streamTexts) {
+    if (isOwnLogLine(text)) continue;
     const left = remaining.get(text) ?? 0;
     if (left > 0) remaining.set(text, left - 1);
     else if (sentSet.has(text)) duplicates.push(text);
@@ -63,9 +65,9 @@ export function compareEvents(sentTexts, streamTexts) {
   return { missing, duplicates, extras };
 }
 
-/** True for the extension event carrying telemetry-kinesis's shutdown summary log line. */
-function isOwnShutdownLine(text) {
-  return text.includes('"type":"extension"') && text.includes('[telemetry-kinesis] INFO shutdown: ');
+/** True for an extension event carrying one of telemetry-kinesis's own log lines. */
+function isOwnLogLine(text) {
+  return text.includes('"type":"extension"') && text.includes('"record":"[telemetry-kinesis] ');
 }
 
 /** A short, readable summary of compareEvents' result, for assertion messages. */
