@@ -1,6 +1,7 @@
 // The credentials chain and its cache. Messages name variables and URIs, never a key, secret or
 // token.
 #include "aws/credentials_provider.h"
+#include "common/ascii.h"
 
 #include <arpa/inet.h>
 #include <time.h>
@@ -57,16 +58,10 @@ bool IsLoopbackHost(const std::string& host) {
   return false;
 }
 
-std::string Lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 }  // namespace
 
 bool IsAllowedContainerUri(std::string_view uri, std::string& why) {
-  const std::string lower = Lowercase(std::string(uri));
+  const std::string lower = AsciiLowercase(uri);
   if (lower.starts_with("https://")) return true;
   if (!lower.starts_with("http://")) {
     why = "must be an http:// or https:// URL";

@@ -3,6 +3,7 @@
 // Rules follow the AWS SigV4 specification for non-S3 services and are pinned by AWS's signing
 // test suite (../shared/sigv4-test-suite, run by tests/unit/aws/sigv4_test.cpp).
 #include "aws/sigv4.h"
+#include "common/ascii.h"
 
 #include <algorithm>
 
@@ -26,16 +27,6 @@ constexpr std::string_view kAuthorizationHeaderLower = "authorization";
 constexpr size_t kScopeDateChars = 8;
 // "YYYYMMDDTHHMMSSZ".
 constexpr size_t kAmzDateChars = 16;
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
 
 // Widest field of an X-Amz-Date value: the year.
 constexpr size_t kMaxDateFieldDigits = 4;
@@ -265,9 +256,9 @@ const Sha256Digest& SigningKey(std::string_view date, const SigningParams& param
 
 void RemoveHeaders(std::vector<std::pair<std::string, std::string>>& headers) {
   std::erase_if(headers, [](const auto& header) {
-    return EqualsIgnoreCase(header.first, kDateHeader) ||
-           EqualsIgnoreCase(header.first, kSecurityTokenHeader) ||
-           EqualsIgnoreCase(header.first, kAuthorizationHeader);
+    return EqualsIgnoreAsciiCase(header.first, kDateHeader) ||
+           EqualsIgnoreAsciiCase(header.first, kSecurityTokenHeader) ||
+           EqualsIgnoreAsciiCase(header.first, kAuthorizationHeader);
   });
 }
 

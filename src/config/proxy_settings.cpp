@@ -15,6 +15,7 @@
 // itself and its subdomains, with or without a leading '.'; IP literals match only the same
 // address, or addresses in a prefix such as 10.0.0.0/8.
 #include "config/proxy_settings.h"
+#include "common/ascii.h"
 
 #include <arpa/inet.h>
 
@@ -32,14 +33,6 @@ constexpr int kIpv4Bits = 32;
 constexpr int kIpv6Bits = 128;
 constexpr int kBitsPerByte = 8;
 constexpr std::string_view kExpectedProxy = "expected http://[user:password@]host[:port]";
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = AsciiLower(c);
-  return out;
-}
 
 bool IsNameChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -127,7 +120,7 @@ std::string NormalHost(std::string_view host) {
     host = host.substr(1, host.size() - 2);
   }
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  return Lower(host);
+  return AsciiLowercase(host);
 }
 
 struct HostPort {
@@ -187,7 +180,7 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view value, std::string_view variable
   }
   const size_t scheme_end = text.find("://");
   if (scheme_end != std::string_view::npos) {
-    if (Lower(text.substr(0, scheme_end)) != "http") {
+    if (AsciiLowercase(text.substr(0, scheme_end)) != "http") {
       return Error{prefix +
                    "the proxy's scheme must be http (TLS to the proxy itself, https://, and SOCKS "
                    "are not supported; TLS to Kinesis runs inside the tunnel)" +
@@ -212,7 +205,7 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view value, std::string_view variable
   if (!ip && !IsName(host_port.host)) return Error{prefix + "it has no valid host" + suffix};
 
   ProxyUrl proxy;
-  proxy.host = Lower(host_port.host);
+  proxy.host = AsciiLowercase(host_port.host);
   proxy.port = host_port.port.value_or(kHttpPort);
   if (at != std::string_view::npos) {
     const size_t colon = userinfo.find(':');
@@ -292,7 +285,7 @@ Result<NoProxyList::Entry> NoProxyList::ParseEntry(std::string_view item,
   while (!name.empty() && name.front() == '.') name.remove_prefix(1);
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (!IsName(name)) return invalid();
-  entry.name = Lower(name);
+  entry.name = AsciiLowercase(name);
   return entry;
 }
 

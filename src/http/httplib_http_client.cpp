@@ -1,5 +1,6 @@
 // cpp-httplib client per origin, configured once; requests map 1:1 onto httplib calls.
 #include "http/httplib_http_client.h"
+#include "common/ascii.h"
 
 #include <httplib.h>
 #include <openssl/x509.h>  // the name of a certificate verification failure
@@ -231,10 +232,7 @@ long Remaining(Clock::time_point deadline) {
 
 std::string_view Response::FindHeader(std::string_view name) const {
   for (const http::Header& header : headers) {
-    if (header.name.size() == name.size() &&
-        ::strncasecmp(header.name.data(), name.data(), name.size()) == 0) {
-      return header.value;
-    }
+    if (EqualsIgnoreAsciiCase(header.name, name)) return header.value;
   }
   return {};
 }

@@ -69,11 +69,9 @@ PutRecordsOutcome KinesisSession::Send(std::span<const Record> records,
   if (outcome.disposition == Disposition::kCorrectClockSkew && !Expired(deadline)) {
     CorrectClock(outcome);
     outcome = SendOnce(records, deadline);
-    // Still off (no Date to learn from, or the request was delayed again): an ordinary retry.
-    if (outcome.disposition == Disposition::kCorrectClockSkew) {
-      outcome.disposition = Disposition::kRetryable;
-    }
   }
+  // Still off (no Date to learn from, the request delayed again, or no time left): an ordinary
+  // retry.
   if (outcome.disposition == Disposition::kCorrectClockSkew) {
     outcome.disposition = Disposition::kRetryable;
   }

@@ -184,16 +184,7 @@ void Sender::Hold(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutc
   holding_ = true;
   if (draining_) held_during_drain_ = true;
   stats_.requests_held++;
-  std::vector<kinesis::Record>& records = batch.records();
-  for (kinesis::Record& record : records) {
-    record.attempts++;
-    record.OwnData();
-  }
-  stats_.records_retried += kinesis::EventCount(records);
-  consecutive_failures_++;
-  last_failure_at_ = SteadyClock::now();
-  retry_not_before_ = last_failure_at_ + hold_backoff_.Delay(consecutive_failures_);
-  queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
+  Requeue(std::move(batch.records()), hold_backoff_);
   NotifyProgress();  // a flush before /next stops waiting for records that are held
 }
 
@@ -283,6 +274,14 @@ void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOu
 }
 
 void Sender::RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason) {
+  Requeue(std::move(records), backoff_);
+  if (consecutive_failures_ == 1) {
+    LogOnce(log::Level::kWarn, "retry:" + reason.substr(0, reason.find(':')),
+            "PutRecords will be retried with backoff (" + reason + ")");
+  }
+}
+
+void Sender::Requeue(std::vector<kinesis::Record>&& records, const kinesis::Backoff& backoff) {
   for (kinesis::Record& record : records) {
     record.attempts++;
     // A record waiting for its retry keeps its own bytes, not the whole POST body it came from
@@ -292,11 +291,7 @@ void Sender::RetryLater(std::vector<kinesis::Record>&& records, const std::strin
   stats_.records_retried += kinesis::EventCount(records);
   consecutive_failures_++;
   last_failure_at_ = SteadyClock::now();
-  retry_not_before_ = last_failure_at_ + backoff_.Delay(consecutive_failures_);
-  if (consecutive_failures_ == 1) {
-    LogOnce(log::Level::kWarn, "retry:" + reason.substr(0, reason.find(':')),
-            "PutRecords will be retried with backoff (" + reason + ")");
-  }
+  retry_not_before_ = last_failure_at_ + backoff.Delay(consecutive_failures_);
   queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
 }
 

@@ -76,6 +76,8 @@ class Sender {
   void SendBatch(kinesis::PutRecordsBatch& batch);
   void OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
   void RetryLater(std::vector<kinesis::Record>&& records, const std::string& reason);
+  // Back to the front of the queue after a failure, re-sent once `backoff` has passed.
+  void Requeue(std::vector<kinesis::Record>&& records, const kinesis::Backoff& backoff);
   void Hold(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
   void OnInvalidRequest(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
   void RecoveredFromFailures();

@@ -325,18 +325,7 @@ bool TelemetryIngest::Salvage(std::string_view body, std::string_view& tail, std
     return false;
   }
   events_.clear();
-  for (std::string_view raw : salvaged.events) {
-    const Described described = Describe(raw);
-    const std::string& type = owned_texts_.emplace_back(described.type);
-    const std::string& request_id = owned_texts_.emplace_back(described.request_id);
-    const std::string& tenant_id = owned_texts_.emplace_back(described.tenant_id);
-    telemetry::TelemetryEvent event;
-    event.raw = raw;
-    event.type = type;
-    event.request_id = request_id;
-    event.tenant_id = tenant_id;
-    events_.push_back(event);
-  }
+  for (std::string_view raw : salvaged.events) events_.push_back(DescribeEvent(raw));
   tail = salvaged.tail;
   stats_.batches_salvaged++;
   if (salvaged.damaged_bytes > 0) {
@@ -387,17 +376,18 @@ void TelemetryIngest::KeepTail(std::string_view tail) {
   pending_.Keep(tail, SteadyClock::now());
 }
 
-void TelemetryIngest::AddOwnedEvent(std::string raw, size_t at, bool replace) {
+telemetry::TelemetryEvent TelemetryIngest::DescribeEvent(std::string_view raw) {
   const Described described = Describe(raw);
-  const std::string& text = owned_texts_.emplace_back(std::move(raw));
-  const std::string& type = owned_texts_.emplace_back(described.type);
-  const std::string& request_id = owned_texts_.emplace_back(described.request_id);
-  const std::string& tenant_id = owned_texts_.emplace_back(described.tenant_id);
   telemetry::TelemetryEvent event;
-  event.raw = text;
-  event.type = type;
-  event.request_id = request_id;
-  event.tenant_id = tenant_id;
+  event.raw = raw;
+  event.type = owned_texts_.emplace_back(described.type);
+  event.request_id = owned_texts_.emplace_back(described.request_id);
+  event.tenant_id = owned_texts_.emplace_back(described.tenant_id);
+  return event;
+}
+
+void TelemetryIngest::AddOwnedEvent(std::string raw, size_t at, bool replace) {
+  const telemetry::TelemetryEvent event = DescribeEvent(owned_texts_.emplace_back(std::move(raw)));
   if (replace && at < events_.size()) {
     events_[at] = event;
   } else {

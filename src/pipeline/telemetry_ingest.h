@@ -107,6 +107,9 @@ class TelemetryIngest {
   void KeepTail(std::string_view tail);
   // events_ gains `raw` (an owned event: a joined or fragment event), described by a parse.
   void AddOwnedEvent(std::string raw, size_t at, bool replace);
+  // The event of `raw` (a slice of the body, or of owned_texts_), its fields looked up by a parse
+  // and kept in owned_texts_ (the salvage path only: valid bodies get them from the parser).
+  telemetry::TelemetryEvent DescribeEvent(std::string_view raw);
   void ShipFragmentLocked(std::string head, std::string_view reason);
   // An event too large for a record, as fragment events that each fit one.
   size_t EncodeAsFragments(std::string_view raw, std::vector<kinesis::Record>& into, size_t at);

@@ -1,5 +1,6 @@
 // llhttp wiring for RequestParser; see request_parser.h.
 #include "telemetry/request_parser.h"
+#include "common/ascii.h"
 
 #include <llhttp.h>
 
@@ -17,13 +18,6 @@ constexpr int kHttpHeadersTooLarge = 431;
 // Only the Expect header is looked at: its name and value are kept up to this length (longer
 // ones cannot be "Expect" or "100-continue" anyway).
 constexpr size_t kKeptHeaderBytes = 32;
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
 
 void AppendCapped(std::string& kept, std::string_view piece) {
   kept.append(piece.substr(0, kKeptHeaderBytes - std::min(kept.size(), kKeptHeaderBytes)));
@@ -181,7 +175,7 @@ RequestParser::State RequestParser::Fail(int status) {
 void RequestParser::OnHeaderField(std::string_view piece) { AppendCapped(header_name_, piece); }
 
 void RequestParser::OnHeaderFieldComplete() {
-  in_expect_header_ = EqualsIgnoringCase(header_name_, "expect");
+  in_expect_header_ = EqualsIgnoreAsciiCase(header_name_, "expect");
   header_name_.clear();
 }
 
@@ -190,7 +184,7 @@ void RequestParser::OnHeaderValue(std::string_view piece) {
 }
 
 void RequestParser::OnHeaderValueComplete() {
-  if (in_expect_header_ && EqualsIgnoringCase(expect_value_, "100-continue")) {
+  if (in_expect_header_ && EqualsIgnoreAsciiCase(expect_value_, "100-continue")) {
     expects_continue_ = true;
   }
   expect_value_.clear();
