@@ -349,9 +349,7 @@ void TelemetryIngest::ResolvePendingFragment() {
   if (pending_.empty() || events_.empty()) return;
   std::string head = pending_.Take();
   const std::string_view first = events_.front().raw;
-  // The whole event came again (a re-sent body): the head is superseded. Only when the head
-  // reaches into its record: a head cut in its time would match any event of that millisecond.
-  if (first.starts_with(head) && head.find("\"record\":") != std::string::npos) return;
+  if (telemetry::SupersedesSplitHead(head, first)) return;  // the whole event came again
   if (std::optional<std::string> joined = telemetry::JoinSplitEvent(head, first)) {
     stats_.events_joined++;
     AddOwnedEvent(*std::move(joined), 0, /*replace=*/true);

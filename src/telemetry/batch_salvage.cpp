@@ -157,6 +157,10 @@ std::optional<std::string> JoinSplitEvent(std::string_view head, std::string_vie
   return std::nullopt;
 }
 
+bool SupersedesSplitHead(std::string_view head, std::string_view event) {
+  return event.starts_with(head) && head.find(kRecordKey) != std::string_view::npos;
+}
+
 std::optional<std::string> ExtendSplitHead(std::string_view head, std::string_view middle) {
   const size_t common = static_cast<size_t>(
       std::mismatch(head.begin(), head.end(), middle.begin(), middle.end()).first - head.begin());

@@ -47,6 +47,11 @@ bool IsValidJsonObject(std::string_view text);
 // a valid JSON object, else nullopt (the continuation is another event).
 std::optional<std::string> JoinSplitEvent(std::string_view head, std::string_view continuation);
 
+// True when `event` is the whole event whose cut head is `head` (a re-sent body): the head is
+// then superseded. Only for a head that reaches into its record, as for a join: a head cut in its
+// time would match any event of that millisecond.
+bool SupersedesSplitHead(std::string_view head, std::string_view event);
+
 // The head of an event Lambda cut into three or more pieces, grown by a middle piece: a body that
 // holds nothing but the event's envelope repeated and the next part of the cut value, cut again.
 // Returns the longer head, or nullopt when `middle` does not repeat the head's envelope.
