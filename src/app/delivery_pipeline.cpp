@@ -2,7 +2,6 @@
 #include "app/delivery_pipeline.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <random>
 
 #include "aws/credentials_provider.h"
@@ -44,12 +43,7 @@ std::unique_ptr<aws::CredentialsSource> CredentialsSourceFor(
     return std::make_unique<aws::ContainerCredentialsSource>(settings, http);
   }
   // Re-read from the process environment at each fetch (a restore may have changed it).
-  return std::make_unique<aws::EnvironmentCredentialsSource>(
-      [](std::string_view name) -> std::optional<std::string> {
-        const char* value = std::getenv(std::string(name).c_str());
-        if (value == nullptr) return std::nullopt;
-        return std::string(value);
-      });
+  return std::make_unique<aws::EnvironmentCredentialsSource>(aws::ProcessEnvironment());
 }
 
 }  // namespace

@@ -28,13 +28,17 @@ Result<Credentials> CredentialsFromLookup(const EnvironmentLookup& lookup) {
   return Error{std::move(message)};
 }
 
-Result<Credentials> CredentialsFromEnvironment() {
-  return CredentialsFromLookup([](std::string_view name) -> std::optional<std::string> {
+EnvironmentLookup ProcessEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
     // getenv needs a NUL-terminated name; the names are short constants.
     const char* value = std::getenv(std::string(name).c_str());
     if (value == nullptr) return std::nullopt;
     return std::string(value);
-  });
+  };
+}
+
+Result<Credentials> CredentialsFromEnvironment() {
+  return CredentialsFromLookup(ProcessEnvironment());
 }
 
 }  // namespace tk::aws

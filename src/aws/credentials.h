@@ -29,6 +29,9 @@ using EnvironmentLookup = std::function<std::optional<std::string>(std::string_v
 // the message never contains a value.
 Result<Credentials> CredentialsFromLookup(const EnvironmentLookup& lookup);
 
+// A lookup over the process environment as it is when called (getenv).
+EnvironmentLookup ProcessEnvironment();
+
 // CredentialsFromLookup over the process environment (getenv). Lambda exports the execution
 // role's temporary credentials to extensions in these variables.
 Result<Credentials> CredentialsFromEnvironment();
