@@ -106,9 +106,9 @@ test('a POST damaged at a byte: every complete event before the damage is delive
   const damaged = run.report.telemetry_damaged_posts?.[0];
   assert.ok(damaged, `the sandbox damaged a POST: ${JSON.stringify(run.report)}`);
   // --events-out line numbers (1-based) of the events whole before the damage, and of the one cut.
-  const keptBefore = damaged.events_complete.map((line) => run.events[line - 1].raw);
+  const keptBefore = damaged.events_complete.map((line) => run.postedEvents[line - 1].raw);
   assert.ok(keptBefore.length >= 1 && damaged.cut_in_event, JSON.stringify(damaged));
-  const cutEvent = run.events[damaged.cut_in_event - 1].raw;
+  const cutEvent = run.postedEvents[damaged.cut_in_event - 1].raw;
 
   const sent = run.events.map((e) => e.raw);
   // At most the damaged POST's events after its complete ones are missing (fewer than 40 here).

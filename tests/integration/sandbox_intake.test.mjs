@@ -103,7 +103,7 @@ const isJson = (buffer) => {
 
 /** Checks that the bodies of one split event hold it as described in the report's split record. */
 function checkSplit(run, split) {
-  const event = run.events[split.event - 1].raw;  // --events-out lists it whole, once
+  const event = run.postedEvents[split.event - 1].raw;  // --events-out lists it whole, once
   assert.equal(Buffer.byteLength(event), split.event_bytes);
   assert.equal(run.events.filter((e) => e.raw === event).length, 1);
   const envelope = event.slice(0, split.envelope_bytes);
@@ -161,11 +161,11 @@ test('events over maxBytes are cut across POSTs, both continuation forms; damage
   assert.equal(damaged.post, 1);
   assert.equal(damaged.mode, 'truncate');
   assert.equal(run.bodies[0].length, 500);
-  const complete = damaged.events_complete.map((line) => run.events[line - 1].raw);
+  const complete = damaged.events_complete.map((line) => run.postedEvents[line - 1].raw);
   const prefix = `[${complete.map((e) => `${e},`).join('')}`;
   const received = run.bodies[0].toString('utf8');
   assert.ok(received.startsWith(prefix), JSON.stringify(damaged));
-  assert.ok(run.events[damaged.cut_in_event - 1].raw.startsWith(received.slice(prefix.length)));
+  assert.ok(run.postedEvents[damaged.cut_in_event - 1].raw.startsWith(received.slice(prefix.length)));
 
   // Any mode can have SIGTERM on request; here 150 ms after SHUTDOWN.
   assert.equal(report.sigterm.sent, true);
@@ -202,7 +202,7 @@ test('managed instances: SIGTERM before SHUTDOWN on request; the largest documen
   const [damaged] = report.telemetry_damaged_posts;
   assert.equal(damaged.post, 1);
   assert.equal(run.bodies[0].length, damaged.body_bytes);
-  const event = run.events[damaged.cut_in_event - 1].raw;  // the first event of the body
+  const event = run.postedEvents[damaged.cut_in_event - 1].raw;  // the first event of the body
   assert.equal(damaged.cut_in_event, 1);
   assert.equal(run.bodies[0].subarray(0, 200).toString('latin1'), `[${event}`.slice(0, 200));
 });

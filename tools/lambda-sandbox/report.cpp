@@ -174,6 +174,7 @@ std::string reportJson(const RunResult& r, const Options& o) {
       {"events_posted", r.dispatch.events_posted},
       {"events_delivered", r.dispatch.events_delivered},
       {"events_undelivered", r.dispatch.events_undelivered},
+      {"telemetry_events_unaccepted", r.dispatch.events_unaccepted},
       {"telemetry_posts", r.dispatch.posts},
       {"telemetry_post_failures", r.dispatch.post_failures},
       {"telemetry_post_statuses", statuses},

@@ -111,7 +111,12 @@ void TelemetryDispatcher::stop() {
 
 DispatchStats TelemetryDispatcher::stats() const {
   const std::lock_guard lock(mutex_);
-  return stats_;
+  DispatchStats stats = stats_;
+  for (std::uint64_t event = 1; event <= events_numbered_; ++event) {
+    // Numbered events were all POSTed (numbering happens as a batch is taken for its POST).
+    if (event > accepted_.size() || !accepted_[event - 1]) stats.events_unaccepted.push_back(event);
+  }
+  return stats;
 }
 
 bool TelemetryDispatcher::flushDue(SteadyTime now) const {
@@ -322,6 +327,13 @@ void TelemetryDispatcher::settle(const Batch& batch, int status, bool damaged) {
       stats_.events_posted += s.piece == Piece::kWhole || s.piece == Piece::kFirst;
     }
   }
+  if (damaged || answered2xx(status)) {
+    // A damaged POST is the fault under test: its events count as handed over, whatever the
+    // answer (what the damage cost is the test's to work out from telemetry_damaged_posts).
+    for (const Segment& s : batch.segments) {
+      if (damaged || s.piece == Piece::kWhole || s.piece == Piece::kLast) markAccepted(s.event);
+    }
+  }
   if (answered2xx(status)) {
     for (const Segment& s : batch.segments) {
       stats_.events_delivered += s.piece == Piece::kWhole || s.piece == Piece::kLast;
@@ -339,6 +351,12 @@ void TelemetryDispatcher::settle(const Batch& batch, int status, bool damaged) {
   const int doublings = std::min(batch.attempts - 1, 4);
   pending_->retry_at = SteadyClock::now() + std::min<SteadyClock::duration>(
                                                 kFirstBackoff * (1 << doublings), kMaxBackoff);
+}
+
+void TelemetryDispatcher::markAccepted(std::uint64_t event) {
+  if (event == 0) return;
+  if (accepted_.size() < event) accepted_.resize(event, false);
+  accepted_[event - 1] = true;
 }
 
 int TelemetryDispatcher::post(const Subscription& sub, const std::string& body) {

@@ -74,6 +74,10 @@ struct DispatchStats {
   std::int64_t events_split = 0;
   std::vector<DamageRecord> damaged;
   std::optional<LargestPostRecord> largest_post;
+  // --events-out lines (1-based) of events POSTed but never accepted: no 2xx for their (last)
+  // piece, because the extension refused it, its listener had gone, or the sandbox stopped first.
+  // Lambda drops what its subscriber does not take, so nothing can expect these in the stream.
+  std::vector<std::uint64_t> events_unaccepted;
 };
 
 class TelemetryDispatcher {
@@ -127,6 +131,7 @@ class TelemetryDispatcher {
   void prepare(Batch& batch);  // the body, and the new events to --events-out
   void send(Batch& batch, std::unique_lock<std::mutex>& lock);
   void settle(const Batch& batch, int status, bool damaged);  // requires mutex_
+  void markAccepted(std::uint64_t event);                     // requires mutex_
   int post(const Subscription& sub, const std::string& body);
 
   const DeliveryOptions options_;
@@ -138,6 +143,7 @@ class TelemetryDispatcher {
   std::size_t queued_bytes_ = 0;
   std::optional<Batch> pending_;  // taken, not yet answered 2xx nor given up
   std::uint64_t events_numbered_ = 0;
+  std::vector<bool> accepted_;  // by event number - 1: the extension took the event
   std::int64_t continuation_bodies_ = 0;
   bool paused_ = false;
   bool in_flight_ = false;

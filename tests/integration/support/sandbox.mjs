@@ -39,9 +39,11 @@ export async function extensionEnv({ endpoint, streamName, listenerPort }) {
 /**
  * Runs `lambda-sandbox --extension build/telemetry-kinesis` for `invocations` invocations of
  * `logLines` log lines each, with `env` passed to the extension (--env K=V) and `extraArgs` appended.
- * Resolves to { exitCode, signal, timedOut, report, events, stdout, stderr, durationMs } where
- * `report` is the parsed --report JSON (null when absent) and `events` the --events-out NDJSON lines
- * as { raw, json } (raw: the line exactly as the sandbox POSTed it, as a string).
+ * Resolves to { exitCode, signal, timedOut, report, events, postedEvents, stdout, stderr, durationMs }
+ * where `report` is the parsed --report JSON (null when absent), `postedEvents` the --events-out
+ * NDJSON lines as { raw, json } (raw: the line exactly as the sandbox POSTed it, as a string; the
+ * report's line numbers index it) and `events` those of them the extension took (answered 2xx):
+ * what the stream must hold. The rest (the report's telemetry_events_unaccepted) Lambda drops.
  * The process is killed after timeoutMs (timedOut: true). `extension` replaces build/telemetry-kinesis
  * (e.g. a wrapper that starts the packaged layer in a chroot; its file name is the extension name).
  * `onProgress(step)`, when given, turns on --progress and is called with each step the sandbox
@@ -85,13 +87,14 @@ export async function runSandbox({
     process.removeListener('exit', killOnExit);
   });
   try {
+    const report = existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : null;
     return {
       exitCode,
       signal,
       timedOut,
       durationMs: Date.now() - started,
-      report: existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : null,
-      events: existsSync(eventsPath) ? parseEventLines(readFileSync(eventsPath)) : [],
+      report,
+      ...postedAndAccepted(eventsPath, report),
       stdout: Buffer.concat(stdout).toString('utf8'),
       stderr: Buffer.concat(stderr).toString('utf8'),
     };
@@ -113,6 +116,13 @@ function watchProgress(stream, onProgress) {
       if (line.startsWith(PROGRESS_PREFIX)) onProgress(JSON.parse(line.slice(PROGRESS_PREFIX.length)));
     }
   });
+}
+
+/** { postedEvents, events }: every --events-out line, and those the extension took. */
+function postedAndAccepted(eventsPath, report) {
+  const postedEvents = existsSync(eventsPath) ? parseEventLines(readFileSync(eventsPath)) : [];
+  const unaccepted = new Set(report?.telemetry_events_unaccepted ?? []);
+  return { postedEvents, events: postedEvents.filter((_, index) => !unaccepted.has(index + 1)) };
 }
 
 function parseEventLines(bytes) {
