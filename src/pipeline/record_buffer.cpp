@@ -26,7 +26,13 @@ bool RecordBuffer::Refill() {
   std::lock_guard lock(order_mutex_);
   bool moved = false;
   std::vector<kinesis::Record> records;
-  while (!spool_->empty() && queue_.held_bytes() + spool_->segment_bytes() <= queue_.max_bytes()) {
+  while (!spool_->empty()) {
+    // A segment's file is its records plus a header per frame, so it fits when the file does.
+    // Segments are at most segment_bytes (half the budget) or one record (never above the
+    // budget, config_loader), so the budget is kept. An empty queue takes any segment, so one
+    // left by a process with a bigger budget still drains.
+    const size_t held = queue_.held_bytes();
+    if (held > 0 && held + spool_->oldest_segment_bytes() > queue_.max_bytes()) break;
     SpoolReadReport report;
     records.clear();
     if (!spool_->TakeOldestSegment(records, report)) break;

@@ -27,7 +27,7 @@ class RecordBuffer {
   // Takes all `records` (moved out) into memory or the spool, or none of them.
   AcceptResult Accept(std::vector<kinesis::Record>& records);
 
-  // Moves spooled records into memory while the memory budget has room for a whole segment.
+  // Moves spooled records into memory while the memory budget has room for the oldest segment.
   // Called by the sender before it packs a request, so the spool is replayed first. Returns
   // whether anything was moved.
   bool Refill();

@@ -27,7 +27,8 @@ class RecordQueue {
 
   // Appends all of `records` (moved out) or none of them: a telemetry batch is accepted whole.
   // Returns false when they do not fit in the byte budget.
-  // `within_budget` false lets spool replays in even when they overshoot by part of a segment.
+  // `within_budget` false: the caller has checked the room (a spool replay, RecordBuffer), or
+  // takes the only way on (a spooled segment bigger than the whole budget, into an empty queue).
   bool PushAll(std::vector<kinesis::Record>& records, SteadyClock::time_point now,
                bool within_budget = true);
 

@@ -187,19 +187,21 @@ Result<std::unique_ptr<Spool>> Spool::Open(const SpoolOptions& options) {
     return Error{"cannot create spool directory " + options.directory + ": " + error.message()};
   }
   std::unique_ptr<Spool> spool(new Spool(options));
-  std::vector<uint64_t> found;
+  std::vector<Segment> found;
   for (const auto& entry : std::filesystem::directory_iterator(options.directory, error)) {
     uint64_t sequence = 0;
     if (!entry.is_regular_file() || !ParseSegmentName(entry.path().filename(), sequence)) continue;
-    found.push_back(sequence);
-    spool->total_bytes_ += static_cast<size_t>(entry.file_size(error));
+    const size_t bytes = static_cast<size_t>(entry.file_size(error));
+    found.push_back(Segment{sequence, bytes});
+    spool->total_bytes_ += bytes;
   }
   if (error)
     return Error{"cannot read spool directory " + options.directory + ": " + error.message()};
-  std::sort(found.begin(), found.end());
+  std::sort(found.begin(), found.end(),
+            [](const Segment& a, const Segment& b) { return a.sequence < b.sequence; });
   spool->segments_.assign(found.begin(), found.end());
   spool->adopted_segments_ = found.size();
-  spool->next_sequence_ = found.empty() ? 0 : found.back() + 1;
+  spool->next_sequence_ = found.empty() ? 0 : found.back().sequence + 1;
   spool->first_own_sequence_ = spool->next_sequence_;
   return spool;
 }
@@ -220,7 +222,7 @@ bool Spool::OpenWriterLocked() {
   uint64_t sequence = next_sequence_++;
   writer_fd_ = ::open(SegmentPath(sequence).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (writer_fd_ < 0) return false;
-  segments_.push_back(sequence);
+  segments_.push_back(Segment{sequence, 0});
   writer_bytes_ = 0;
   return true;
 }
@@ -233,28 +235,66 @@ void Spool::CloseWriterLocked() {
 
 SpoolAppendResult Spool::Append(std::span<const kinesis::Record> records) {
   std::string frames;
-  for (const kinesis::Record& record : records) EncodeSpoolFrame(record, frames);
+  std::vector<size_t> frame_ends;
+  frame_ends.reserve(records.size());
+  for (const kinesis::Record& record : records) {
+    EncodeSpoolFrame(record, frames);
+    frame_ends.push_back(frames.size());
+  }
   std::lock_guard lock(mutex_);
   if (total_bytes_ + frames.size() > options_.max_bytes) return SpoolAppendResult::kFull;
-  if (writer_fd_ < 0 || writer_bytes_ >= options_.segment_bytes) {
-    CloseWriterLocked();
-    if (!OpenWriterLocked()) return SpoolAppendResult::kIoError;
+  const bool had_writer = writer_fd_ >= 0;
+  const size_t segments_before = segments_.size();
+  const size_t writer_bytes_before = writer_bytes_;
+  const auto fits = [this](size_t bytes) {
+    return writer_bytes_ + bytes <= options_.segment_bytes;
+  };
+  size_t start = 0;
+  for (size_t next = 0; next < frame_ends.size();) {
+    if (writer_fd_ < 0 || (writer_bytes_ > 0 && !fits(frame_ends[next] - start))) {
+      CloseWriterLocked();
+      if (!OpenWriterLocked()) {
+        UndoAppendLocked(had_writer, segments_before, writer_bytes_before);
+        return SpoolAppendResult::kIoError;
+      }
+    }
+    size_t end = frame_ends[next++];  // at least one frame, however big
+    while (next < frame_ends.size() && fits(frame_ends[next] - start)) end = frame_ends[next++];
+    if (!WriteAll(writer_fd_, std::string_view(frames).substr(start, end - start))) {
+      UndoAppendLocked(had_writer, segments_before, writer_bytes_before);
+      return SpoolAppendResult::kIoError;
+    }
+    writer_bytes_ += end - start;
+    segments_.back().bytes += end - start;
+    start = end;
   }
-  if (!WriteAll(writer_fd_, frames)) {
-    // A partial write leaves a truncated frame that the reader skips; start a fresh segment.
-    CloseWriterLocked();
-    return SpoolAppendResult::kIoError;
-  }
-  writer_bytes_ += frames.size();
   total_bytes_ += frames.size();
   records_ += records.size();
   return SpoolAppendResult::kAppended;
 }
 
+void Spool::UndoAppendLocked(bool had_writer, size_t segments_before, size_t writer_bytes_before) {
+  CloseWriterLocked();  // the next Append starts a fresh segment
+  while (segments_.size() > segments_before) {
+    ::unlink(SegmentPath(segments_.back().sequence).c_str());
+    segments_.pop_back();
+  }
+  if (had_writer && !segments_.empty()) {
+    // Whole frames written to the segment that was open would otherwise be replayed although
+    // the caller was told none were kept.
+    Segment& open = segments_.back();
+    if (::truncate(SegmentPath(open.sequence).c_str(), static_cast<off_t>(writer_bytes_before)) ==
+        0) {
+      open.bytes = writer_bytes_before;
+    }
+  }
+}
+
 bool Spool::TakeOldestSegment(std::vector<kinesis::Record>& out, SpoolReadReport& report) {
   std::lock_guard lock(mutex_);
   if (segments_.empty()) return false;
-  uint64_t sequence = segments_.front();
+  const uint64_t sequence = segments_.front().sequence;
+  const size_t segment_bytes = segments_.front().bytes;
   report.adopted = sequence < first_own_sequence_;
   if (segments_.size() == 1 && writer_fd_ >= 0) CloseWriterLocked();
   std::string path = SegmentPath(sequence);
@@ -262,7 +302,7 @@ bool Spool::TakeOldestSegment(std::vector<kinesis::Record>& out, SpoolReadReport
   bool read = ReadFile(path, bytes);
   ::unlink(path.c_str());
   segments_.pop_front();
-  total_bytes_ -= std::min(total_bytes_, bytes.size());
+  total_bytes_ -= std::min(total_bytes_, segment_bytes);
   if (!read) {
     report.corrupt_frames++;  // the segment vanished or is unreadable: nothing to recover
     return true;
@@ -276,6 +316,11 @@ bool Spool::TakeOldestSegment(std::vector<kinesis::Record>& out, SpoolReadReport
 bool Spool::empty() const {
   std::lock_guard lock(mutex_);
   return segments_.empty();
+}
+
+size_t Spool::oldest_segment_bytes() const {
+  std::lock_guard lock(mutex_);
+  return segments_.empty() ? 0 : segments_.front().bytes;
 }
 
 size_t Spool::bytes() const {

@@ -17,9 +17,11 @@
 namespace tk::pipeline {
 
 struct SpoolOptions {
-  std::string directory;           // created if missing, e.g. /tmp/telemetry-kinesis-spool
-  size_t max_bytes = 0;            // bound of all segment files together
-  size_t segment_bytes = 1 << 20;  // a segment is closed and a new one started past this size
+  std::string directory;  // created if missing, e.g. /tmp/telemetry-kinesis-spool
+  size_t max_bytes = 0;   // bound of all segment files together
+  // A segment is closed before a frame would take it past this size (a frame bigger than this
+  // gets a segment of its own), so the memory budget can take back one segment at a time.
+  size_t segment_bytes = 1 << 20;
 };
 
 // What reading a segment found besides good records.
@@ -48,7 +50,8 @@ class Spool {
   static Result<std::unique_ptr<Spool>> Open(const SpoolOptions& options);
   ~Spool();
 
-  // Appends all `records` or none. kFull: the bound would be exceeded (nothing written).
+  // Appends all `records` or none (across segments if they do not fit the open one). kFull: the
+  // bound would be exceeded; kIoError: a write failed. Either way nothing of them is left.
   SpoolAppendResult Append(std::span<const kinesis::Record> records);
 
   // Moves the records of the oldest segment (closing the one being written if it is the only
@@ -63,17 +66,27 @@ class Spool {
   size_t adopted_segments() const { return adopted_segments_; }
   const std::string& directory() const { return options_.directory; }
   size_t segment_bytes() const { return options_.segment_bytes; }
+  // Bytes of the segment TakeOldestSegment() would take (0 when empty): an upper bound on its
+  // records' Size(), as each frame adds a header to a record.
+  size_t oldest_segment_bytes() const;
 
  private:
   explicit Spool(SpoolOptions options) : options_(std::move(options)) {}
   std::string SegmentPath(uint64_t sequence) const;
   bool OpenWriterLocked();
   void CloseWriterLocked();
+  // Removes what a failed Append wrote: segments it opened and its bytes in the one open before.
+  void UndoAppendLocked(bool had_writer, size_t segments_before, size_t writer_bytes_before);
+
+  struct Segment {
+    uint64_t sequence = 0;
+    size_t bytes = 0;  // on disk
+  };
 
   SpoolOptions options_;
   mutable std::mutex mutex_;
-  std::deque<uint64_t> segments_;  // sequence numbers, oldest first; the last may be open
-  int writer_fd_ = -1;             // fd of segments_.back() while it is being written
+  std::deque<Segment> segments_;  // oldest first; the last may be open
+  int writer_fd_ = -1;            // fd of segments_.back() while it is being written
   size_t writer_bytes_ = 0;
   size_t total_bytes_ = 0;
   size_t records_ = 0;

@@ -109,6 +109,33 @@ TEST_F(SpoolTest, TakesSegmentsOldestFirstAcrossManySegments) {
     EXPECT_TRUE(out[i].data.starts_with("record-" + std::to_string(i) + "."));
 }
 
+TEST_F(SpoolTest, OneAppendOfManyRecordsSpreadsOverSegmentsNoneOfThemPastItsSize) {
+  auto spool = OpenSpool(1 << 20, /*segment_bytes=*/1000);
+  std::vector<kinesis::Record> records;
+  for (int i = 0; i < 12; ++i)
+    records.push_back(MakeRecord("k", std::to_string(i) + std::string(300, '.')));
+  ASSERT_EQ(spool->Append(records), SpoolAppendResult::kAppended);
+  // A record bigger than a segment gets one of its own.
+  std::vector<kinesis::Record> big = {MakeRecord("k", "12" + std::string(2500, '.'))};
+  ASSERT_EQ(spool->Append(big), SpoolAppendResult::kAppended);
+  std::vector<fs::path> files = SegmentFiles();
+  ASSERT_GE(files.size(), 5u);
+  for (size_t i = 0; i + 1 < files.size(); ++i)
+    EXPECT_LE(fs::file_size(files[i]), 1000u) << files[i];
+  EXPECT_GT(fs::file_size(files.back()), 2500u);
+
+  std::vector<kinesis::Record> out;
+  for (const fs::path& file : files) {
+    EXPECT_EQ(spool->oldest_segment_bytes(), fs::file_size(file));
+    SpoolReadReport report;
+    ASSERT_TRUE(spool->TakeOldestSegment(out, report));
+  }
+  EXPECT_EQ(spool->oldest_segment_bytes(), 0u);
+  EXPECT_EQ(spool->bytes(), 0u);
+  ASSERT_EQ(out.size(), 13u);
+  for (int i = 0; i < 13; ++i) EXPECT_TRUE(out[i].data.starts_with(std::to_string(i) + ".")) << i;
+}
+
 TEST_F(SpoolTest, ANewProcessAdoptsSegmentsLeftByACrashedOneAndReplaysThemFirst) {
   {
     auto crashed = OpenSpool();
