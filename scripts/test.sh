@@ -8,7 +8,9 @@ set -euo pipefail
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo_root"
 
+echo "== setup ($(date +%T))"
 bash scripts/setup.sh
+echo "== main tests: unit, integration, deploy, bench smoke ($(date +%T))"
 # Integration tests are RUN_SERIAL (kinesis-local is CPU-hungry); unit tests may share the 2 cores.
 ctest --test-dir build --output-on-failure --no-tests=error -j2
 if [ "${TK_SKIP_SANITIZERS:-0}" != 1 ]; then
