@@ -1,19 +1,24 @@
-// The stack of the AWS sample (TelemetryApiKinesisExtensionStack) without its mistakes: a Kinesis stream
-// (on-demand, encrypted), the telemetry-kinesis layer for both architectures, a demo function that uses
-// it with its configuration set, and a least-privilege policy on that function's own role.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// The demo stack: a Kinesis stream (on-demand, encrypted), the telemetry-kinesis layer for both
+// architectures, a demo function given the extension by the TelemetryKinesis construct (as any
+// existing function would be), the archive in S3 (Firehose, Glacier lifecycle), the Glue table and
+// Athena queries over it, and the dashboard and alarms of the extension's health. Each part is a
+// construct of its own file; this file only composes them and names the outputs.
 import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ArchivedRecordFormat, GlacierClass, TelemetryArchive } from './telemetry-archive';
+import { TelemetryHealth } from './telemetry-health';
+import {
+  LAYER_ARCHITECTURES, LayerArchitecture, TelemetryKinesis, TelemetryKinesisLayers, lambdaArchitecture,
+} from './telemetry-kinesis';
+import { TelemetryQueries } from './telemetry-queries';
 
-/** Lambda's architecture names, as in the layer zips' file names. */
-export type LayerArchitecture = 'x86_64' | 'arm64';
-export const LAYER_ARCHITECTURES: readonly LayerArchitecture[] = ['x86_64', 'arm64'];
+export {
+  LAYER_ARCHITECTURES, LayerArchitecture, grantTelemetryKinesis, layerZipName, telemetryKinesisEnvironment,
+} from './telemetry-kinesis';
 
 /**
  * How the stream is encrypted: 'managed' uses the AWS-managed key alias/aws/kinesis (no KMS permission
@@ -21,11 +26,6 @@ export const LAYER_ARCHITECTURES: readonly LayerArchitecture[] = ['x86_64', 'arm
  * kms:GenerateDataKey on it ("Permissions to use user-generated KMS keys", Kinesis Data Streams guide).
  */
 export type StreamEncryptionChoice = 'managed' | 'customer';
-
-/** The file name of a layer zip as `cmake --build build --target layer` writes it. */
-export function layerZipName(architecture: LayerArchitecture): string {
-  return `telemetry-kinesis-layer-${architecture}.zip`;
-}
 
 export interface TelemetryKinesisStackProps extends StackProps {
   /** Folder holding telemetry-kinesis-layer-x86_64.zip and telemetry-kinesis-layer-arm64.zip. */
@@ -36,6 +36,18 @@ export interface TelemetryKinesisStackProps extends StackProps {
   readonly streamEncryption?: StreamEncryptionChoice;
   /** Keep the stream (and its key) when the stack is deleted. Default false: the demo removes what it made. */
   readonly retainStream?: boolean;
+  /** The archive in S3 with its Glue table and Athena queries. Default true. */
+  readonly archive?: boolean;
+  /** The record format the functions write, which the archive must read. Default 'event'. */
+  readonly recordFormat?: ArchivedRecordFormat;
+  /** Days before archived objects move to Glacier. Default 30. */
+  readonly glacierAfterDays?: number;
+  /** 'instant' (default) or 'flexible' retrieval. */
+  readonly glacierClass?: GlacierClass;
+  /** Days before archived objects are deleted. Default 365. */
+  readonly expireAfterDays?: number;
+  /** The dashboard and alarms. Default true. */
+  readonly health?: boolean;
 }
 
 // The demo function: a few log lines per invocation (plain text and JSON), which the extension ships.
@@ -47,36 +59,15 @@ def handler(event, context):
     return {"ok": True}
 `;
 
-/** The variables the extension needs in a function: the stream's ARN (its region wins over AWS_REGION). */
-export function telemetryKinesisEnvironment(stream: kinesis.IStream): Record<string, string> {
-  return { TELEMETRY_KINESIS_STREAM: stream.streamArn };
-}
-
-/**
- * Lets `fn` ship to `stream`: kinesis:PutRecords on exactly that stream (the only Kinesis call the
- * extension makes), plus kms:GenerateDataKey on exactly `customerKey` when the stream uses one.
- * Nothing for the AWS-managed key: it needs no IAM permission.
- */
-export function grantTelemetryKinesis(fn: lambda.Function, stream: kinesis.IStream, customerKey?: kms.IKey): void {
-  fn.addToRolePolicy(new iam.PolicyStatement({
-    sid: 'TelemetryKinesisPutRecords',
-    actions: ['kinesis:PutRecords'],
-    resources: [stream.streamArn],
-  }));
-  if (customerKey) {
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'TelemetryKinesisStreamKey',
-      actions: ['kms:GenerateDataKey'],
-      resources: [customerKey.keyArn],
-    }));
-  }
-}
-
 export class TelemetryKinesisStack extends Stack {
   readonly stream: kinesis.Stream;
   readonly streamKey?: kms.Key;
   readonly layers: Record<LayerArchitecture, lambda.LayerVersion>;
   readonly demoFunction: lambda.Function;
+  readonly telemetry: TelemetryKinesis;
+  readonly archive?: TelemetryArchive;
+  readonly queries?: TelemetryQueries;
+  readonly health?: TelemetryHealth;
 
   constructor(scope: Construct, id: string, props: TelemetryKinesisStackProps) {
     super(scope, id, props);
@@ -97,11 +88,8 @@ export class TelemetryKinesisStack extends Stack {
       retentionPeriod: Duration.hours(24),
       removalPolicy,
     });
-
-    this.layers = {
-      x86_64: this.makeLayer('x86_64', props.layerZipDir),
-      arm64: this.makeLayer('arm64', props.layerZipDir),
-    };
+    const layers = new TelemetryKinesisLayers(this, 'TelemetryKinesisLayers', props.layerZipDir);
+    this.layers = layers.byArchitecture;
 
     this.demoFunction = new lambda.Function(this, 'DemoFunction', {
       description: 'Demo function whose telemetry the telemetry-kinesis extension ships to Kinesis',
@@ -109,17 +97,46 @@ export class TelemetryKinesisStack extends Stack {
       architecture: lambdaArchitecture(functionArchitecture),
       handler: 'index.handler',
       code: lambda.Code.fromInline(DEMO_HANDLER),
-      layers: [this.layers[functionArchitecture]],
       memorySize: 128,
       timeout: Duration.seconds(10),
-      environment: telemetryKinesisEnvironment(this.stream),
       logGroup: new logs.LogGroup(this, 'DemoFunctionLogs', {
         retention: logs.RetentionDays.ONE_WEEK,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
     });
-    // The sample never attached this to its own function; here it is the function's only extra right.
-    grantTelemetryKinesis(this.demoFunction, this.stream, this.streamKey);
+    // As for any existing function: the layer of its architecture, the variables, the grant.
+    const recordFormat = props.recordFormat ?? 'event';
+    this.telemetry = new TelemetryKinesis(this, 'TelemetryKinesis', {
+      functions: [this.demoFunction],
+      stream: this.stream,
+      streamKey: this.streamKey,
+      layers,
+      emfMetrics: props.health ?? true,
+      environment: recordFormat === 'event' ? {} : { TELEMETRY_KINESIS_RECORD_FORMAT: recordFormat },
+    });
+
+    if (props.archive ?? true) {
+      this.archive = new TelemetryArchive(this, 'Archive', {
+        stream: this.stream,
+        streamKey: this.streamKey,
+        recordFormat,
+        glacierAfterDays: props.glacierAfterDays,
+        glacierClass: props.glacierClass,
+        expireAfterDays: props.expireAfterDays,
+      });
+      this.queries = new TelemetryQueries(this, 'Queries', {
+        archive: this.archive,
+        functionNames: () => this.telemetry.functions.map((fn) => fn.functionName),
+      });
+      new CfnOutput(this, 'ArchiveBucketName', { description: 'Where the archive lands (telemetry/function_name=.../dt=.../)', value: this.archive.bucket.bucketName });
+      new CfnOutput(this, 'AthenaWorkGroup', { description: 'Run the named queries in this workgroup', value: this.queries.workGroup.ref });
+      new CfnOutput(this, 'GlueTable', { description: 'The archive as a table', value: `${this.queries.databaseName}.${this.queries.tableName}` });
+    }
+    if (props.health ?? true) {
+      this.health = new TelemetryHealth(this, 'Health', { stream: this.stream, functions: this.telemetry.functions });
+      new CfnOutput(this, 'AlarmTopicArn', { description: 'Subscribe to it to hear about dropped events and throttling', value: this.health.alarmTopic.topicArn });
+      new CfnOutput(this, 'DashboardName', { description: 'The health dashboard', value: this.health.dashboard.dashboardName });
+    }
 
     for (const architecture of LAYER_ARCHITECTURES) {
       new CfnOutput(this, `LayerArn${architecture === 'x86_64' ? 'X8664' : 'Arm64'}`, {
@@ -131,23 +148,4 @@ export class TelemetryKinesisStack extends Stack {
     new CfnOutput(this, 'StreamArn', { description: 'Its ARN (the value of TELEMETRY_KINESIS_STREAM)', value: this.stream.streamArn });
     new CfnOutput(this, 'DemoFunctionName', { description: 'Invoke it to produce telemetry', value: this.demoFunction.functionName });
   }
-
-  private makeLayer(architecture: LayerArchitecture, zipDir: string): lambda.LayerVersion {
-    const zip = path.resolve(zipDir, layerZipName(architecture));
-    if (!fs.existsSync(zip)) {
-      throw new Error(`${zip} does not exist: build the layers first (cmake --build build --target layer)`);
-    }
-    return new lambda.LayerVersion(this, `TelemetryKinesisLayer${architecture === 'x86_64' ? 'X8664' : 'Arm64'}`, {
-      layerVersionName: `telemetry-kinesis-${architecture}`,
-      description: `telemetry-kinesis Lambda extension (${architecture}): ships Telemetry API events to Kinesis`,
-      code: lambda.Code.fromAsset(zip),
-      compatibleArchitectures: [lambdaArchitecture(architecture)],
-      // No compatibleRuntimes: the extension is a native executable with its own libraries, so it
-      // runs beside every runtime, managed or OS-only.
-    });
-  }
-}
-
-function lambdaArchitecture(architecture: LayerArchitecture): lambda.Architecture {
-  return architecture === 'arm64' ? lambda.Architecture.ARM_64 : lambda.Architecture.X86_64;
 }

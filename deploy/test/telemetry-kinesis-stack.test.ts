@@ -1,4 +1,6 @@
-// The synthesized TelemetryApiKinesisExtensionStack: resources, policy scope, environment, layers, outputs.
+// The synthesized TelemetryApiKinesisExtensionStack: the stream, layers and demo function, their
+// policy scope, environment and outputs (the archive, queries and health constructs have their own
+// test file, telemetry-constructs.test.ts).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,6 +35,13 @@ const logicalIdOf = (template: Template, type: string, props: object = {}): stri
 };
 const statementsOf = (template: Template) =>
   resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement);
+/** The demo function's role and the policies attached to it. */
+const functionRoleOf = (template: Template): string =>
+  (Object.values(template.findResources('AWS::Lambda::Function'))[0] as Resource).Properties!.Role['Fn::GetAtt'][0];
+const functionPoliciesOf = (template: Template) => resourcesOf(template, 'AWS::IAM::Policy')
+  .filter(([, policy]) => JSON.stringify(policy.Properties!.Roles) === JSON.stringify([{ Ref: functionRoleOf(template) }]));
+const functionStatementsOf = (template: Template) =>
+  functionPoliciesOf(template).flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement);
 
 describe('default stack (arm64 function, AWS-managed stream key)', () => {
   const { template } = synth();
@@ -58,25 +67,21 @@ describe('default stack (arm64 function, AWS-managed stream key)', () => {
     }
   });
 
-  test('the demo function runs on arm64 with the arm64 layer and the stream ARN in TELEMETRY_KINESIS_STREAM', () => {
+  test('the demo function runs on arm64 with the arm64 layer, the stream ARN in TELEMETRY_KINESIS_STREAM and EMF metrics on', () => {
     const streamId = logicalIdOf(template, 'AWS::Kinesis::Stream');
     const arm64Layer = logicalIdOf(template, 'AWS::Lambda::LayerVersion', { LayerName: 'telemetry-kinesis-arm64' });
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Architectures: ['arm64'],
       Layers: [{ Ref: arm64Layer }],
-      Environment: { Variables: { TELEMETRY_KINESIS_STREAM: { 'Fn::GetAtt': [streamId, 'Arn'] } } },
+      Environment: { Variables: { TELEMETRY_KINESIS_STREAM: { 'Fn::GetAtt': [streamId, 'Arn'] }, TELEMETRY_KINESIS_METRICS: 'emf' } },
     });
   });
 
   test('the function\'s own role may call kinesis:PutRecords on exactly the stream, and nothing else is added', () => {
     const streamId = logicalIdOf(template, 'AWS::Kinesis::Stream');
-    const functionRole = (Object.values(template.findResources('AWS::Lambda::Function'))[0] as Resource)
-      .Properties!.Role['Fn::GetAtt'][0];
-    const policies = resourcesOf(template, 'AWS::IAM::Policy');
-    assert.equal(policies.length, 1);
-    assert.deepEqual(policies[0][1].Properties!.Roles, [{ Ref: functionRole }], 'the policy is not on the function\'s role');
-    assert.deepEqual(statementsOf(template), [{
+    assert.equal(functionPoliciesOf(template).length, 1, 'one policy on the function\'s role');
+    assert.deepEqual(functionStatementsOf(template), [{
       Sid: 'TelemetryKinesisPutRecords',
       Effect: 'Allow',
       Action: 'kinesis:PutRecords',
@@ -120,7 +125,7 @@ describe('options', () => {
     template.hasResourceProperties('AWS::Kinesis::Stream', {
       StreamEncryption: { EncryptionType: 'KMS', KeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
     });
-    assert.deepEqual(statementsOf(template), [
+    assert.deepEqual(functionStatementsOf(template), [
       { Sid: 'TelemetryKinesisPutRecords', Effect: 'Allow', Action: 'kinesis:PutRecords', Resource: { 'Fn::GetAtt': [streamId, 'Arn'] } },
       { Sid: 'TelemetryKinesisStreamKey', Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
     ]);
