@@ -79,7 +79,7 @@ ORDER BY 1, 2, 5 DESC`,
     },
     {
       name: 'log-lines-of-one-request',
-      description: 'Every log line of one request id (execution parameter), in order: JSON lines that carry it, and text lines its sandbox wrote between its platform.start and platform.runtimeDone',
+      description: 'Every log line of one request id (execution parameter) of the last 7 days, in order: JSON lines that carry it, and text lines its sandbox wrote between its platform.start and platform.runtimeDone',
       sql: `WITH wanted AS (SELECT ? AS request_id),
 request AS (
   SELECT sandbox, function_name,
@@ -88,6 +88,7 @@ request AS (
   FROM ${table} CROSS JOIN wanted
   WHERE event.type IN ('platform.start', 'platform.runtimeDone')
     AND json_extract_scalar(event.record, '$.requestId') = wanted.request_id
+    AND ${lastDays(7)}
   GROUP BY sandbox, function_name
 )
 SELECT line.event.time AS time, line.event.type AS type, line.event.record AS record
@@ -95,6 +96,7 @@ FROM ${table} AS line
 JOIN request ON line.sandbox = request.sandbox AND line.function_name = request.function_name
 CROSS JOIN wanted
 WHERE line.event.type IN ('function', 'extension')
+  AND line.${lastDays(7)}
   AND (json_extract_scalar(line.event.record, '$.requestId') = wanted.request_id
        OR (json_extract_scalar(line.event.record, '$.requestId') IS NULL
            AND from_iso8601_timestamp(line.event.time) BETWEEN request.started AND request.ended))

@@ -60,6 +60,7 @@ export class TelemetryArchive extends Construct {
   readonly role: iam.Role;
   readonly recordFormat: ArchivedRecordFormat;
   readonly expireAfterDays: number;
+  readonly glacierClass: GlacierClass;
 
   constructor(scope: Construct, id: string, props: TelemetryArchiveProps) {
     super(scope, id);
@@ -71,6 +72,13 @@ export class TelemetryArchive extends Construct {
     const glacierAfterDays = props.glacierAfterDays ?? 30;
     this.expireAfterDays = props.expireAfterDays ?? 365;
     const glacierClass = props.glacierClass ?? 'instant';
+    this.glacierClass = glacierClass;
+    const bufferSeconds = (props.bufferInterval ?? Duration.seconds(300)).toSeconds();
+    if (bufferSeconds < 60 || bufferSeconds > 900) {
+      // Firehose takes 0-900 s, and at least 60 s with dynamic partitioning (Firehose guide,
+      // "Buffer data for dynamic partitioning").
+      throw new Error(`TelemetryArchive bufferInterval ${bufferSeconds} s: expected 60 to 900 s`);
+    }
     if (!Number.isInteger(glacierAfterDays) || glacierAfterDays < 0 ||
         !Number.isInteger(this.expireAfterDays) || this.expireAfterDays <= glacierAfterDays) {
       throw new Error(`TelemetryArchive: glacierAfterDays (${glacierAfterDays}) and expireAfterDays ` +
@@ -171,7 +179,7 @@ export class TelemetryArchive extends Construct {
         prefix: `${ARCHIVE_DATA_PREFIX}function_name=!{partitionKeyFromQuery:function_name}/dt=!{timestamp:yyyy-MM-dd}/`,
         errorOutputPrefix: `${ARCHIVE_ERRORS_PREFIX}!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/`,
         compressionFormat: 'GZIP',
-        bufferingHints: { intervalInSeconds: (props.bufferInterval ?? Duration.seconds(300)).toSeconds(), sizeInMBs: 64 },
+        bufferingHints: { intervalInSeconds: bufferSeconds, sizeInMBs: 64 },
         dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } },
         processingConfiguration: { enabled: true, processors },
         cloudWatchLoggingOptions: {

@@ -12,8 +12,8 @@ export interface TelemetryQueriesProps {
   readonly archive: TelemetryArchive;
   /**
    * Names of the functions whose telemetry is archived (tokens are fine): the function_name
-   * partition is projected from this list. Read at synth, so functions added later count.
-   * Empty: the partition is injected instead, and every query must name its function.
+   * partition is projected from this list, so other writers to the stream are not seen. Read at
+   * synth, so functions added later count; none is a synth error.
    */
   readonly functionNames: () => string[];
   /** Default 'telemetry_kinesis'. */
@@ -38,7 +38,12 @@ export class TelemetryQueries extends Construct {
     const location = archive.dataLocation;
     // Partition projection ("Use partition projection with Amazon Athena", Athena guide): the
     // partitions are computed from these parameters instead of being registered one by one.
-    const projected = () => props.functionNames().length > 0;
+    // Every named query reads all functions, which an injected projection forbids (it needs an
+    // equality on the column): the functions must be known.
+    this.node.addValidation({
+      validate: () => (props.functionNames().length > 0 ? [] : [
+        'TelemetryQueries: no function to project the function_name partition from; add functions to TelemetryKinesis']),
+    });
     this.table = new glue.CfnTable(this, 'Table', {
       catalogId: Aws.ACCOUNT_ID,
       databaseName: this.databaseName,
@@ -50,16 +55,17 @@ export class TelemetryQueries extends Construct {
           classification: 'json',
           compressionType: 'gzip',
           'projection.enabled': 'true',
-          'projection.function_name.type': Lazy.string({ produce: () => (projected() ? 'enum' : 'injected') }),
-          'projection.function_name.values': Lazy.string({
-            produce: () => (projected() ? props.functionNames().join(',') : undefined),
-          }),
+          'projection.function_name.type': 'enum',
+          'projection.function_name.values': Lazy.string({ produce: () => props.functionNames().join(',') }),
           'projection.dt.type': 'date',
           'projection.dt.format': 'yyyy-MM-dd',
           'projection.dt.range': `NOW-${archive.expireAfterDays}DAYS,NOW`,
           'projection.dt.interval': '1',
           'projection.dt.interval.unit': 'DAYS',
           'storage.location.template': `${location}function_name=\${function_name}/dt=\${dt}/`,
+          // Athena skips objects in Glacier Flexible Retrieval unless told to read the restored
+          // ones ("Query restored Amazon Glacier objects", Athena guide).
+          ...(archive.glacierClass === 'flexible' ? { read_restored_glacier_objects: 'true' } : {}),
         },
         partitionKeys: PARTITION_COLUMNS.map(({ name, type, comment }) => ({ name, type, comment })),
         storageDescriptor: {
@@ -69,10 +75,17 @@ export class TelemetryQueries extends Construct {
           outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
           columns: TABLE_COLUMNS.map(({ name, type, comment }) => ({ name, type, comment })),
           serdeInfo: {
-            // The OpenX JSON SerDe ("JSON SerDe libraries", Athena guide) keeps a nested object
-            // declared string as its JSON text, so event.record works with json_extract.
+            // The OpenX JSON SerDe ("OpenX JSON SerDe", Athena guide) keeps a nested object
+            // declared string as its JSON text, so event.record works with json_extract. Case
+            // sensitive: insensitive, it lowercases every key, nested ones too, and the queries'
+            // paths ($.metrics.durationMs) would find nothing; the two camel-case keys are mapped.
             serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
-            parameters: { 'ignore.malformed.json': 'true', 'case.insensitive': 'true' },
+            parameters: {
+              'ignore.malformed.json': 'true',
+              'case.insensitive': 'false',
+              'mapping.memorymb': 'memoryMB',
+              'mapping.tenantid': 'tenantId',
+            },
           },
         },
       },

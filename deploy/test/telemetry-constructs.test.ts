@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -16,6 +16,7 @@ import { EVENT_FIELDS, PARTITION_COLUMNS, TABLE_COLUMNS, namedQueries } from '..
 import { TelemetryArchive } from '../lib/telemetry-archive';
 import { DROP_METRICS } from '../lib/telemetry-health';
 import { LAYER_ARCHITECTURES, TelemetryKinesis, layerZipName } from '../lib/telemetry-kinesis';
+import { TelemetryQueries } from '../lib/telemetry-queries';
 import { TelemetryKinesisStack } from '../lib/telemetry-kinesis-stack';
 
 const zipDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-kinesis-constructs-test-'));
@@ -198,6 +199,13 @@ describe('the demo stack with the archive, queries and health (defaults)', () =>
       TABLE_COLUMNS.map((c) => `${c.name} ${c.type}`));
     assert.deepEqual(input.PartitionKeys.map((c: any) => c.Name), ['function_name', 'dt']);
     assert.equal(input.StorageDescriptor.SerdeInfo.SerializationLibrary, 'org.openx.data.jsonserde.JsonSerDe');
+    // Case-sensitive, or the SerDe lowercases the keys inside event.record and every JSON path of
+    // the queries ($.metrics.durationMs) finds nothing; the envelope's camel-case keys are mapped.
+    assert.deepEqual(input.StorageDescriptor.SerdeInfo.Parameters, {
+      'ignore.malformed.json': 'true', 'case.insensitive': 'false',
+      'mapping.memorymb': 'memoryMB', 'mapping.tenantid': 'tenantId',
+    });
+    assert.equal(input.Parameters.read_restored_glacier_objects, undefined, 'Instant Retrieval needs no restore');
     const demoFunctionId = only(template, 'AWS::Lambda::Function')[0];
     assert.equal(input.Parameters['projection.enabled'], 'true');
     assert.equal(input.Parameters['projection.function_name.type'], 'enum');
@@ -270,8 +278,10 @@ describe('archive options', () => {
     });
   });
 
-  test('Flexible Retrieval after 90 days, expiry after 5 years', () => {
+  test('Flexible Retrieval after 90 days, expiry after 5 years; the table reads restored objects', () => {
     const t = archiveOf({ glacierClass: 'flexible', glacierAfterDays: 90, expireAfterDays: 1825 });
+    const withQueries = Template.fromStack(new TelemetryKinesisStack(newApp(), 'Flexible', { layerZipDir: zipDir, glacierClass: 'flexible' }));
+    assert.equal(only(withQueries, 'AWS::Glue::Table')[1].Properties!.TableInput.Parameters.read_restored_glacier_objects, 'true');
     t.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({
         ExpirationInDays: 1825, Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 90 }],
@@ -279,9 +289,14 @@ describe('archive options', () => {
     });
   });
 
-  test('refuses gzip records and an expiry before the move to Glacier', () => {
+  test('refuses gzip records, an expiry before the move to Glacier, a buffer Firehose does not take, queries without functions', () => {
     assert.throws(() => archiveOf({ recordFormat: 'ndjson-gzip' as any }), /gzip records cannot be partitioned/);
     assert.throws(() => archiveOf({ glacierAfterDays: 30, expireAfterDays: 30 }), /expiry after the move to Glacier/);
+    assert.throws(() => archiveOf({ bufferInterval: Duration.seconds(30) }), /bufferInterval 30 s: expected 60 to 900 s/);
+    const stack = new Stack(newApp(), 'NoFunctions');
+    const archive = new TelemetryArchive(stack, 'Archive', { stream: new kinesis.Stream(stack, 'S') });
+    new TelemetryQueries(stack, 'Queries', { archive, functionNames: () => [] });
+    assert.throws(() => Template.fromStack(stack), /no function to project the function_name partition from/);
   });
 
   test('the demo stack without archive nor health is the stream, the layers and the function', () => {
