@@ -172,9 +172,10 @@ function readLines(file) {
 test('AccessDeniedException for 5 s mid-run, then granted: nothing lost, the fix named once, memory within budget', async (t) => {
   const QUEUE_BUDGET = 1024 * 1024;
   await withProxy({}, async (proxy) => {
-    const invocations = 130;
-    // From 1 s to 6 s: the held requests are retried at about 1, 2, 4 and 8 s, so delivery
-    // resumes with a few seconds of the run left.
+    // ~14 s of run. Denied from 1 s to 6 s: the held requests are retried 1, 2 and 4 s apart
+    // (about 2, 4 and 8 s into the run), so delivery resumes with ~6 s of run left to catch up on
+    // the ~2 MB held (130 invocations left 1.4 s, too little on a loaded machine: CI, once).
+    const invocations = 180;
     proxy.denyAfter(1000, 5000);
     const run = await runSandbox({
       invocations,
@@ -187,7 +188,7 @@ test('AccessDeniedException for 5 s mid-run, then granted: nothing lost, the fix
         TELEMETRY_KINESIS_METRICS_INTERVAL_MS: '1000',
       }),
       // 24 KB an invocation (kinesis-local is slow with big requests on a loaded machine): the
-      // 5 s window holds ~1.5 MB, more than the 1 MiB budget, ~3 MB in all.
+      // 5 s window holds ~1.5 MB, more than the 1 MiB budget, ~4 MB in all.
       extraArgs: ['--log-line-bytes', '3000', '--invoke-duration-ms', '50', '--interval-ms', '30'],
       timeoutMs: 120000,
     });
