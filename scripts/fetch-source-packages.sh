@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Puts the libraries that are compiled into the extension from Debian's source packages (with
 # Debian's patches applied) under .deps/ (see CMakeLists.txt for why not the binary packages):
-#   .deps/cpp-httplib/httplib.h              cpp-httplib's single header
+#   .deps/cpp-httplib/httplib.h, split.py    cpp-httplib's single header and its own splitter
+#                                            (CMake splits the header into .h + .cc with it)
 #   .deps/simdjson/simdjson.{h,cpp}          simdjson's amalgamated source
 # each with Debian's `copyright` file and a DEBIAN-SOURCE-VERSION stamp. Uses the machine's own
 # Debian package sources as source-package sources, in a private apt state under .deps/apt-src, so
@@ -14,12 +15,16 @@ deps="$repo_root/.deps"
 
 # source package -> the files it contributes (paths inside the unpacked source)
 declare -A wanted_files=(
-  [cpp-httplib]="httplib.h"
+  [cpp-httplib]="httplib.h split.py"
   [simdjson]="singleheader/simdjson.h singleheader/simdjson.cpp"
 )
 missing=()
 for package in "${!wanted_files[@]}"; do
-  [ -f "$deps/$package/DEBIAN-SOURCE-VERSION" ] || missing+=("$package")
+  complete=true
+  for file in DEBIAN-SOURCE-VERSION ${wanted_files[$package]}; do
+    [ -f "$deps/$package/$(basename "$file")" ] || complete=false
+  done
+  $complete || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

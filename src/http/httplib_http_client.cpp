@@ -14,6 +14,13 @@
 #include <string_view>
 #include <vector>
 
+// Two functions of cpp-httplib's implementation (httplib.cc in its split mode) that its header
+// does not declare; the session's socket handling uses them as httplib's own client does.
+namespace httplib::detail {
+bool write_data(Stream& strm, const char* d, size_t l);
+bool is_socket_alive(socket_t sock);
+}  // namespace httplib::detail
+
 namespace tk::http {
 namespace {
 
