@@ -107,6 +107,28 @@ bool IsValidJsonObject(std::string_view text) {
   return root.is_object();
 }
 
+namespace {
+
+// Whether `tail` can be the head of an event Lambda cut: JSON text as Lambda writes it, so valid
+// UTF-8 (but for a sequence the cut split at its very end) with no raw control character other
+// than the whitespace between tokens. Garbage after a damage almost never is, and is then counted
+// as damaged instead of being kept, and shipped, as a head.
+bool CouldBeCutJsonText(std::string_view tail) {
+  for (const char c : tail) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') return false;
+  }
+  // A cut inside a UTF-8 sequence leaves at most its first 3 bytes, each 0x80 or above.
+  for (size_t drop = 0; drop <= 3 && drop <= tail.size(); ++drop) {
+    if (simdjson::validate_utf8(tail.data(), tail.size() - drop)) return true;
+    if (drop < tail.size() && static_cast<unsigned char>(tail[tail.size() - 1 - drop]) < 0x80)
+      break;
+  }
+  return false;
+}
+
+}  // namespace
+
 SalvagedBody SalvageBody(std::string_view body) {
   SalvagedBody salvaged;
   size_t at = SkipSpace(body, 0);
@@ -119,7 +141,9 @@ SalvagedBody SalvageBody(std::string_view body) {
   while (at < body.size() && body[at] == '{') {
     const size_t end = SkipObject(body, at);
     if (end == std::string_view::npos) {
-      salvaged.tail = body.substr(at);  // the body ends inside this event
+      const std::string_view tail = body.substr(at);
+      if (!CouldBeCutJsonText(tail)) break;  // damaged, not cut: counted below
+      salvaged.tail = tail;                  // the body ends inside this event
       return salvaged;
     }
     const std::string_view event = body.substr(at, end - at);

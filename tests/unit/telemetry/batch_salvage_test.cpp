@@ -63,6 +63,32 @@ TEST(SalvageBody, AContinuationWithoutItsBracketIsScannedToo) {
   EXPECT_EQ(salvaged.damaged_bytes, 0u);
 }
 
+// Seen in CI: a body damaged inside a record value, with random bytes to its end, was kept as the
+// head of a split event (and later shipped as a fragment, garbage included) instead of counted.
+TEST(SalvageBody, GarbageInsideARecordValueIsDamageNotTheHeadOfACutEvent) {
+  const std::string head = std::string(kLine.substr(0, 70));  // inside the record string
+  std::string garbage;
+  for (int i = 0; i < 64; ++i) garbage.push_back(static_cast<char>((i * 37 + 11) % 256));
+  const std::string body =
+      Batch({kStart}).substr(0, Batch({kStart}).size() - 1) + "," + head + garbage;
+  const SalvagedBody salvaged = SalvageBody(body);
+  EXPECT_THAT(salvaged.events, ElementsAre(kStart));
+  EXPECT_TRUE(salvaged.tail.empty());
+  EXPECT_EQ(salvaged.damaged_bytes, head.size() + garbage.size());
+  EXPECT_FALSE(salvaged.garbage);
+}
+
+TEST(SalvageBody, ACutThatSplitsAUtf8SequenceAtTheEndIsStillAHead) {
+  // "é" is C3 A9: Lambda's byte-exact cut may leave its first byte only.
+  const std::string head =
+      R"({"time":"2026-12-02T00:00:00.010Z","type":"function","record":"caf)" + std::string("\xC3");
+  const std::string body = "[" + std::string(kStart) + "," + head;
+  const SalvagedBody salvaged = SalvageBody(body);  // views into body
+  EXPECT_THAT(salvaged.events, ElementsAre(kStart));
+  EXPECT_EQ(salvaged.tail, head);
+  EXPECT_EQ(salvaged.damaged_bytes, 0u);
+}
+
 TEST(SalvageBody, GarbageFromTheStartIsGarbage) {
   EXPECT_TRUE(SalvageBody("not json at all").garbage);
   EXPECT_TRUE(SalvageBody("").garbage);
