@@ -100,7 +100,7 @@ run_integration "$repo_root/build-tsan/telemetry-kinesis" "${tsan_prefix[@]}"
 unset TSAN_OPTIONS
 
 stage "libFuzzer: build"
-build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DTK_FUZZ=ON \
+build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTK_FUZZ=ON \
   -DTK_FUZZ_SECONDS="${TK_FUZZ_SECONDS:-20}" -- "${fuzz_targets[@]}"
 stage "libFuzzer: ${fuzz_targets[*]}, ${TK_FUZZ_SECONDS:-20} s each"
 ctest --test-dir build-fuzz -L fuzz --output-on-failure --no-tests=error
