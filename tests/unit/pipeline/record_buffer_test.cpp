@@ -6,6 +6,8 @@
 
 #include <filesystem>
 
+#include "support/test_directory.h"
+
 #include "kinesis/put_records_batch.h"
 
 namespace tk::pipeline {
@@ -29,10 +31,7 @@ int NumberOf(const kinesis::Record& record) {
 class RecordBufferTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() /
-                 ("tk-record-buffer-test-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
+    directory_ = tk::testing::FreshTestDirectory("tk-record-buffer-test");
     // Half the budget per segment, as the pipeline configures it (delivery_pipeline.cpp).
     auto spool = Spool::Open({directory_.string(), 1 << 20, kBudget / 2});
     ASSERT_TRUE(spool.ok());

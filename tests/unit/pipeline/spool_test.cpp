@@ -6,8 +6,10 @@
 #include <zlib.h>
 
 #include <filesystem>
+
 #include <fstream>
 #include <random>
+#include "support/test_directory.h"
 
 namespace tk::pipeline {
 namespace {
@@ -36,12 +38,7 @@ std::string FrameWithValidCrc(char version, const std::string& payload) {
 
 class SpoolTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    directory_ = fs::temp_directory_path() /
-                 ("tk-spool-test-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(directory_);
-  }
+  void SetUp() override { directory_ = tk::testing::FreshTestDirectory("tk-spool-test"); }
   void TearDown() override { fs::remove_all(directory_); }
 
   std::unique_ptr<Spool> OpenSpool(size_t max_bytes = 1 << 20, size_t segment_bytes = 4096) {
