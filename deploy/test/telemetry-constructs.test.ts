@@ -18,6 +18,7 @@ import { DROP_METRICS } from '../lib/telemetry-health';
 import { LAYER_ARCHITECTURES, TelemetryKinesis, layerZipName } from '../lib/telemetry-kinesis';
 import { TelemetryQueries } from '../lib/telemetry-queries';
 import { TelemetryKinesisStack } from '../lib/telemetry-kinesis-stack';
+import { Resource, resourcesOf, statementsOfRole } from './template-helpers';
 
 const zipDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-kinesis-constructs-test-'));
 for (const architecture of LAYER_ARCHITECTURES) {
@@ -25,19 +26,12 @@ for (const architecture of LAYER_ARCHITECTURES) {
 }
 after(() => fs.rmSync(zipDir, { recursive: true, force: true }));
 
-type Resource = { Type: string; Properties?: Record<string, any>; DependsOn?: string[] };
-const resourcesOf = (template: Template, type: string): [string, Resource][] =>
-  Object.entries(template.findResources(type) as Record<string, Resource>);
 const only = (template: Template, type: string): [string, Resource] => {
   const found = resourcesOf(template, type);
   assert.equal(found.length, 1, `one ${type}, found ${found.length}`);
   return found[0];
 };
 const newApp = () => new App({ outdir: fs.mkdtempSync(path.join(zipDir, 'cdk.out-')) });
-/** The statements of the policies attached to `roleId`, without their Sid-less defaults. */
-const statementsOfRole = (template: Template, roleId: string) => resourcesOf(template, 'AWS::IAM::Policy')
-  .filter(([, p]) => JSON.stringify(p.Properties!.Roles) === JSON.stringify([{ Ref: roleId }]))
-  .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement);
 
 function existingFunction(stack: Stack, id: string, architecture: lambda.Architecture): lambda.Function {
   return new lambda.Function(stack, id, {

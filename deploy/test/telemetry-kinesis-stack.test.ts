@@ -11,6 +11,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   LAYER_ARCHITECTURES, LayerArchitecture, StreamEncryptionChoice, TelemetryKinesisStack, layerZipName,
 } from '../lib/telemetry-kinesis-stack';
+import { Resource, policiesOfRole, resourcesOf, statementsOfRole } from './template-helpers';
 
 // Stand-in layer zips: the stack only packages them as assets, so any bytes will do.
 const zipDir = fs.mkdtempSync(path.join(os.tmpdir(), 'telemetry-kinesis-cdk-test-'));
@@ -25,9 +26,6 @@ function synth(options: { functionArchitecture?: LayerArchitecture; streamEncryp
   return { stack, template: Template.fromStack(stack) };
 }
 
-type Resource = { Type: string; Properties?: Record<string, any> };
-const resourcesOf = (template: Template, type: string): [string, Resource][] =>
-  Object.entries(template.findResources(type) as Record<string, Resource>);
 const logicalIdOf = (template: Template, type: string, props: object = {}): string => {
   const ids = Object.keys(template.findResources(type, { Properties: props }));
   assert.equal(ids.length, 1, `expected one ${type} matching ${JSON.stringify(props)}, found ${ids.length}`);
@@ -38,10 +36,8 @@ const statementsOf = (template: Template) =>
 /** The demo function's role and the policies attached to it. */
 const functionRoleOf = (template: Template): string =>
   (Object.values(template.findResources('AWS::Lambda::Function'))[0] as Resource).Properties!.Role['Fn::GetAtt'][0];
-const functionPoliciesOf = (template: Template) => resourcesOf(template, 'AWS::IAM::Policy')
-  .filter(([, policy]) => JSON.stringify(policy.Properties!.Roles) === JSON.stringify([{ Ref: functionRoleOf(template) }]));
-const functionStatementsOf = (template: Template) =>
-  functionPoliciesOf(template).flatMap(([, policy]) => policy.Properties!.PolicyDocument.Statement);
+const functionPoliciesOf = (template: Template) => policiesOfRole(template, functionRoleOf(template));
+const functionStatementsOf = (template: Template) => statementsOfRole(template, functionRoleOf(template));
 
 describe('default stack (arm64 function, AWS-managed stream key)', () => {
   const { template } = synth();
