@@ -61,6 +61,7 @@ add_custom_target(layer-${TK_LAYER_ARCH}
           --license-package libssl-dev
           --license-package libstdc++-12-dev
           --license-package node-llhttp
+          --license-package libxxhash-dev
           --license-file cpp-httplib=${TK_HTTPLIB_DIR}/copyright
           --license-file simdjson=${TK_SIMDJSON_DIR}/copyright
   BYPRODUCTS ${TK_LAYER_ZIP}

@@ -78,6 +78,8 @@ packages+=(libclang-rt-14-dev)
 packages+=(libprotobuf-dev protobuf-compiler)
 # The telemetry listener's HTTP parser: llhttp's C sources, compiled in (CMakeLists.txt).
 packages+=(node-llhttp)
+# The event ids: xxHash's XXH3-128, header only (src/telemetry/event_id.cpp).
+packages+=(libxxhash-dev)
 missing=()
 for package in "${packages[@]}"; do
   is_installed "$package" || missing+=("$package")

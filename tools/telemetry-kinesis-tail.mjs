@@ -12,6 +12,8 @@
 //   --follow            after --from/--trim-horizon, keep following once caught up
 //   --output FORMAT     lines (default): time, type, request id, level, message or metrics;
 //                       json: each event's envelope {"function":...,"event":{...}} exactly as shipped
+//   --keep-duplicates   print every copy of an event delivered more than once (by default an
+//                       event whose id was already printed is skipped: docs/record-formats.md)
 //   --max-events N      stop after N events
 //   --duration-ms MS    stop following after MS (default 3,600,000)
 //   --timeout-ms MS     give up catching up after MS (default 120,000)
@@ -26,7 +28,7 @@ import { eventLine } from './lib/event_view.mjs';
 import { decodeRecord } from './lib/record_decoder.mjs';
 
 const usage = 'usage: node tools/telemetry-kinesis-tail.mjs --stream NAME|ARN [--region R] [--endpoint URL] ' +
-  '[--tip | --from TIME | --trim-horizon] [--follow] [--output lines|json] [--max-events N] ' +
+  '[--tip | --from TIME | --trim-horizon] [--follow] [--output lines|json] [--keep-duplicates] [--max-events N] ' +
   '[--duration-ms MS] [--timeout-ms MS] [--poll-ms MS]';
 
 // GetRecords returns at most 10,000 records per call (Kinesis API reference, GetRecords "Limit").
@@ -34,6 +36,9 @@ const MAX_RECORDS_PER_CALL = 10000;
 const MAX_SHARD_LIST_PAGES = 100;
 // Kinesis allows 5 GetRecords calls per second per shard: never poll one shard faster than this.
 const MIN_CALL_INTERVAL_MS = 200;
+// Event ids remembered for dropping duplicates (the oldest are forgotten first): 16 MB or so.
+// A duplicate arrives within seconds of the original (a re-sent POST, a retried PutRecords).
+const MAX_IDS_REMEMBERED = 200000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,6 +58,7 @@ function parseOptions(argv) {
       'duration-ms': { type: 'string', default: '3600000' },
       'timeout-ms': { type: 'string', default: '120000' },
       'poll-ms': { type: 'string', default: '1000' },
+      'keep-duplicates': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -81,6 +87,7 @@ function parseOptions(argv) {
     start: from ? 'AT_TIMESTAMP' : values['trim-horizon'] ? 'TRIM_HORIZON' : 'LATEST',
     from,
     output: values.output,
+    keepDuplicates: values['keep-duplicates'],
     maxEvents: number('max-events', 1),
     durationMs: number('duration-ms', 0),
     timeoutMs: number('timeout-ms', 1),
@@ -121,13 +128,31 @@ async function listShardIds(client, stream) {
 }
 
 /**
+ * Whether an event with `id` was seen already (remembering it): every event telemetry-kinesis
+ * ships has an id that is the same on each delivery of that event and different for any other.
+ * Events without an id (an earlier extension version) are never duplicates.
+ */
+function duplicateChecker() {
+  const seen = new Set();
+  return (id) => {
+    if (typeof id !== 'string') return false;
+    if (seen.has(id)) return true;
+    seen.add(id);
+    if (seen.size > MAX_IDS_REMEMBERED) seen.delete(seen.values().next().value);
+    return false;
+  };
+}
+
+/**
  * Reads the stream and calls onEvent({ envelopeText, envelope, event, format, shardId, partitionKey,
- * sequenceNumber }) for each event, in order per shard. Resolves to counts when caught up (or the
- * duration / event limit is reached while following).
+ * sequenceNumber }) for each event, in order per shard, once per event id unless
+ * options.keepDuplicates. Resolves to counts when caught up (or the duration / event limit is
+ * reached while following).
  */
 export async function tailStream(options, onEvent, onProblem = (text) => console.error(text)) {
   const client = makeClient(options);
-  const counts = { events: 0, records: 0, formats: {}, undecodable: 0 };
+  const counts = { events: 0, records: 0, formats: {}, undecodable: 0, duplicates: 0 };
+  const isDuplicate = options.keepDuplicates ? () => false : duplicateChecker();
   const started = Date.now();
   try {
     const shards = [];
@@ -169,6 +194,10 @@ export async function tailStream(options, onEvent, onProblem = (text) => console
             } catch (err) {
               counts.undecodable += 1;
               onProblem(`telemetry-kinesis-tail: ${shard.shardId} ${record.SequenceNumber}: an event is not JSON: ${err.message}`);
+              continue;
+            }
+            if (isDuplicate(envelope.id)) {
+              counts.duplicates += 1;
               continue;
             }
             counts.events += 1;
@@ -215,7 +244,8 @@ async function main(argv) {
   if (!stopped) {
     const formats = Object.entries(counts.formats).map(([f, n]) => `${f} ${n}`).join(', ') || 'none';
     console.error(`telemetry-kinesis-tail: ${counts.events} event(s) from ${counts.records} record(s) ` +
-                  `(formats: ${formats})${counts.undecodable ? `, ${counts.undecodable} undecodable` : ''}`);
+                  `(formats: ${formats})${counts.duplicates ? `, ${counts.duplicates} duplicate(s) skipped` : ''}` +
+                  `${counts.undecodable ? `, ${counts.undecodable} undecodable` : ''}`);
   }
   return counts.undecodable > 0 ? 1 : 0;
 }

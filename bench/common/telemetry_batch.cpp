@@ -49,7 +49,8 @@ std::vector<kinesis::Record> EncodedRecords(size_t count, size_t line_bytes) {
   telemetry::RecordEncoder encoder = TypicalEncoder();
   std::vector<kinesis::Record> records(count);
   for (size_t i = 0; i < count; ++i) {
-    encoder.Encode(FunctionLogEvent(i, line_bytes), records[i]);
+    const std::string event = FunctionLogEvent(i, line_bytes);
+    encoder.Encode(event, encoder.identity().OfText(event), records[i]);
   }
   return records;
 }
@@ -67,12 +68,13 @@ std::vector<kinesis::Record> BorrowedRecords(size_t count, size_t line_bytes) {
   }
   batch->body += ']';
   encoder.FrameBatch(*batch);
+  encoder.identity().BeginBody(batch->body);
   const std::shared_ptr<const kinesis::SharedBatch> shared = std::move(batch);
   std::vector<kinesis::Record> records(count);
   for (size_t i = 0; i < count; ++i) {
     const auto [offset, length] = events[i];
-    encoder.EncodeBorrowed(std::string_view(shared->body).substr(offset, length), shared,
-                           records[i]);
+    encoder.EncodeBorrowed(std::string_view(shared->body).substr(offset, length),
+                           encoder.identity().AtOffset(offset), shared, records[i]);
   }
   return records;
 }

@@ -104,8 +104,11 @@ void BM_ParseEncode(benchmark::State& state) {
       state.SkipWithError("parse failed");
     }
     record_bytes = 0;
+    encoder.identity().BeginBody(shared->body);
     for (size_t i = 0; i < events.size(); ++i) {
-      encoder.EncodeBorrowed(events[i].raw, shared, records[i]);
+      const auto offset = static_cast<uint64_t>(events[i].raw.data() - shared->body.data());
+      encoder.EncodeBorrowed(events[i].raw, encoder.identity().AtOffset(offset), shared,
+                             records[i]);
       record_bytes += records[i].DataSize();
     }
     benchmark::DoNotOptimize(records.data());

@@ -3,6 +3,7 @@
 // events it carries (one, or many in a packed ndjson/kpl record).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -18,9 +19,13 @@ namespace tk::kinesis {
 // by every record cut from it; freed with the last of them.
 struct SharedBatch {
   std::string body;
-  std::string head;  // before each event
-  std::string tail;  // after each event
+  std::string head;    // before each record's own text (Record::own: its event id)
+  std::string middle;  // after the record's own text, before its event
+  std::string tail;    // after each event
 };
+
+// Bytes of a borrowed record's own text within the shared framing (a 32-hex-digit event id).
+inline constexpr size_t kRecordOwnTextBytes = 32;
 
 struct Record {
   std::string partition_key;
@@ -31,17 +36,22 @@ struct Record {
   // Telemetry events in the record: the delivery counters count events, not records, so that
   // the accounting (received = delivered + filtered + dropped + unsent) holds for every format.
   uint32_t events = 1;
-  // Borrowed bytes: batch->head + event + batch->tail, `event` pointing into batch->body. The
+  // Borrowed bytes: batch->head + own + batch->middle + event + batch->tail, `event` pointing
+  // into batch->body and `own` this record's text in the shared framing (its event id). The
   // event is copied once, into the CBOR request (the JSON body base64s it from a scratch copy),
   // and no per-record data buffer is filled (spent records still circulate for their keys).
   std::shared_ptr<const SharedBatch> batch = nullptr;
   std::string_view event = {};
+  std::array<char, kRecordOwnTextBytes> own{};
+  uint8_t own_size = 0;
 
   bool borrowed() const { return batch != nullptr; }
 
   // The record's byte count, owned or borrowed.
   size_t DataSize() const {
-    return batch ? batch->head.size() + event.size() + batch->tail.size() : data.size();
+    return batch ? batch->head.size() + own_size + batch->middle.size() + event.size() +
+                       batch->tail.size()
+                 : data.size();
   }
   // Bytes this record counts against the PutRecords record and request limits (data before
   // base64 plus partition key).
@@ -50,7 +60,10 @@ struct Record {
   // Writes the record's bytes at `out` (DataSize() of them); returns the end of what it wrote.
   char* CopyDataTo(char* out) const {
     if (!batch) return CopyPiece(out, data);
-    return CopyPiece(CopyPiece(CopyPiece(out, batch->head), event), batch->tail);
+    out = CopyPiece(out, batch->head);
+    out = CopyPiece(out, std::string_view(own.data(), own_size));
+    out = CopyPiece(out, batch->middle);
+    return CopyPiece(CopyPiece(out, event), batch->tail);
   }
   void AppendDataTo(std::string& out) const {
     const size_t start = out.size();

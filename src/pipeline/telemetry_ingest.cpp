@@ -96,6 +96,7 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
   std::lock_guard lock(mutex_);
   last_batch_at_ = SteadyClock::now();
   owned_texts_.clear();
+  body_ = bytes;
   std::string_view tail;
   if (Status parsed = parser_.Parse(bytes, bytes.capacity(), events_); !parsed) {
     std::string why;
@@ -118,6 +119,7 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
   ResolvePendingFragment();
   if (!tail.empty()) KeepTail(tail);
   telemetry::ListenerReply reply = AcceptEvents(batch);
+  body_ = {};
   if (reply.status == 503) {
     pending_ = pending_before;
     stats_.events_joined = joined_before;
@@ -128,8 +130,9 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
 
 telemetry::ListenerReply TelemetryIngest::AcceptEvents(
     const std::shared_ptr<kinesis::SharedBatch>& batch) {
-  // May renew the encoder (SnapStart): the batch is framed after it.
+  // May renew the encoder (SnapStart): the batch is framed, and its ids derived, after it.
   const std::string_view report_request_id = TrackInvocations();
+  encoder_.identity().BeginBody(body_);
   size_t filtered = 0;
   size_t too_large = 0;
   size_t extra_fragments = 0;
@@ -182,8 +185,9 @@ void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBa
     const bool in_body =
         batch != nullptr && event.tenant_id.empty() && Contains(batch->body, event.raw);
     if (into.size() <= encoded) into.resize(encoded + 1);  // fragments took extra slots
-    const bool kept = in_body ? encoder_.EncodeBorrowed(event.raw, batch, into[encoded])
-                              : encoder_.Encode(event.raw, into[encoded], event.tenant_id);
+    const telemetry::EventId id = IdOf(event.raw);
+    const bool kept = in_body ? encoder_.EncodeBorrowed(event.raw, id, batch, into[encoded])
+                              : encoder_.Encode(event.raw, id, into[encoded], event.tenant_id);
     if (kept) {
       if (in_body) borrowed_bytes += event.raw.size();
       ++encoded;
@@ -421,6 +425,15 @@ void TelemetryIngest::JoinFragmentsWithin(std::chrono::milliseconds window) {
   join_window_ = window;
 }
 
+telemetry::EventId TelemetryIngest::IdOf(std::string_view raw, uint32_t piece) const {
+  // A slice of the body: by its place in it (two identical log lines have different places). An
+  // event of our own making (joined, a fragment of a split head): by its bytes.
+  if (!body_.empty() && Contains(body_, raw)) {
+    return encoder_.identity().AtOffset(static_cast<uint64_t>(raw.data() - body_.data()), piece);
+  }
+  return encoder_.identity().OfText(raw, piece);
+}
+
 size_t TelemetryIngest::EncodeAsFragments(std::string_view raw, std::vector<kinesis::Record>& into,
                                           size_t at) {
   // Each fragment is escaped as a JSON string: at most twice its bytes (quotes and backslashes).
@@ -432,7 +445,8 @@ size_t TelemetryIngest::EncodeAsFragments(std::string_view raw, std::vector<kine
     const std::string fragment = telemetry::MakeFragmentEvent(
         raw.substr(offset, length), "event larger than a Kinesis record", raw.size(), offset);
     if (into.size() <= at + parts) into.resize(at + parts + 1);
-    if (!encoder_.Encode(fragment, into[at + parts])) return 0;
+    const auto piece = static_cast<uint32_t>(parts + 1);
+    if (!encoder_.Encode(fragment, IdOf(raw, piece), into[at + parts])) return 0;
     ++parts;
     offset += length;
   }

@@ -117,6 +117,9 @@ class TelemetryIngest {
   void EncodeEvents(const std::shared_ptr<const kinesis::SharedBatch>& batch,
                     std::vector<kinesis::Record>& into, size_t& filtered, size_t& too_large,
                     size_t& extra_fragments);
+  // The id of `raw` (an event of the body being handled, or one of ours), or of its piece-th
+  // fragment.
+  telemetry::EventId IdOf(std::string_view raw, uint32_t piece = 0) const;
   void LogTooLarge(size_t event_bytes);
   void LogFirst(bool& logged, std::string_view message);
   // Requires mutex_. Returns the requestId of the batch's last platform.report (empty: none).
@@ -128,6 +131,7 @@ class TelemetryIngest {
   telemetry::BatchParser parser_;
   telemetry::RecordEncoder encoder_;
   std::vector<telemetry::TelemetryEvent> events_;
+  std::string_view body_;  // the POST body being handled (empty outside HandleBatch)
   // Events that are not slices of the body (joined halves, fragments) and their type/requestId
   // texts; cleared per body. A deque: growing it never moves what events_ points to.
   std::deque<std::string> owned_texts_;

@@ -3,15 +3,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace tk::telemetry {
 namespace {
 
 constexpr size_t kSandboxIdHexDigits = 16;
 constexpr std::string_view kEnvelopeSuffix = "}";
-// The envelope prefix ends with the event's key; a tenant's field goes just before it.
-constexpr std::string_view kEventKey = "\"event\":";
+// The envelope prefix ends inside the id's string; the id's end, a tenant's field and the event's
+// key follow: <prefix><id>","tenantId":"<tenant>","event":<event>}
+constexpr std::string_view kIdKey = "\"id\":\"";
+constexpr std::string_view kIdEndAndEventKey = "\",\"event\":";
+constexpr std::string_view kIdEnd = "\",";
 constexpr std::string_view kTenantKey = "\"tenantId\":\"";
 constexpr std::string_view kTenantFieldEnd = "\",";
+constexpr std::string_view kEventKey = "\"event\":";
 // Spent records taken from the recycler per lock: one lock per this many events.
 constexpr size_t kRecycledPerTake = 64;
 // How many spent records ahead of the one being written its buffer is prefetched.
@@ -81,8 +87,9 @@ std::string RenderEnvelopePrefix(const FunctionMetadata& metadata) {
   envelope["sandbox"] = metadata.sandbox_id;
   envelope["extension"] = metadata.extension_version;
   std::string text = envelope.dump();
-  text.pop_back();  // drop the closing brace: the event goes last
-  text.append(",\"event\":");
+  text.pop_back();  // drop the closing brace: the id and the event go last
+  text.push_back(',');
+  text.append(kIdKey);
   return text;
 }
 
@@ -98,6 +105,7 @@ RecordEncoder::RecordEncoder(std::string envelope_prefix, config::PartitionKeySt
       strategy_(strategy),
       sandbox_id_(std::move(sandbox_id)),
       limits_(limits),
+      identity_(envelope_prefix_),
       random_(std::random_device{}()) {}
 
 bool RecordEncoder::KeyedByTenant(std::string_view tenant_id) const {
@@ -115,8 +123,8 @@ size_t RecordEncoder::KeyBytes(std::string_view tenant_id) const {
 }
 
 size_t RecordEncoder::RecordSize(size_t event_bytes, std::string_view tenant_id) const {
-  return envelope_prefix_.size() + TenantFieldBytes(tenant_id) + event_bytes +
-         kEnvelopeSuffix.size() + KeyBytes(tenant_id);
+  return envelope_prefix_.size() + kEventIdHexDigits + kIdEndAndEventKey.size() +
+         TenantFieldBytes(tenant_id) + event_bytes + kEnvelopeSuffix.size() + KeyBytes(tenant_id);
 }
 
 void RecordEncoder::ReuseSpentRecord(kinesis::Record& out) {
@@ -148,15 +156,14 @@ void RecordEncoder::AssignPartitionKey(kinesis::Record& out, std::string_view te
 
 void RecordEncoder::AppendTenantRecord(std::string_view raw_event, std::string_view tenant_id,
                                        std::string& data) const {
-  // The prefix ends in `"event":` (RenderEnvelopePrefix): the tenant's field goes before it, with
-  // the other metadata, and the event stays the envelope's last member.
-  const std::string_view prefix = envelope_prefix_;
-  data.append(prefix.substr(0, prefix.size() - kEventKey.size())).append(kTenantKey);
+  // The tenant's field goes after the id, with the other metadata: the event stays the
+  // envelope's last member.
+  data.append(kIdEnd).append(kTenantKey);
   AppendEscaped(tenant_id, data);
   data.append(kTenantFieldEnd).append(kEventKey).append(raw_event).append(kEnvelopeSuffix);
 }
 
-bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out,
+bool RecordEncoder::Encode(std::string_view raw_event, const EventId& id, kinesis::Record& out,
                            std::string_view tenant_id) {
   const size_t record_bytes = RecordSize(raw_event.size(), tenant_id);
   if (record_bytes > limits_.max_record_bytes) return false;
@@ -167,8 +174,11 @@ bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out,
   out.event = {};
   out.data.clear();
   out.data.reserve(data_bytes);
+  const EventIdHex hex = HexOf(id);
+  out.data.append(envelope_prefix_).append(hex.data(), hex.size());
+  out.own_size = 0;
   if (tenant_id.empty()) {
-    out.data.append(envelope_prefix_).append(raw_event).append(kEnvelopeSuffix);
+    out.data.append(kIdEndAndEventKey).append(raw_event).append(kEnvelopeSuffix);
   } else {
     AppendTenantRecord(raw_event, tenant_id, out.data);
   }
@@ -177,7 +187,7 @@ bool RecordEncoder::Encode(std::string_view raw_event, kinesis::Record& out,
   return true;
 }
 
-bool RecordEncoder::EncodeBorrowed(std::string_view raw_event,
+bool RecordEncoder::EncodeBorrowed(std::string_view raw_event, const EventId& id,
                                    const std::shared_ptr<const kinesis::SharedBatch>& batch,
                                    kinesis::Record& out) {
   if (RecordSize(raw_event.size()) > limits_.max_record_bytes) return false;
@@ -190,6 +200,10 @@ bool RecordEncoder::EncodeBorrowed(std::string_view raw_event,
   out.data.clear();
   out.batch = batch;
   out.event = raw_event;
+  static_assert(kinesis::kRecordOwnTextBytes == kEventIdHexDigits);
+  const EventIdHex hex = HexOf(id);
+  std::copy(hex.begin(), hex.end(), out.own.begin());
+  out.own_size = static_cast<uint8_t>(hex.size());
   out.attempts = 0;
   out.events = 1;
   return true;
@@ -197,6 +211,7 @@ bool RecordEncoder::EncodeBorrowed(std::string_view raw_event,
 
 void RecordEncoder::FrameBatch(kinesis::SharedBatch& batch) const {
   batch.head = envelope_prefix_;
+  batch.middle = kIdEndAndEventKey;
   batch.tail = kEnvelopeSuffix;
 }
 

@@ -13,6 +13,7 @@
 #include "kinesis/limits.h"
 #include "kinesis/record.h"
 #include "kinesis/record_recycler.h"
+#include "telemetry/event_id.h"
 
 namespace tk::telemetry {
 
@@ -27,11 +28,13 @@ struct FunctionMetadata {
   std::string extension_version;
 };
 
-// The envelope up to and including `"event":`. The event bytes and a closing brace follow:
+// The envelope up to and including `"id":"`. The event's id (32 hex digits, event_id.h), `",`,
+// `"event":`, the event bytes and a closing brace follow:
 // {"function":"f","version":"$LATEST","region":"eu-west-1","memoryMB":128,"account":"1234",
-//  "sandbox":"5f0c...","extension":"telemetry-kinesis/0.1.0","event":<event bytes>}
+//  "sandbox":"5f0c...","extension":"telemetry-kinesis/0.1.0","id":"9b1c...","event":<event bytes>}
 // An event that carries a tenantId (record.tenantId, tenant isolation mode) gets
-// `"tenantId":"<id>",` before `"event":` in its own record (RecordEncoder::Encode).
+// `"tenantId":"<id>",` before `"event":` in its own record (RecordEncoder::Encode). The event
+// stays last, so a reader finds its bytes between the first `"event":` and the final brace.
 std::string RenderEnvelopePrefix(const FunctionMetadata& metadata);
 
 // A random 16-hex-digit identity for this execution environment.
@@ -44,18 +47,20 @@ class RecordEncoder {
   RecordEncoder(std::string envelope_prefix, config::PartitionKeyStrategy strategy,
                 std::string sandbox_id, kinesis::Limits limits = {});
 
-  // Fills `out` with the record for `raw_event` (one copy of the event bytes). Returns false,
-  // leaving `out` unspecified, when the record would exceed the stream's maximum record size.
-  // When `out` has no room (e.g. a moved-from record) and a recycler is set, a spent record's
+  // Fills `out` with the record for `raw_event` with id `id` (one copy of the event bytes). Returns
+  // false, leaving `out` unspecified, when the record would exceed the stream's maximum record
+  // size. When `out` has no room (e.g. a moved-from record) and a recycler is set, a spent record's
   // buffers are reused: no allocation per event. A non-empty `tenant_id` (the event's
   // record.tenantId, unescaped) goes into the envelope, and with strategy kTenant becomes the
   // partition key.
-  bool Encode(std::string_view raw_event, kinesis::Record& out, std::string_view tenant_id = {});
+  bool Encode(std::string_view raw_event, const EventId& id, kinesis::Record& out,
+              std::string_view tenant_id = {});
 
   // The same record without copying the event: `out` borrows `raw_event`, which must lie in
-  // batch->body, and the envelope from batch->head and batch->tail (set by FrameBatch()). For
-  // events without a tenantId only: the framing is shared by the whole batch.
-  bool EncodeBorrowed(std::string_view raw_event,
+  // batch->body, and the envelope from batch->head, its id, batch->middle and batch->tail (set
+  // by FrameBatch()). For events without a tenantId only: the framing is shared by the whole
+  // batch.
+  bool EncodeBorrowed(std::string_view raw_event, const EventId& id,
                       const std::shared_ptr<const kinesis::SharedBatch>& batch,
                       kinesis::Record& out);
   // Sets the envelope text around each event of `batch` (this encoder's: it carries the
@@ -71,6 +76,10 @@ class RecordEncoder {
   // Must outlive the encoder. Encode() is then still single-threaded, as before.
   void RecycleFrom(kinesis::RecordRecycler* recycler) { recycler_ = recycler; }
 
+  // The ids of this environment's events (renewed with the encoder at a SnapStart restore).
+  EventIdentity& identity() { return identity_; }
+  const EventIdentity& identity() const { return identity_; }
+
  private:
   void ReuseSpentRecord(kinesis::Record& out);
   void AssignPartitionKey(kinesis::Record& out, std::string_view tenant_id = {});
@@ -85,6 +94,7 @@ class RecordEncoder {
   config::PartitionKeyStrategy strategy_;
   std::string sandbox_id_;
   kinesis::Limits limits_;
+  EventIdentity identity_;
   std::mt19937_64 random_;
   kinesis::RecordRecycler* recycler_ = nullptr;
   std::vector<kinesis::Record> spare_;  // taken from recycler_ a few at a time

@@ -68,7 +68,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     TK_FUZZ_CHECK(event.raw.data() >= body.data() &&
                   event.raw.data() + event.raw.size() <= body.data() + body.size());
     tk::kinesis::Record record;
-    if (!encoder.Encode(event.raw, record)) continue;  // over the 1 MiB record limit
+    const tk::telemetry::EventId id =
+        encoder.identity().AtOffset(static_cast<uint64_t>(event.raw.data() - body.data()));
+    if (!encoder.Encode(event.raw, id, record)) continue;  // over the 1 MiB record limit
     TK_FUZZ_CHECK(record.Size() == encoder.RecordSize(event.raw.size()));
     TK_FUZZ_CHECK(record.data.ends_with(std::string(event.raw) + "}"));
     // The envelope around a valid event is itself one valid JSON object.
@@ -77,7 +79,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     TK_FUZZ_CHECK(parsed.is_object());
     // The borrowing record has the same bytes and size without a copy of the event.
     tk::kinesis::Record borrowed;
-    TK_FUZZ_CHECK(encoder.EncodeBorrowed(event.raw, batch, borrowed));
+    TK_FUZZ_CHECK(encoder.EncodeBorrowed(event.raw, id, batch, borrowed));
     TK_FUZZ_CHECK(borrowed.ContiguousData(scratch) == record.data);
     TK_FUZZ_CHECK(borrowed.DataSize() == record.data.size());
     // Requests below mix both kinds, as a retry (which copies) does in the extension.

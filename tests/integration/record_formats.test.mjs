@@ -3,17 +3,14 @@
 // also de-aggregated by an independent implementation (npm aws-kinesis-agg); packed formats use far
 // fewer records, and the shutdown summary balances in events.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertExactlyOnce, assertExtensionExitedInTime, runSummary } from './support/checks.mjs';
-import { DUMMY_CREDENTIALS } from './support/kinesis_client.mjs';
 import { startKinesisLocal } from './support/kinesis_local.mjs';
-import { sourceDir } from './support/paths.mjs';
 import { compareEvents, describeDifference, envelopesOf, eventTextsOf } from './support/records.mjs';
 import { extensionEnv, runSandbox } from './support/sandbox.mjs';
 import { readAllRecords } from './support/stream_reader.mjs';
+import { runTail } from './support/tail.mjs';
 import { assertAccountingBalances, shutdownSummary } from './support/summary.mjs';
 import { eventTextOfEnvelope } from '../../tools/lib/record_decoder.mjs';
 
@@ -23,8 +20,6 @@ const kinesisAgg = require('aws-kinesis-agg');
 const INVOCATIONS = 4;
 const LOG_LINES = 60;
 const LOG_LINE_BYTES = 250;
-const TAIL_PATH = path.join(sourceDir, 'tools', 'telemetry-kinesis-tail.mjs');
-const TAIL_TIMEOUT_MS = 60000;
 
 const FORMATS = [
   { name: 'event', stream: 'formats-event', env: {} },
@@ -63,26 +58,8 @@ async function shipWith(format) {
   return { run, records, summary };
 }
 
-/** Runs telemetry-kinesis-tail over the whole stream; resolves to its stdout lines and stderr. */
-function tail(streamName, output) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TAIL_PATH, '--stream', streamName, '--endpoint', kinesis.endpoint,
-      '--region', 'us-east-1', '--trim-horizon', '--output', output, '--timeout-ms', '30000'], {
-      env: { ...process.env, ...DUMMY_CREDENTIALS }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (c) => out.push(c));
-    child.stderr.on('data', (c) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), TAIL_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString('utf8');
-      resolve({ code, lines: stdout.split('\n').filter((l) => l.length > 0), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
+/** telemetry-kinesis-tail over the whole stream of `streamName`. */
+const tail = (streamName, output) => runTail({ endpoint: kinesis.endpoint, streamName, output });
 
 /** Every event is recovered by telemetry-kinesis-tail --output json, and its one-line view has a line per event. */
 async function assertTailRecoversEverything(format, sent) {
@@ -109,10 +86,17 @@ for (const format of FORMATS) {
     assert.ok(sent.length >= INVOCATIONS * LOG_LINES, runSummary(run));
     assertExactlyOnce(sent, records, ` (${format.name})`);
 
+    const ids = new Set();
     for (const record of records) {
       const envelopes = envelopesOf(record);
-      // Every event of a record carries the sandbox that is the record's partition key.
-      for (const envelope of envelopes) assert.equal(envelope.sandbox, record.partitionKey);
+      // Every event of a record carries the sandbox that is the record's partition key, and an id
+      // of its own.
+      for (const envelope of envelopes) {
+        assert.equal(envelope.sandbox, record.partitionKey);
+        assert.match(envelope.id, /^[0-9a-f]{32}$/, `${format.name}: every envelope has an event id`);
+        assert.ok(!ids.has(envelope.id), `${format.name}: two events share the id ${envelope.id}`);
+        ids.add(envelope.id);
+      }
       if (format.name === 'ndjson+gzip') assert.deepEqual([...record.data.subarray(0, 2)], [0x1f, 0x8b]);
       if (format.name === 'kpl') assert.deepEqual([...record.data.subarray(0, 4)], [0xf3, 0x89, 0x9a, 0xc2]);
       assert.ok(record.data.length + record.partitionKey.length <= 25 * 1024 || envelopes.length === 1,

@@ -77,6 +77,16 @@ void parseDamagePost(const std::string& text, Options& opts, std::vector<std::st
   opts.delivery.damage[post] = static_cast<std::size_t>(byte);
 }
 
+// --lose-post-answer N (repeatable).
+void parseLostAnswer(const std::string& text, Options& opts, std::vector<std::string>& errors) {
+  int post = 0;
+  if (!parseInt(text, post) || post < 1) {
+    errors.push_back("--lose-post-answer must be a POST number N >= 1, got '" + text + "'");
+    return;
+  }
+  opts.delivery.lost_answers.insert(post);
+}
+
 // The flags of telemetry delivery and of the extra log lines, given as text.
 struct IntakeTexts {
   std::string split = "on";
@@ -242,6 +252,8 @@ with the Extensions API and Telemetry API emulated on 127.0.0.1, and measures it
                                 observed; default alternate: the first one does, the next not)
   --damage-post N:BYTE          cut the Nth POST (1-based, re-sends counted) at byte BYTE
                                 (repeatable); never re-sent
+  --lose-post-answer N           the Nth POST's 2xx answer is lost (Lambda timed out first): the
+                                extension has its events, and Lambda re-sends them (repeatable)
   --damage-mode truncate|garbage
                                 the damaged body ends at BYTE, or its rest is random bytes
                                 (default truncate)
@@ -360,7 +372,8 @@ ParseResult parseOptions(int argc, char** argv) {
       continue;
     }
     const bool known = int_flags.count(arg) > 0 || string_flags.count(arg) > 0 || arg == "--env" ||
-                       arg == "--reject-schema" || arg == "--damage-post";
+                       arg == "--reject-schema" || arg == "--damage-post" ||
+                       arg == "--lose-post-answer";
     if (!known) {
       result.errors.push_back("unknown flag: " + arg);
       continue;
@@ -386,6 +399,8 @@ ParseResult parseOptions(int argc, char** argv) {
       opts.modes.rejected_schemas.push_back(value);
     } else if (arg == "--damage-post") {
       parseDamagePost(value, opts, result.errors);
+    } else if (arg == "--lose-post-answer") {
+      parseLostAnswer(value, opts, result.errors);
     } else if (arg == "--env") {
       const auto eq = value.find('=');
       if (eq == std::string::npos || eq == 0) {

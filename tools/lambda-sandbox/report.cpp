@@ -182,6 +182,7 @@ std::string reportJson(const RunResult& r, const Options& o) {
       {"telemetry_max_post_ms", round3(r.dispatch.max_post_ms)},
       {"telemetry_post_retries", r.dispatch.post_retries},
       {"telemetry_posts_given_up", r.dispatch.posts_given_up},
+      {"telemetry_answers_lost", r.dispatch.answers_lost},
       {"telemetry_post_ms",
        {{"median", round3(post_ms.median)},
         {"p99", round3(post_ms.p99)},

@@ -317,11 +317,11 @@ void TelemetryDispatcher::send(Batch& batch, std::unique_lock<std::mutex>& lock)
     stats_.largest_post =
         LargestPostRecord{number, batch.body.size(), subscription_.buffering.max_bytes};
   }
-  settle(batch, status, damaged);
+  settle(batch, status, damaged, options_.lost_answers.count(number) > 0);
   cv_.notify_all();  // pause() may be waiting for the POST to finish
 }
 
-void TelemetryDispatcher::settle(const Batch& batch, int status, bool damaged) {
+void TelemetryDispatcher::settle(const Batch& batch, int status, bool damaged, bool answer_lost) {
   if (batch.attempts == 1) {
     for (const Segment& s : batch.segments) {
       stats_.events_posted += s.piece == Piece::kWhole || s.piece == Piece::kFirst;
@@ -334,7 +334,12 @@ void TelemetryDispatcher::settle(const Batch& batch, int status, bool damaged) {
       if (damaged || s.piece == Piece::kWhole || s.piece == Piece::kLast) markAccepted(s.event);
     }
   }
-  if (answered2xx(status)) {
+  if (answered2xx(status) && answer_lost) {
+    // The extension has taken the events (accepted above), but Lambda's wait for the answer ran
+    // out first: it retries "the attempt to send telemetry" with the same bytes (Telemetry API,
+    // "Specifying a destination protocol"), so the extension receives the batch twice.
+    ++stats_.answers_lost;
+  } else if (answered2xx(status)) {
     for (const Segment& s : batch.segments) {
       stats_.events_delivered += s.piece == Piece::kWhole || s.piece == Piece::kLast;
     }

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +40,9 @@ struct DeliveryOptions {
   /// --damage-post N:BYTE: POST number (1-based, re-sends counted) -> byte offset.
   std::map<std::int64_t, std::size_t> damage;
   DamageMode damage_mode = DamageMode::kTruncate;
+  /// --lose-post-answer N: POST numbers (1-based, re-sends counted) whose 2xx answer Lambda does
+  /// not see (it timed out first): the extension has taken the events, and they are re-sent.
+  std::set<std::int64_t> lost_answers;
 };
 
 /// How one event larger than maxBytes was cut (its pieces went out in consecutive POSTs).
@@ -63,6 +67,7 @@ struct DispatchStats {
   std::int64_t post_retries = 0;    // re-sends of failed POSTs
   std::int64_t post_failures = 0;   // POSTs with a transport error, a timeout or a non-2xx answer
   std::int64_t posts_given_up = 0;  // failed after every re-send
+  std::int64_t answers_lost = 0;    // 2xx answers taken as failures (--lose-post-answer): re-sent
   std::map<std::string, std::int64_t> statuses;  // "200" -> n, "error" -> n (no HTTP answer)
   std::int64_t events_posted = 0;                // a split event counts with its first piece
   std::int64_t events_delivered = 0;  // in POSTs answered 2xx (a split event: its last piece)
@@ -130,8 +135,9 @@ class TelemetryDispatcher {
   bool continuationBracket();                                    // requires mutex_
   void prepare(Batch& batch);  // the body, and the new events to --events-out
   void send(Batch& batch, std::unique_lock<std::mutex>& lock);
-  void settle(const Batch& batch, int status, bool damaged);  // requires mutex_
-  void markAccepted(std::uint64_t event);                     // requires mutex_
+  // Requires mutex_. `answer_lost`: a 2xx that Lambda does not see (--lose-post-answer).
+  void settle(const Batch& batch, int status, bool damaged, bool answer_lost);
+  void markAccepted(std::uint64_t event);  // requires mutex_
   int post(const Subscription& sub, const std::string& body);
 
   const DeliveryOptions options_;

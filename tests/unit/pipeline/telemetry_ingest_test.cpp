@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,7 +24,8 @@ using ::testing::HasSubstr;
 
 constexpr char kSandboxId[] = "0123456789abcdef";
 
-std::string Prefix() {
+// The encoder's envelope prefix (it ends inside the id's string).
+std::string EnvelopePrefix() {
   telemetry::FunctionMetadata metadata;
   metadata.function_name = "orders-api";
   metadata.function_version = "$LATEST";
@@ -34,8 +36,36 @@ std::string Prefix() {
   return telemetry::RenderEnvelopePrefix(metadata);
 }
 
+// What a record holds before its event once WithoutIds() took the id out: the envelope up to
+// `"event":`. (The ids themselves are tested in EventIdTest below.)
+std::string Prefix() {
+  const std::string prefix = EnvelopePrefix();
+  return prefix.substr(0, prefix.size() - std::string_view(R"("id":")").size()) + R"("event":)";
+}
+
+// Bytes of an envelope's `"id":"<32 hex digits>",`.
+constexpr size_t kIdFieldBytes = 6 + 32 + 2;
+
+// `data` with every envelope's `"id":"<32 hex digits>",` taken out.
+std::string WithoutIds(std::string data) {
+  constexpr std::string_view kIdKey = R"("id":")";
+  for (size_t at = data.find(kIdKey); at != std::string::npos; at = data.find(kIdKey, at)) {
+    const bool hex =
+        at + kIdFieldBytes <= data.size() &&
+        data.find_first_not_of("0123456789abcdef", at + kIdKey.size()) == at + kIdKey.size() + 32 &&
+        data.compare(at + kIdKey.size() + 32, 2, "\",") == 0;
+    if (hex) {
+      data.erase(at, kIdFieldBytes);
+    } else {
+      at += kIdKey.size();
+    }
+  }
+  return data;
+}
+
 telemetry::RecordEncoder Encoder() {
-  return telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kSandbox, kSandboxId);
+  return telemetry::RecordEncoder(EnvelopePrefix(), config::PartitionKeyStrategy::kSandbox,
+                                  kSandboxId);
 }
 
 std::string FunctionEvent(const std::string& message) {
@@ -60,7 +90,9 @@ std::vector<std::string> Drain(RecordQueue& queue) {
     kinesis::PutRecordsBatch batch(queue.limits());
     queue.PopInto(batch);
     for (const kinesis::Record& record : batch.records()) {
-      record.AppendDataTo(data.emplace_back());
+      std::string text;
+      record.AppendDataTo(text);
+      data.push_back(WithoutIds(std::move(text)));
     }
   }
   return data;
@@ -248,9 +280,10 @@ TEST(TelemetryIngestLargeRecordTest, QueuesA5MiBEventOnlyWhenTheStreamTakes10MiB
   const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
   RecordQueue queue(16 * kinesis::kMiB, limits);
   DeliveryStats stats;
-  TelemetryIngest ingest(telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kSandbox,
-                                                  kSandboxId, limits),
-                         queue, stats);
+  TelemetryIngest ingest(
+      telemetry::RecordEncoder(EnvelopePrefix(), config::PartitionKeyStrategy::kSandbox, kSandboxId,
+                               limits),
+      queue, stats);
   ASSERT_EQ(ingest.HandleBatch(body).status, 200);
   EXPECT_THAT(Drain(queue),
               ElementsAre(Prefix() + FunctionEvent("before") + "}", Prefix() + event + "}",
@@ -465,7 +498,7 @@ TEST_F(TelemetryIngestFormatTest, PacksEachBatchIntoNdjsonRecordsAndFlushesAtThe
   }
   std::string expected;
   for (const std::string& event : events) expected += Prefix() + event + "}\n";
-  EXPECT_EQ(all, expected + Prefix() + FunctionEvent("next batch") + "}\n");
+  EXPECT_EQ(WithoutIds(all), expected + Prefix() + FunctionEvent("next batch") + "}\n");
   EXPECT_EQ(carried, 31u);
   EXPECT_EQ(records.back().events, 1u) << "the second batch's event is not held back";
   EXPECT_LT(records.size(), 31u / 4);
@@ -474,8 +507,8 @@ TEST_F(TelemetryIngestFormatTest, PacksEachBatchIntoNdjsonRecordsAndFlushesAtThe
 
 TEST_F(TelemetryIngestFormatTest, AnEventTooLargeToPackIsDroppedAndCounted) {
   UseFormat(config::RecordFormat::kKpl);
-  const std::string huge =
-      FunctionEvent(std::string(kinesis::kDefaultMaxRecordBytes - Prefix().size() - 100, 'x'));
+  const std::string huge = FunctionEvent(
+      std::string(kinesis::kDefaultMaxRecordBytes - Encoder().RecordSize(0) - 80, 'x'));
   ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("a"), huge, FunctionEvent("b")})).status, 200);
   std::vector<kinesis::Record> records = DrainRecords();
   ASSERT_EQ(records.size(), 1u);
@@ -488,9 +521,10 @@ TEST(TelemetryIngestLargeRecordTest, PacksA5MiBEventWhenTheStreamTakes10MiBRecor
   const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
   RecordQueue queue(16 * kinesis::kMiB, limits);
   DeliveryStats stats;
-  TelemetryIngest ingest(telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kSandbox,
-                                                  kSandboxId, limits),
-                         queue, stats);
+  TelemetryIngest ingest(
+      telemetry::RecordEncoder(EnvelopePrefix(), config::PartitionKeyStrategy::kSandbox, kSandboxId,
+                               limits),
+      queue, stats);
   config::RecordOptions options;
   options.format = config::RecordFormat::kKpl;
   ingest.PackWith(
@@ -533,7 +567,7 @@ TEST_F(TelemetryIngestFormatTest, RecordsBorrowTheirEventsFromTheBodyUntilTheLas
   EXPECT_EQ(records[0].batch, records[1].batch) << "one body shared by the batch's records";
   EXPECT_TRUE(records[0].data.empty()) << "no copy of the event";
   EXPECT_EQ(records[1].event, events[1]);
-  EXPECT_EQ(records[1].DataSize(), Prefix().size() + events[1].size() + 1);
+  EXPECT_EQ(records[1].DataSize(), Prefix().size() + kIdFieldBytes + events[1].size() + 1);
   std::weak_ptr<const kinesis::SharedBatch> body = records[0].batch;
   records.erase(records.begin());
   EXPECT_FALSE(body.expired()) << "the second record still points into it";
@@ -552,7 +586,7 @@ TEST_F(TelemetryIngestFormatTest, ABodyMostlyFilteredOutIsNotKeptForTheFewEvents
   std::vector<kinesis::Record> records = DrainRecords();
   ASSERT_EQ(records.size(), 1u);
   EXPECT_FALSE(records[0].borrowed()) << "a tenth of the body would pin all of it";
-  EXPECT_EQ(records[0].data, Prefix() + kept + "}");
+  EXPECT_EQ(WithoutIds(records[0].data), Prefix() + kept + "}");
 }
 
 TEST(TelemetryIngestFormatQueueFullTest, APackedBatchRefusedWhenFullCountsItsEventsAsDropped) {
@@ -584,7 +618,8 @@ bool HasTenant(const std::string& event) { return event.find("\"tenantId\"") != 
 class TelemetryIngestTenantTest : public ::testing::Test {
  protected:
   static telemetry::RecordEncoder TenantEncoder() {
-    return telemetry::RecordEncoder(Prefix(), config::PartitionKeyStrategy::kTenant, kSandboxId);
+    return telemetry::RecordEncoder(EnvelopePrefix(), config::PartitionKeyStrategy::kTenant,
+                                    kSandboxId);
   }
   // The envelope `encoder` gives `event` (with its tenant when it has one).
   static std::string Enveloped(const std::string& event) {
@@ -616,7 +651,7 @@ TEST_F(TelemetryIngestTenantTest, KeysAndEnvelopesEachEventByItsOwnTenantId) {
   for (size_t i = 0; i < events.size(); ++i) {
     std::string data;
     records[i].AppendDataTo(data);
-    EXPECT_EQ(data, Enveloped(events[i])) << i;
+    EXPECT_EQ(WithoutIds(data), Enveloped(events[i])) << i;
     EXPECT_EQ(records[i].partition_key, HasTenant(events[i]) ? tk::testing::kTenant : kSandboxId)
         << i;
   }
@@ -637,7 +672,7 @@ TEST_F(TelemetryIngestTenantTest, EventsWithoutATenantKeepPointingIntoThePostBod
   ASSERT_EQ(records.size(), events.size());
   for (size_t i = 0; i + 1 < records.size(); ++i) EXPECT_TRUE(records[i].borrowed()) << i;
   EXPECT_FALSE(records.back().borrowed());
-  EXPECT_EQ(records.back().data, Enveloped(events.back()));
+  EXPECT_EQ(WithoutIds(records.back().data), Enveloped(events.back()));
 }
 
 TEST(TelemetryIngestTenantSandboxTest, TheSandboxStrategyKeepsOneKeyButStillRecordsTheTenant) {
@@ -680,7 +715,7 @@ TEST_P(TelemetryIngestTenantPackTest, ClosesARecordWhereverTheKeyChanges) {
     EXPECT_EQ(records[i].events, counts[i]) << i;
     for (uint32_t e = 0; e < records[i].events; ++e, ++next_event) {
       // Each event's envelope appears in its record (ndjson: a line; kpl: a user record's data).
-      EXPECT_NE(records[i].data.find(Enveloped(events[next_event])), std::string::npos)
+      EXPECT_NE(WithoutIds(records[i].data).find(Enveloped(events[next_event])), std::string::npos)
           << "record " << i << " event " << next_event;
     }
   }
@@ -696,6 +731,78 @@ INSTANTIATE_TEST_SUITE_P(PackedFormats, TelemetryIngestTenantPackTest,
                          ::testing::Values(config::RecordFormat::kNdjson,
                                            config::RecordFormat::kKpl),
                          FormatName);
+
+// ---- Event ids: stable across re-deliveries, unique across events ----
+
+// The "id" of every envelope queued, in order (one event per record: the event format).
+std::vector<std::string> DrainIds(RecordQueue& queue) {
+  std::vector<std::string> ids;
+  for (int requests = 0; requests < 100 && !queue.empty(); ++requests) {
+    kinesis::PutRecordsBatch batch(queue.limits());
+    queue.PopInto(batch);
+    for (const kinesis::Record& record : batch.records()) {
+      std::string data;
+      record.AppendDataTo(data);
+      ids.push_back(nlohmann::json::parse(data).at("id").get<std::string>());
+      queue.Release(record.Size());  // as the sender does once they are delivered
+    }
+  }
+  return ids;
+}
+
+TEST_F(TelemetryIngestTest, GivesARedeliveredBodyTheSameIdsAndIdenticalLinesDifferentOnes) {
+  // Two byte-identical log lines (same millisecond, same text) and a report.
+  const std::string body = Batch({FunctionEvent("same"), FunctionEvent("same"), ReportEvent("r")});
+  ASSERT_EQ(ingest_.HandleBatch(body).status, 200);
+  ASSERT_EQ(ingest_.HandleBatch(body).status, 200);  // Lambda re-sends it: its answer was lost
+  const std::vector<std::string> ids = DrainIds(queue_);
+  ASSERT_EQ(ids.size(), 6u);
+  for (const std::string& id : ids) EXPECT_THAT(id, ::testing::MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_EQ(std::vector<std::string>(ids.begin(), ids.begin() + 3),
+            std::vector<std::string>(ids.begin() + 3, ids.end()))
+      << "a re-delivery repeats every id, in order";
+  EXPECT_NE(ids[0], ids[1]) << "identical lines of one body are different events";
+  EXPECT_NE(ids[0], ids[2]);
+  EXPECT_NE(ids[1], ids[2]);
+}
+
+TEST_F(TelemetryIngestTest, GivesTheSameLineInAnotherBodyAnotherId) {
+  ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("same")})).status, 200);
+  ASSERT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("same"), FunctionEvent("next")})).status, 200);
+  const std::vector<std::string> ids = DrainIds(queue_);
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_NE(ids[0], ids[1]) << "the same text in two POSTs: two events logged in one millisecond";
+}
+
+TEST(TelemetryIngestEventIdTest, AnotherEnvironmentGivesTheSameBodyOtherIds) {
+  RecordQueue first_queue(kinesis::kMiB);
+  RecordQueue second_queue(kinesis::kMiB);
+  DeliveryStats stats;
+  TelemetryIngest first(Encoder(), first_queue, stats);
+  telemetry::FunctionMetadata other;
+  other.function_name = "orders-api";
+  other.sandbox_id = "fedcba9876543210";
+  TelemetryIngest second(
+      telemetry::RecordEncoder(telemetry::RenderEnvelopePrefix(other),
+                               config::PartitionKeyStrategy::kSandbox, other.sandbox_id),
+      second_queue, stats);
+  const std::string body = Batch({FunctionEvent("same")});
+  ASSERT_EQ(first.HandleBatch(body).status, 200);
+  ASSERT_EQ(second.HandleBatch(body).status, 200);
+  EXPECT_NE(DrainIds(first_queue), DrainIds(second_queue));
+}
+
+TEST_F(TelemetryIngestTest, GivesEachFragmentOfAnOversizedEventItsOwnStableId) {
+  const std::string big = FunctionEvent(std::string(2 * kinesis::kMiB, 'x'));
+  const std::string body = Batch({big});
+  ASSERT_EQ(ingest_.HandleBatch(body).status, 200);
+  const std::vector<std::string> first = DrainIds(queue_);
+  ASSERT_EQ(ingest_.HandleBatch(body).status, 200);
+  const std::vector<std::string> again = DrainIds(queue_);
+  ASSERT_GE(first.size(), 3u);
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(std::set<std::string>(first.begin(), first.end()).size(), first.size());
+}
 
 }  // namespace
 }  // namespace tk::pipeline

@@ -27,6 +27,15 @@ using ::testing::MatchesRegex;
 using ::testing::StartsWith;
 
 constexpr char kSandboxId[] = "0123456789abcdef";
+constexpr EventId kId{0x0123456789abcdefULL, 0xfedcba9876543210ULL};
+constexpr char kIdHex[] = "0123456789abcdeffedcba9876543210";
+// What follows the prefix besides the event: the id, `","event":` and the closing brace.
+constexpr size_t kFramingBytes = 32 + 10 + 1;
+
+// The record of `raw` with id kId.
+std::string Framed(const std::string& prefix, const std::string& raw) {
+  return prefix + kIdHex + R"(","event":)" + raw + "}";
+}
 
 FunctionMetadata Metadata(std::string account_id = "123456789012") {
   FunctionMetadata metadata;
@@ -50,9 +59,9 @@ std::string ReadSample(const std::string& name) {
   return event;
 }
 
-// The envelope as a JSON object: the prefix closed with a null event.
+// The envelope as a JSON object: the prefix closed with an id and a null event.
 nlohmann::ordered_json ParsePrefix(const std::string& prefix) {
-  return nlohmann::ordered_json::parse(prefix + "null}");
+  return nlohmann::ordered_json::parse(prefix + R"(id","event":null})");
 }
 
 std::vector<std::string> Keys(const nlohmann::ordered_json& object) {
@@ -61,13 +70,13 @@ std::vector<std::string> Keys(const nlohmann::ordered_json& object) {
   return keys;
 }
 
-TEST(RenderEnvelopePrefixTest, HoldsTheFunctionMetadataInOrderEndingAtTheEventKey) {
+TEST(RenderEnvelopePrefixTest, HoldsTheFunctionMetadataInOrderEndingInTheIdsString) {
   const std::string prefix = RenderEnvelopePrefix(Metadata());
   EXPECT_THAT(prefix, StartsWith("{"));
-  EXPECT_THAT(prefix, EndsWith(",\"event\":"));
+  EXPECT_THAT(prefix, EndsWith(",\"id\":\""));
   const nlohmann::ordered_json envelope = ParsePrefix(prefix);
   EXPECT_THAT(Keys(envelope), ElementsAre("function", "version", "region", "memoryMB", "account",
-                                          "sandbox", "extension", "event"));
+                                          "sandbox", "extension", "id", "event"));
   EXPECT_EQ(envelope["function"], "orders-api");
   EXPECT_EQ(envelope["version"], "$LATEST");
   EXPECT_EQ(envelope["region"], "eu-west-1");
@@ -82,7 +91,7 @@ TEST(RenderEnvelopePrefixTest, LeavesOutTheAccountWhenItIsUnknown) {
   const nlohmann::ordered_json envelope = ParsePrefix(RenderEnvelopePrefix(Metadata("")));
   EXPECT_FALSE(envelope.contains("account"));
   EXPECT_THAT(Keys(envelope), ElementsAre("function", "version", "region", "memoryMB", "sandbox",
-                                          "extension", "event"));
+                                          "extension", "id", "event"));
 }
 
 TEST(RenderEnvelopePrefixTest, EscapesOddFunctionNamesAndVersions) {
@@ -101,8 +110,8 @@ TEST(RecordEncoderTest, WrapsTheEventBytesUntouchedInTheEnvelope) {
   const std::string raw = ReadSample("platform.report.json");  // multi-line, indented
   kinesis::Record record;
   record.attempts = 3;  // stale state from a reused record
-  ASSERT_TRUE(encoder.Encode(raw, record));
-  EXPECT_EQ(record.data, prefix + raw + "}");
+  ASSERT_TRUE(encoder.Encode(raw, kId, record));
+  EXPECT_EQ(record.data, Framed(prefix, raw));
   EXPECT_EQ(record.attempts, 0u);
   const nlohmann::json parsed = nlohmann::json::parse(record.data);
   EXPECT_EQ(parsed["event"], nlohmann::json::parse(raw));
@@ -115,7 +124,7 @@ TEST(RecordEncoderTest, SandboxStrategyGivesEveryRecordTheSandboxKey) {
                         kSandboxId);
   kinesis::Record record;
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(encoder.Encode(R"({"type":"function","record":"x"})", record));
+    ASSERT_TRUE(encoder.Encode(R"({"type":"function","record":"x"})", kId, record));
     ASSERT_EQ(record.partition_key, kSandboxId);
   }
 }
@@ -126,7 +135,7 @@ TEST(RecordEncoderTest, RandomStrategyGivesRecordsDifferentHexKeys) {
   std::set<std::string> keys;
   kinesis::Record record;
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(encoder.Encode(R"({"type":"function","record":"x"})", record));
+    ASSERT_TRUE(encoder.Encode(R"({"type":"function","record":"x"})", kId, record));
     EXPECT_THAT(record.partition_key, MatchesRegex("[0-9a-f]{16}"));
     keys.insert(record.partition_key);
   }
@@ -147,17 +156,17 @@ TEST(RecordEncoderTest, WritesIntoASpentRecordsBuffersWhenARecyclerIsSet) {
 
   kinesis::Record record;  // as the listener's handler passes it: no buffer of its own
   const std::string raw = R"({"type":"function","record":"hello"})";
-  ASSERT_TRUE(encoder.Encode(raw, record));
+  ASSERT_TRUE(encoder.Encode(raw, kId, record));
   EXPECT_EQ(record.data.data(), spent_buffer);  // no allocation for this event
-  EXPECT_EQ(record.data, prefix + raw + "}");
+  EXPECT_EQ(record.data, Framed(prefix, raw));
   EXPECT_EQ(record.partition_key, kSandboxId);
   EXPECT_EQ(record.attempts, 0u);
   EXPECT_EQ(recycler.size(), 0u);
 
   // With nothing left to reuse it allocates, as without a recycler.
   kinesis::Record another;
-  ASSERT_TRUE(encoder.Encode(raw, another));
-  EXPECT_EQ(another.data, prefix + raw + "}");
+  ASSERT_TRUE(encoder.Encode(raw, kId, another));
+  EXPECT_EQ(another.data, Framed(prefix, raw));
 }
 
 // An event JSON of exactly `bytes` bytes.
@@ -176,13 +185,14 @@ TEST(RecordEncoderTenantTest, PutsTheEventsTenantIdInItsEnvelopeBeforeTheEvent) 
        {tk::testing::TenantStartEvent(), tk::testing::TenantLogEvent("custom log line1"),
         tk::testing::TenantRuntimeDoneEvent(), tk::testing::TenantReportEvent()}) {
     kinesis::Record record;
-    ASSERT_TRUE(encoder.Encode(raw, record, tk::testing::kTenant));
+    ASSERT_TRUE(encoder.Encode(raw, kId, record, tk::testing::kTenant));
     const nlohmann::ordered_json envelope = nlohmann::ordered_json::parse(record.data);
     EXPECT_THAT(Keys(envelope), ElementsAre("function", "version", "region", "memoryMB", "account",
-                                            "sandbox", "extension", "tenantId", "event"));
+                                            "sandbox", "extension", "id", "tenantId", "event"));
     EXPECT_EQ(envelope["tenantId"], tk::testing::kTenant);
-    EXPECT_EQ(record.data, prefix.substr(0, prefix.size() - 8) + R"("tenantId":"BlueTenant",)" +
-                               R"("event":)" + raw + "}")
+    EXPECT_EQ(envelope["id"], kIdHex);
+    EXPECT_EQ(record.data,
+              prefix + kIdHex + R"(","tenantId":"BlueTenant",)" + R"("event":)" + raw + "}")
         << "the event's bytes stay untouched";
     EXPECT_EQ(record.partition_key, kSandboxId) << "strategy sandbox keeps the sandbox key";
     EXPECT_EQ(encoder.RecordSize(raw.size(), tk::testing::kTenant), record.Size());
@@ -194,8 +204,8 @@ TEST(RecordEncoderTenantTest, LeavesTheEnvelopeOfAnEventWithoutATenantAsItWas) {
   RecordEncoder encoder(prefix, config::PartitionKeyStrategy::kTenant, kSandboxId);
   const std::string raw = tk::testing::InitStartEvent();
   kinesis::Record record;
-  ASSERT_TRUE(encoder.Encode(raw, record));
-  EXPECT_EQ(record.data, prefix + raw + "}");
+  ASSERT_TRUE(encoder.Encode(raw, kId, record));
+  EXPECT_EQ(record.data, Framed(prefix, raw));
   EXPECT_EQ(record.partition_key, kSandboxId);
   EXPECT_EQ(encoder.RecordSize(raw.size()), record.Size());
 }
@@ -205,7 +215,7 @@ TEST(RecordEncoderTenantTest, EscapesATenantIdForTheEnvelope) {
                         kSandboxId);
   const std::string tenant = "a\"b\\c\x01";
   kinesis::Record record;
-  ASSERT_TRUE(encoder.Encode(tk::testing::TenantStartEvent(), record, tenant));
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantStartEvent(), kId, record, tenant));
   EXPECT_THAT(record.data, ::testing::HasSubstr(R"("tenantId":"a\"b\\c\u0001",)"));
   EXPECT_EQ(nlohmann::json::parse(record.data)["tenantId"], tenant);
   EXPECT_EQ(record.partition_key, tenant) << "the key is the id itself, unescaped";
@@ -216,17 +226,17 @@ TEST(RecordEncoderTenantTest, TenantStrategyKeysByTheTenantAndFallsBackToTheSand
   RecordEncoder encoder(RenderEnvelopePrefix(Metadata()), config::PartitionKeyStrategy::kTenant,
                         kSandboxId);
   kinesis::Record record;
-  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(), record, tk::testing::kTenant));
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(), kId, record, tk::testing::kTenant));
   EXPECT_EQ(record.partition_key, tk::testing::kTenant);
-  ASSERT_TRUE(encoder.Encode(tk::testing::TextLogEvent("plain"), record));
+  ASSERT_TRUE(encoder.Encode(tk::testing::TextLogEvent("plain"), kId, record));
   EXPECT_EQ(record.partition_key, kSandboxId);
   // Lambda's tenant ids are 1-256 characters; a longer one cannot be a partition key.
   const std::string overlong(257, 't');
-  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(overlong), record, overlong));
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(overlong), kId, record, overlong));
   EXPECT_EQ(record.partition_key, kSandboxId);
   EXPECT_EQ(nlohmann::json::parse(record.data)["tenantId"], overlong);
   const std::string longest(256, 't');
-  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(longest), record, longest));
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantReportEvent(longest), kId, record, longest));
   EXPECT_EQ(record.partition_key, longest);
   EXPECT_EQ(encoder.RecordSize(tk::testing::TenantReportEvent(longest).size(), longest),
             record.Size());
@@ -236,7 +246,7 @@ TEST(RecordEncoderTenantTest, RandomStrategyIgnoresTheTenantForTheKey) {
   RecordEncoder encoder(RenderEnvelopePrefix(Metadata()), config::PartitionKeyStrategy::kRandom,
                         kSandboxId);
   kinesis::Record record;
-  ASSERT_TRUE(encoder.Encode(tk::testing::TenantStartEvent(), record, tk::testing::kTenant));
+  ASSERT_TRUE(encoder.Encode(tk::testing::TenantStartEvent(), kId, record, tk::testing::kTenant));
   EXPECT_THAT(record.partition_key, MatchesRegex("[0-9a-f]{16}"));
   EXPECT_EQ(nlohmann::json::parse(record.data)["tenantId"], tk::testing::kTenant);
 }
@@ -245,12 +255,14 @@ TEST(RecordEncoderTenantTest, TheTenantFieldAndKeyCountAgainstTheRecordLimit) {
   const std::string prefix = RenderEnvelopePrefix(Metadata());
   RecordEncoder encoder(prefix, config::PartitionKeyStrategy::kTenant, kSandboxId);
   const std::string tenant = tk::testing::kTenant;
-  // prefix + "tenantId":"BlueTenant", (24 bytes) + event + "}" + key (10 bytes) = 1 MiB.
-  const size_t fitting = kinesis::kDefaultMaxRecordBytes - prefix.size() - 24 - 1 - tenant.size();
+  // prefix + id framing + "tenantId":"BlueTenant", (24 bytes) + event + "}" + key (10 bytes)
+  // = 1 MiB.
+  const size_t fitting =
+      kinesis::kDefaultMaxRecordBytes - prefix.size() - kFramingBytes - 24 - tenant.size();
   kinesis::Record record;
-  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting), record, tenant));
+  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting), kId, record, tenant));
   EXPECT_EQ(record.Size(), kinesis::kDefaultMaxRecordBytes);
-  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting + 1), record, tenant));
+  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting + 1), kId, record, tenant));
 }
 
 TEST(DrawSandboxIdTest, DrawsSixteenHexDigitsFreshEachTime) {
@@ -279,15 +291,16 @@ TEST_P(RecordLimitTest, AcceptsARecordOfExactlyOneMebibyteAndRefusesOneByteMore)
   RecordEncoder encoder(prefix, key_case.strategy, key_case.sandbox_id);
   const size_t key_bytes =
       key_case.strategy == config::PartitionKeyStrategy::kRandom ? 16 : key_case.sandbox_id.size();
-  const size_t fitting_event = kinesis::kDefaultMaxRecordBytes - prefix.size() - 1 - key_bytes;
+  const size_t fitting_event =
+      kinesis::kDefaultMaxRecordBytes - prefix.size() - kFramingBytes - key_bytes;
 
   kinesis::Record record;
-  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), record));
+  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), kId, record));
   EXPECT_EQ(record.data.size() + record.partition_key.size(), kinesis::kDefaultMaxRecordBytes);
   EXPECT_EQ(record.Size(), kinesis::kDefaultMaxRecordBytes);
   EXPECT_EQ(encoder.RecordSize(fitting_event), kinesis::kDefaultMaxRecordBytes);
 
-  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), record));
+  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), kId, record));
   EXPECT_EQ(encoder.RecordSize(fitting_event + 1), kinesis::kDefaultMaxRecordBytes + 1);
 }
 
@@ -299,12 +312,12 @@ TEST_P(RecordLimitTest, FollowsTheStreamsRaisedMaximumRecordSize) {
   EXPECT_EQ(encoder.max_record_bytes(), 10 * kinesis::kMiB);
   const size_t key_bytes =
       key_case.strategy == config::PartitionKeyStrategy::kRandom ? 16 : key_case.sandbox_id.size();
-  const size_t fitting_event = 10 * kinesis::kMiB - prefix.size() - 1 - key_bytes;
+  const size_t fitting_event = 10 * kinesis::kMiB - prefix.size() - kFramingBytes - key_bytes;
 
   kinesis::Record record;
-  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), record));
+  ASSERT_TRUE(encoder.Encode(EventOfSize(fitting_event), kId, record));
   EXPECT_EQ(record.Size(), 10 * kinesis::kMiB);
-  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), record));
+  EXPECT_FALSE(encoder.Encode(EventOfSize(fitting_event + 1), kId, record));
 }
 
 TEST(RecordEncoderTest, EncodesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
@@ -313,18 +326,35 @@ TEST(RecordEncoderTest, EncodesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
 
   RecordEncoder default_encoder(RenderEnvelopePrefix(Metadata()),
                                 config::PartitionKeyStrategy::kSandbox, kSandboxId);
-  EXPECT_FALSE(default_encoder.Encode(event, record));
+  EXPECT_FALSE(default_encoder.Encode(event, kId, record));
 
   RecordEncoder large_encoder(RenderEnvelopePrefix(Metadata()),
                               config::PartitionKeyStrategy::kSandbox, kSandboxId,
                               kinesis::LimitsForStream(10 * kinesis::kMiB));
-  ASSERT_TRUE(large_encoder.Encode(event, record));
+  ASSERT_TRUE(large_encoder.Encode(event, kId, record));
   EXPECT_THAT(record.data, EndsWith(event + "}"));
   auto batch = std::make_shared<kinesis::SharedBatch>();
   batch->body = event;
   large_encoder.FrameBatch(*batch);
-  EXPECT_TRUE(large_encoder.EncodeBorrowed(batch->body, batch, record));
-  EXPECT_TRUE(default_encoder.Encode(EventOfSize(1000), record));
+  EXPECT_TRUE(large_encoder.EncodeBorrowed(batch->body, kId, batch, record));
+  EXPECT_TRUE(default_encoder.Encode(EventOfSize(1000), kId, record));
+}
+
+TEST(RecordEncoderTest, PutsTheIdInTheEnvelopeOfOwnedAndBorrowedRecordsAlike) {
+  const std::string prefix = RenderEnvelopePrefix(Metadata());
+  RecordEncoder encoder(prefix, config::PartitionKeyStrategy::kSandbox, kSandboxId);
+  auto batch = std::make_shared<kinesis::SharedBatch>();
+  batch->body = R"([{"type":"function","record":"x"}])";
+  encoder.FrameBatch(*batch);
+  const std::string_view raw = std::string_view(batch->body).substr(1, batch->body.size() - 2);
+  kinesis::Record owned;
+  kinesis::Record borrowed;
+  ASSERT_TRUE(encoder.Encode(raw, kId, owned));
+  ASSERT_TRUE(encoder.EncodeBorrowed(raw, kId, batch, borrowed));
+  std::string scratch;
+  EXPECT_EQ(borrowed.ContiguousData(scratch), owned.data);
+  EXPECT_EQ(nlohmann::json::parse(owned.data)["id"], kIdHex);
+  EXPECT_EQ(borrowed.DataSize(), owned.data.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(
