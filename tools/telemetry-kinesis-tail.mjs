@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // telemetry-kinesis-tail: reads a stream that telemetry-kinesis writes to (every shard, from the tip,
-// a time or the oldest record), de-aggregates every record format (event, ndjson, ndjson+gzip, kpl)
+// a time or the oldest record), de-aggregates every record format (event, ndjson, ndjson+gzip, kpl,
+// cloudwatch-logs)
 // and prints one line per telemetry event, or the events' envelopes as JSON lines.
 //
 // usage: node tools/telemetry-kinesis-tail.mjs --stream NAME|ARN [options]

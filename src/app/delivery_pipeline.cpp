@@ -144,12 +144,16 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   // ndjson/kpl: with random keys, a packed record takes its first event's key (one random key
   // per record); otherwise consecutive events with one key share records (with `tenant`, a
   // tenant's events and the sandbox-keyed ones between them go in records of their own key).
-  p.ingest_->PackWith(
-      telemetry::MakeRecordPacker(config.records,
-                                  config.partition_key == config::PartitionKeyStrategy::kRandom
-                                      ? telemetry::AggregateKey::kFirstEventKey
-                                      : telemetry::AggregateKey::kPerEventKey,
-                                  p.limits_));
+  if (config.records.format == config::RecordFormat::kCloudWatchLogs) {
+    p.UseCloudWatchLogs(config, metadata);
+  } else {
+    p.ingest_->PackWith(
+        telemetry::MakeRecordPacker(config.records,
+                                    config.partition_key == config::PartitionKeyStrategy::kRandom
+                                        ? telemetry::AggregateKey::kFirstEventKey
+                                        : telemetry::AggregateKey::kPerEventKey,
+                                    p.limits_));
+  }
   if (config.filters.active()) {
     p.ingest_->FilterWith(std::make_unique<telemetry::EventFilter>(config.filters));
   }
@@ -260,6 +264,27 @@ std::string DeliveryPipeline::ShutdownOnce(const std::string& last_request_id,
   std::string summary = "shutdown: " + stats_.Summary();
   if (unsent > 0) summary += " (unsent records were still held at the deadline and are lost)";
   return summary;
+}
+
+// cloudwatch-logs: log events packed into DATA_MESSAGEs of the function's log group, in a log
+// stream named like Lambda's (the first one carries the sandbox id; a restore draws another).
+void DeliveryPipeline::UseCloudWatchLogs(const config::Config& config,
+                                         const telemetry::FunctionMetadata& metadata) {
+  const config::CloudWatchOptions& cloudwatch = config.records.cloudwatch;
+  telemetry::CloudWatchLogsSource source;
+  source.owner = metadata.account_id;
+  source.log_group = cloudwatch.log_group;
+  source.subscription_filter = cloudwatch.subscription_filter;
+  ingest_->PackWith(telemetry::MakeCloudWatchLogsPacker(std::move(source),
+                                                        config.records.max_record_bytes, limits_));
+  ingest_->EncodeLogEventsWith([format = cloudwatch.log_format, version = metadata.function_version,
+                                sandbox_id = metadata.sandbox_id, first = true]() mutable {
+    const std::string id = first ? sandbox_id : telemetry::DrawSandboxId();
+    first = false;
+    return telemetry::CloudWatchLogEventEncoder(
+        telemetry::DrawLogStreamName(std::chrono::system_clock::now(), version, id), format,
+        version);
+  });
 }
 
 }  // namespace tk::app

@@ -83,6 +83,8 @@ class DeliveryPipeline {
   explicit DeliveryPipeline(const config::Config& config);
   void OpenSpool(const config::Config& config);
   void NoteRestore(const char* source);
+  // Record format cloudwatch-logs: the ingest's log-event encoder and DATA_MESSAGE packer.
+  void UseCloudWatchLogs(const config::Config& config, const telemetry::FunctionMetadata& metadata);
   // The sender's request function: re-seeds the jitter after a restore, then sends.
   kinesis::PutRecordsOutcome SendOnSenderThread(std::span<const kinesis::Record> records,
                                                 pipeline::SteadyClock::time_point deadline);

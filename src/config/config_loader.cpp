@@ -1,4 +1,5 @@
 // Environment variables -> one validated Config; every problem is reported at once, by name.
+#include <cctype>
 #include <charconv>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ constexpr std::string_view kQueueMaxBytesVariable = "TELEMETRY_KINESIS_QUEUE_MAX
 // The flush before /next is billed time: at most 5 s, well inside any function timeout.
 constexpr uint32_t kMinFlushBudgetMs = 10;
 constexpr uint32_t kMaxFlushBudgetMs = 5'000;
+// CloudWatch Logs API Reference: logGroupName and filterName are 1-512 characters.
+constexpr size_t kMaxLogGroupNameBytes = 512;
+constexpr size_t kMaxFilterNameBytes = 512;
 
 class Loader {
  public:
@@ -304,8 +308,13 @@ class Loader {
 
   void LoadRecordFormat() {
     RecordOptions& records = config().records;
-    if (auto format = ReadChoice("TELEMETRY_KINESIS_RECORD_FORMAT", {"event", "ndjson", "kpl"})) {
+    if (auto format = ReadChoice("TELEMETRY_KINESIS_RECORD_FORMAT",
+                                 {"event", "ndjson", "kpl", "cloudwatch-logs"})) {
       records.format = static_cast<RecordFormat>(*format);
+    }
+    if (records.format == RecordFormat::kCloudWatchLogs) {
+      LoadCloudWatch(records);
+      return;
     }
     if (auto compression = ReadChoice("TELEMETRY_KINESIS_COMPRESSION", {"none", "gzip"})) {
       records.compression = static_cast<Compression>(*compression);
@@ -319,6 +328,58 @@ class Loader {
       Fail("TELEMETRY_KINESIS_COMPRESSION=gzip is invalid with TELEMETRY_KINESIS_RECORD_FORMAT=" +
            std::string(records.format == RecordFormat::kKpl ? "kpl" : "event") +
            ": gzip needs TELEMETRY_KINESIS_RECORD_FORMAT=ndjson");
+    }
+  }
+
+  // cloudwatch-logs: always gzip (a subscription filter's records are), keyed by the log stream.
+  void LoadCloudWatch(RecordOptions& records) {
+    ReadNumber("TELEMETRY_KINESIS_RECORD_MAX_BYTES", kMinPackedRecordBytes,
+               config().stream_max_record_bytes, records.max_record_bytes);
+    records.compression = Compression::kGzip;
+    if (auto compression = env_.Get("TELEMETRY_KINESIS_COMPRESSION");
+        compression && *compression != "gzip") {
+      Fail("TELEMETRY_KINESIS_COMPRESSION=\"" + *compression +
+           "\" is invalid with TELEMETRY_KINESIS_RECORD_FORMAT=cloudwatch-logs: its records are "
+           "gzip, as a CloudWatch Logs subscription's are (leave it unset)");
+    }
+    if (config().partition_key != PartitionKeyStrategy::kSandbox) {
+      Fail(
+          "TELEMETRY_KINESIS_PARTITION_KEY is invalid with "
+          "TELEMETRY_KINESIS_RECORD_FORMAT=cloudwatch-logs: the partition key is the log "
+          "stream, as a subscription filter's is (leave it unset)");
+    }
+    CloudWatchOptions& cloudwatch = records.cloudwatch;
+    cloudwatch.log_group = env_.Get("TELEMETRY_KINESIS_CLOUDWATCH_LOG_GROUP")
+                               .value_or("/aws/lambda/" + config().function_name);
+    if (cloudwatch.log_group.empty() || cloudwatch.log_group.size() > kMaxLogGroupNameBytes) {
+      Fail(
+          "TELEMETRY_KINESIS_CLOUDWATCH_LOG_GROUP is invalid: a log group name has 1 to 512 "
+          "characters");
+    }
+    if (auto name = env_.Get("TELEMETRY_KINESIS_CLOUDWATCH_FILTER_NAME")) {
+      cloudwatch.subscription_filter = *name;
+      if (name->empty() || name->size() > kMaxFilterNameBytes) {
+        Fail(
+            "TELEMETRY_KINESIS_CLOUDWATCH_FILTER_NAME is invalid: a subscription filter name has "
+            "1 to 512 characters");
+      }
+    }
+    // auto: the function's own setting, which Lambda passes as AWS_LAMBDA_LOG_FORMAT ("Lambda
+    // also sets your function's log format using the AWS_LAMBDA_LOG_FORMAT environment
+    // variable": Lambda Developer Guide, "Log-level filtering").
+    std::string format = env_.Get("TELEMETRY_KINESIS_CLOUDWATCH_LOG_FORMAT").value_or("auto");
+    if (format == "auto") {
+      std::string lambda_format = env_.Get("AWS_LAMBDA_LOG_FORMAT").value_or("text");
+      for (char& c : lambda_format)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      format = lambda_format == "json" ? "json" : "text";
+    }
+    if (format == "text" || format == "json") {
+      cloudwatch.log_format =
+          format == "json" ? CloudWatchLogFormat::kJson : CloudWatchLogFormat::kText;
+    } else {
+      Fail("TELEMETRY_KINESIS_CLOUDWATCH_LOG_FORMAT=\"" + format +
+           "\" is invalid: expected one of auto, text, json");
     }
   }
 

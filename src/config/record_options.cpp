@@ -43,6 +43,11 @@ std::string_view Trim(std::string_view text) {
 
 std::string DescribeRecordOptions(const RecordOptions& options) {
   if (options.format == RecordFormat::kEvent) return "event";
+  if (options.format == RecordFormat::kCloudWatchLogs) {
+    return "cloudwatch-logs (log group " + options.cloudwatch.log_group + ", " +
+           (options.cloudwatch.log_format == CloudWatchLogFormat::kJson ? "JSON" : "text") +
+           " log format) up to " + std::to_string(options.max_record_bytes) + " bytes";
+  }
   std::string text = options.format == RecordFormat::kKpl ? "kpl" : "ndjson";
   if (options.compression == Compression::kGzip) text += "+gzip";
   return text + " up to " + std::to_string(options.max_record_bytes) + " bytes";

@@ -13,10 +13,22 @@ namespace tk::config {
 
 // How events become Kinesis records (README "Record formats").
 enum class RecordFormat {
-  kEvent,   // one record per event: the envelope around the event's bytes
-  kNdjson,  // many envelopes per record, one per line, each line ending in '\n'
-  kKpl,     // the KPL aggregated record format: KCL and the kinesis-aggregation libraries
-            // de-aggregate it transparently
+  kEvent,           // one record per event: the envelope around the event's bytes
+  kNdjson,          // many envelopes per record, one per line, each line ending in '\n'
+  kKpl,             // the KPL aggregated record format: KCL and the kinesis-aggregation libraries
+                    // de-aggregate it transparently
+  kCloudWatchLogs,  // a CloudWatch Logs subscription DATA_MESSAGE per record, gzip (always)
+};
+
+// The function's log format (its LoggingConfig), which decides how CloudWatch shows platform
+// events: Lambda's text lines (START, END, REPORT...) or the events as JSON objects.
+enum class CloudWatchLogFormat { kText, kJson };
+
+// How the cloudwatch-logs format names what a subscription filter would.
+struct CloudWatchOptions {
+  std::string log_group;  // empty: "/aws/lambda/<function name>", Lambda's default log group
+  std::string subscription_filter = "telemetry-kinesis";
+  CloudWatchLogFormat log_format = CloudWatchLogFormat::kText;
 };
 
 enum class Compression {
@@ -34,8 +46,10 @@ inline constexpr size_t kMinPackedRecordBytes = 1024;
 struct RecordOptions {
   RecordFormat format = RecordFormat::kEvent;
   Compression compression = Compression::kNone;
-  // Target size of a packed record, partition key included (ndjson, kpl; ignored for event).
+  // Target size of a packed record, partition key included (ndjson, kpl, cloudwatch-logs;
+  // ignored for event).
   size_t max_record_bytes = kDefaultPackedRecordBytes;
+  CloudWatchOptions cloudwatch;  // cloudwatch-logs only
 };
 
 // Log levels recognised in function and extension log lines, lowest first.

@@ -186,6 +186,16 @@ void TelemetryIngest::EncodeEvents(const std::shared_ptr<const kinesis::SharedBa
         batch != nullptr && event.tenant_id.empty() && Contains(batch->body, event.raw);
     if (into.size() <= encoded) into.resize(encoded + 1);  // fragments took extra slots
     const telemetry::EventId id = IdOf(event.raw);
+    if (log_events_) {
+      // cloudwatch-logs: the packer judges the size (a line too large for a record is dropped
+      // there and counted): CloudWatch has no fragments.
+      if (log_events_->Encode(event.raw, id, into[encoded])) {
+        ++encoded;
+      } else {
+        ++filtered;
+      }
+      continue;
+    }
     const bool kept = in_body ? encoder_.EncodeBorrowed(event.raw, id, batch, into[encoded])
                               : encoder_.Encode(event.raw, id, into[encoded], event.tenant_id);
     if (kept) {
@@ -228,6 +238,13 @@ size_t TelemetryIngest::PackEncoded() {
 void TelemetryIngest::PackWith(std::unique_ptr<telemetry::RecordPacker> packer) {
   std::lock_guard lock(mutex_);
   packer_ = std::move(packer);
+}
+
+void TelemetryIngest::EncodeLogEventsWith(
+    std::function<telemetry::CloudWatchLogEventEncoder()> factory) {
+  std::lock_guard lock(mutex_);
+  log_events_factory_ = std::move(factory);
+  log_events_ = log_events_factory_();
 }
 
 void TelemetryIngest::FilterWith(std::unique_ptr<telemetry::EventFilter> filter) {
@@ -311,6 +328,7 @@ bool TelemetryIngest::RenewEncoderOnce() {
 bool TelemetryIngest::RenewEncoderLocked() {
   if (encoder_renewed_ || !encoder_factory_) return false;
   encoder_ = encoder_factory_();
+  if (log_events_factory_) log_events_ = log_events_factory_();
   encoder_renewed_ = true;
   return true;
 }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -21,6 +22,7 @@
 #include "pipeline/record_queue.h"
 #include "telemetry/batch_parser.h"
 #include "telemetry/batch_salvage.h"
+#include "telemetry/cloudwatch_logs.h"
 #include "telemetry/event_filter.h"
 #include "telemetry/listener.h"
 #include "telemetry/record_encoder.h"
@@ -93,6 +95,10 @@ class TelemetryIngest {
   void PackWith(std::unique_ptr<telemetry::RecordPacker> packer);
   // Events `filter` excludes are not shipped and are counted as filtered (null: all shipped).
   void FilterWith(std::unique_ptr<telemetry::EventFilter> filter);
+  // Record format cloudwatch-logs: each event becomes a CloudWatch log event (from `factory`'s
+  // encoder, made again at a SnapStart restore: a new environment has a new log stream) for the
+  // packer, instead of an envelope; an event CloudWatch has no line for is counted as filtered.
+  void EncodeLogEventsWith(std::function<telemetry::CloudWatchLogEventEncoder()> factory);
 
  private:
   size_t PackEncoded();  // unpacked_ -> records_; returns the events too large to pack
@@ -143,6 +149,8 @@ class TelemetryIngest {
   std::vector<kinesis::Record> unpacked_;  // one per event, before packing (packed formats)
   std::unique_ptr<telemetry::RecordPacker> packer_;
   std::unique_ptr<telemetry::EventFilter> filter_;
+  std::function<telemetry::CloudWatchLogEventEncoder()> log_events_factory_;
+  std::optional<telemetry::CloudWatchLogEventEncoder> log_events_;
   std::unique_ptr<RecordBuffer> owned_buffer_;  // when constructed with a bare queue
   RecordBuffer& buffer_;
   DeliveryStats& stats_;

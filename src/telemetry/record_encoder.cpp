@@ -1,6 +1,8 @@
 // Envelope rendering (once) and per-event record assembly (prefix + event + "}").
 #include "telemetry/record_encoder.h"
 
+#include "telemetry/json_escape.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -33,39 +35,14 @@ void AssignHex64(std::string& text, uint64_t value) {
   }
 }
 
-// JSON needs `"`, `\` and control characters escaped in a string. Lambda's tenant ids never have
-// them (TenantId pattern [a-zA-Z0-9._:/=+\-@ ]+, 1-256 characters: Lambda API Reference), but the
-// value is unescaped from the event, so it is escaped again rather than trusted.
-bool NeedsEscape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
-
-size_t EscapedBytes(std::string_view text) {
-  size_t bytes = text.size();
-  for (char c : text) {
-    if (NeedsEscape(c)) bytes += (c == '"' || c == '\\') ? 1 : 5;  // \" or \u00XX
-  }
-  return bytes;
-}
-
-void AppendEscaped(std::string_view text, std::string& out) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (char c : text) {
-    if (!NeedsEscape(c)) {
-      out.push_back(c);
-    } else if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else {
-      const auto byte = static_cast<unsigned char>(c);
-      out.append("\\u00").push_back(kDigits[byte >> 4]);
-      out.push_back(kDigits[byte & 0xF]);
-    }
-  }
-}
-
+// Lambda's tenant ids never need escaping (TenantId pattern [a-zA-Z0-9._:/=+\-@ ]+, 1-256
+// characters: Lambda API Reference), but the value is unescaped from the event, so it is escaped
+// again rather than trusted.
 // Bytes the tenant's field adds to the envelope: "tenantId":"<id>",
 size_t TenantFieldBytes(std::string_view tenant_id) {
-  return tenant_id.empty() ? 0
-                           : kTenantKey.size() + EscapedBytes(tenant_id) + kTenantFieldEnd.size();
+  return tenant_id.empty()
+             ? 0
+             : kTenantKey.size() + JsonEscapedBytes(tenant_id) + kTenantFieldEnd.size();
 }
 
 std::string Hex64(uint64_t value) {
@@ -159,7 +136,7 @@ void RecordEncoder::AppendTenantRecord(std::string_view raw_event, std::string_v
   // The tenant's field goes after the id, with the other metadata: the event stays the
   // envelope's last member.
   data.append(kIdEnd).append(kTenantKey);
-  AppendEscaped(tenant_id, data);
+  AppendJsonEscaped(tenant_id, data);
   data.append(kTenantFieldEnd).append(kEventKey).append(raw_event).append(kEnvelopeSuffix);
 }
 

@@ -16,6 +16,8 @@ std::unique_ptr<RecordPacker> MakeRecordPacker(const config::RecordOptions& opti
   switch (options.format) {
     case config::RecordFormat::kEvent:
       return nullptr;
+    case config::RecordFormat::kCloudWatchLogs:
+      return nullptr;  // needs the log group: MakeCloudWatchLogsPacker()
     case config::RecordFormat::kNdjson:
       if (options.compression == config::Compression::kGzip) {
         return std::make_unique<GzipNdjsonPacker>(options.max_record_bytes, key_rule, limits);

@@ -168,8 +168,14 @@ TelemetryEvent EventFactory::platformReport(const std::string& request_id,
                  {"tracing", tracingJson(trace)}});
 }
 
-TelemetryEvent EventFactory::functionLog(const std::string& line) const {
-  return render(TelemetryStream::kFunction, "function", line);
+TelemetryEvent EventFactory::functionLog(const std::string& line,
+                                         const std::string& request_id) const {
+  if (!info_.json_logs) return render(TelemetryStream::kFunction, "function", line);
+  return render(TelemetryStream::kFunction, "function",
+                {{"timestamp", isoTimeNow()},
+                 {"level", "INFO"},
+                 {"requestId", request_id},
+                 {"message", line}});
 }
 
 TelemetryEvent EventFactory::extensionLog(const std::string& line) const {

@@ -37,6 +37,8 @@ struct FunctionInfo {
   /// Lambda Managed Instances: platform.start names the function ARN, platform.report carries
   /// durationMs only (its shapes in the Managed Instances Runtime Interface Emulator).
   bool managed_instances = false;
+  /// The function's log format is JSON (--log-format json): function log lines are objects.
+  bool json_logs = false;
 };
 
 /// Tracing context of one invocation (INVOKE event, platform.start/runtimeDone/report).
@@ -84,8 +86,11 @@ class EventFactory {
   TelemetryEvent restoreRuntimeDone(const std::string& span_start_iso, double span_ms) const;
   TelemetryEvent restoreReport(double duration_ms, const std::string& span_start_iso,
                                double span_ms) const;
-  /// A plain-text function log line (`record` is a string, as for text-format logs).
-  TelemetryEvent functionLog(const std::string& line) const;
+  /// A function log line of invocation `request_id`: with the text log format `record` is the
+  /// line (a string); with JSON (FunctionInfo::json_logs) it is the object the runtime writes,
+  /// {"timestamp","level","requestId","message"} (Lambda Developer Guide, "Configuring JSON and
+  /// plain text log formats", and the Telemetry API's function event sample).
+  TelemetryEvent functionLog(const std::string& line, const std::string& request_id) const;
   /// A plain-text extension log line (what the extension wrote to stdout/stderr).
   TelemetryEvent extensionLog(const std::string& line) const;
 

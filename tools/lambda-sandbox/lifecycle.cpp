@@ -166,7 +166,7 @@ bool Lifecycle::init(ChildProcess& child, RunResult& result) {
   return true;
 }
 
-void Lifecycle::emitFunctionLogs(int index, SteadyTime start) {
+void Lifecycle::emitFunctionLogs(int index, SteadyTime start, const std::string& request_id) {
   std::size_t largest_bytes = 0;
   if (index == options_.largest_post_invocation) {
     // The largest body the Telemetry API documents: "Expect to receive payloads as large as
@@ -188,12 +188,14 @@ void Lifecycle::emitFunctionLogs(int index, SteadyTime start) {
     std::this_thread::sleep_until(at);
     const LogLinePlan& line = plan[i];
     if (line.bytes == 0) {
-      router_.emit(factory_.functionLog(functionLogText(
-          index, line.number, randomHex(16), static_cast<std::size_t>(options_.log_line_bytes))));
+      router_.emit(
+          factory_.functionLog(functionLogText(index, line.number, randomHex(16),
+                                               static_cast<std::size_t>(options_.log_line_bytes)),
+                               request_id));
       continue;
     }
     TelemetryEvent event =
-        factory_.functionLog(bigLogText(index, line.number, randomHex(16), line.bytes));
+        factory_.functionLog(bigLogText(index, line.number, randomHex(16), line.bytes), request_id);
     event.alone = line.alone;
     router_.emit(std::move(event));
   }
@@ -232,7 +234,7 @@ bool Lifecycle::invoke(int index, ChildProcess& child, RunResult& result) {
     server_.deliver(factory_.invokeEvent(deadline_ms, request_id, trace));
   }
   router_.emit(factory_.platformStart(request_id, trace));
-  emitFunctionLogs(index, t0);
+  emitFunctionLogs(index, t0, request_id);
   std::this_thread::sleep_until(t0 + ms(options_.invoke_duration_ms));
 
   const SteadyTime runtime_done = SteadyClock::now();

@@ -35,7 +35,7 @@ class Lifecycle {
   /// --sigterm-at-shutdown: SIGTERM the group, recorded in the report (`shutdown_start`: when the
   /// Shutdown phase began).
   void sendSigterm(ChildProcess& child, SteadyTime shutdown_start, RunResult& result);
-  void emitFunctionLogs(int index, SteadyTime start);
+  void emitFunctionLogs(int index, SteadyTime start, const std::string& request_id);
   /// --slow-clients: from the first invocation on, at the subscriber's listener.
   void startSlowClients();
 

@@ -64,7 +64,7 @@ void Lifecycle::invokeWithoutExtension(int index) {
   const TraceContext trace{newTraceHeader(), randomHex(16)};
   const SteadyTime t0 = SteadyClock::now();
   router_.emit(factory_.platformStart(request_id, trace));
-  emitFunctionLogs(index, t0);
+  emitFunctionLogs(index, t0, request_id);
   std::this_thread::sleep_until(t0 + ms(options_.invoke_duration_ms));
   // Managed Instances send no platform.runtimeDone; the report follows the response at once,
   // since no extension takes part in the invocation.

@@ -82,6 +82,10 @@ std::vector<std::string> buildEnvironment(const Options& o, int port,
   env["AWS_LAMBDA_FUNCTION_VERSION"] = o.function_version;
   env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(o.memory_mb);
   env["AWS_LAMBDA_INITIALIZATION_TYPE"] = sandbox::initializationType(o.modes.mode);
+  // "Lambda also sets your function's log format using the AWS_LAMBDA_LOG_FORMAT environment
+  // variable" (Lambda Developer Guide, "Log-level filtering", custom runtimes); with the default
+  // text format we leave it unset, as for a function without a logging configuration.
+  if (o.json_logs) env["AWS_LAMBDA_LOG_FORMAT"] = "JSON";
   for (const auto& [key, value] : o.env) {
     env[key] = value;  // explicit --env wins, even over the hidden list
   }
@@ -128,11 +132,11 @@ int main(int argc, char** argv) {
     std::cerr << "lambda-sandbox: " << error << "\n";
     return kExitUsage;
   }
-  const sandbox::EventFactory factory(
-      sandbox::FunctionInfo{options.function_name, options.function_version, options.memory_mb,
-                            options.region, options.account_id, options.handler, sandbox::newUuid(),
-                            sandbox::initializationType(options.modes.mode),
-                            options.modes.mode == sandbox::Mode::kManagedInstances});
+  const sandbox::EventFactory factory(sandbox::FunctionInfo{
+      options.function_name, options.function_version, options.memory_mb, options.region,
+      options.account_id, options.handler, sandbox::newUuid(),
+      sandbox::initializationType(options.modes.mode),
+      options.modes.mode == sandbox::Mode::kManagedInstances, options.json_logs});
   sandbox::TelemetryRouter router(factory, events_out, options.delivery);
   const std::string name = options.extension_path.substr(options.extension_path.rfind('/') + 1);
   sandbox::CredentialsIssuer credentials(options.credentials);

@@ -233,6 +233,8 @@ with the Extensions API and Telemetry API emulated on 127.0.0.1, and measures it
   --region S                    (default us-east-1)
   --account-id S                (default 123456789012)
   --handler S                   handler returned by register (default index.handler)
+  --log-format text|json        the function's log format: json makes function log lines
+                                objects and sets AWS_LAMBDA_LOG_FORMAT=JSON (default text)
   --function-timeout-ms D       function timeout; INVOKE deadlineMs = now + D (default 3000)
   --env KEY=VALUE               extra environment for the extension (repeatable)
   --events-out FILE             NDJSON of every telemetry event POSTed (exact bytes)
@@ -326,6 +328,7 @@ ParseResult parseOptions(int argc, char** argv) {
       {"--credentials-expire-ms", {&credentials_expire_ms, 1, kMaxCredentialsLifetimeMs}},
   };
   std::string mode_text = "on-demand";
+  std::string log_format_text = "text";
   std::string credentials_text;
   IntakeTexts intake;
   const std::map<std::string, std::string*> string_flags = {
@@ -344,6 +347,7 @@ ParseResult parseOptions(int argc, char** argv) {
       {"--events-out", &opts.events_out},
       {"--report", &opts.report_path},
       {"--mode", &mode_text},
+      {"--log-format", &log_format_text},
       {"--credentials", &credentials_text},
       {"--credentials-ledger", &opts.credentials.ledger_path},
   };
@@ -418,6 +422,11 @@ ParseResult parseOptions(int argc, char** argv) {
   }
   if (opts.function_timeout_ms <= opts.invoke_duration_ms) {
     result.errors.push_back("--function-timeout-ms must be greater than --invoke-duration-ms");
+  }
+  if (log_format_text == "text" || log_format_text == "json") {
+    opts.json_logs = log_format_text == "json";
+  } else {
+    result.errors.push_back("--log-format must be text or json, got '" + log_format_text + "'");
   }
   validateModeFlags(mode_text, opts, result.errors);
   validateCredentialsFlags(credentials_text, credentials_expire_ms, opts, result.errors);

@@ -30,6 +30,9 @@ struct Options {
   std::string region = "us-east-1";
   std::string account_id = "123456789012";
   std::string handler = "index.handler";
+  /// The function's log format (LoggingConfig.LogFormat): JSON makes function log lines objects
+  /// and sets AWS_LAMBDA_LOG_FORMAT=JSON for the extension.
+  bool json_logs = false;
   std::vector<std::pair<std::string, std::string>> env;
   std::string events_out;
   std::string report_path;

@@ -88,7 +88,10 @@ export function eventLine(event) {
   const requestId = (record && typeof record === 'object' && record.requestId) || '-';
   let level = '';
   let message;
-  if (type === 'function' || type === 'extension') {
+  if (type === 'log') {
+    // A CloudWatch log line (cloudwatch-logs format): Lambda's START/END/REPORT or the function's.
+    message = String(record).trimEnd();
+  } else if (type === 'function' || type === 'extension') {
     if (typeof record === 'string') {
       level = textLevel(record);
       message = record;

@@ -2,6 +2,8 @@
 // it carries, whatever the record format (README "Record formats"):
 //   kpl          starts with F3 89 9A C2: KPL aggregated record (protobuf + MD5), one user record per event
 //   ndjson+gzip  starts with 1F 8B (gzip): gunzip, then ndjson
+//   cloudwatch-logs  starts with 1F 8B too, and its text with {"messageType":"DATA_MESSAGE": a
+//                CloudWatch Logs subscription record, one log event per event
 //   ndjson       JSON text, one enveloped event per line, each line ending in '\n'
 //   event        JSON text, one enveloped event, no newline
 // Each enveloped event is {<envelope fields>,"event":<the event's bytes as Lambda sent them>}.
@@ -32,12 +34,29 @@ export function decodeRecord(data) {
   }
   if (bytes.subarray(0, GZIP_MAGIC.length).equals(GZIP_MAGIC)) {
     const text = gunzipSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
+    if (text.startsWith(DATA_MESSAGE_START)) return { format: 'cloudwatch-logs', events: logEventsOf(text) };
     return { format: 'ndjson+gzip', events: ndjsonLines(text).map((line) => ({ text: line })) };
   }
   const text = bytes.toString('utf8');
   if (!text.startsWith('{')) throw new Error(`record data is not JSON, gzip or KPL: ${JSON.stringify(text.slice(0, 80))}`);
   if (!text.endsWith('\n')) return { format: 'event', events: [{ text }] };
   return { format: 'ndjson', events: ndjsonLines(text).map((line) => ({ text: line })) };
+}
+
+// A CloudWatch Logs subscription record (cloudwatch-logs format) starts so.
+const DATA_MESSAGE_START = '{"messageType":"DATA_MESSAGE"';
+
+/**
+ * The log events of a DATA_MESSAGE, each as the envelope-like text of one event:
+ * {"id","timestamp","message","logGroup","logStream","event":{"time","type":"log","record":<message>}},
+ * so that readers of envelopes (id, event) read these too.
+ */
+function logEventsOf(text) {
+  const message = JSON.parse(text);
+  return message.logEvents.map(({ id, timestamp, message: line }) => ({
+    text: JSON.stringify({ id, timestamp, message: line, logGroup: message.logGroup, logStream: message.logStream,
+      event: { time: new Date(timestamp).toISOString(), type: 'log', record: line } }),
+  }));
 }
 
 function ndjsonLines(text) {

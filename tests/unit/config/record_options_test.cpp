@@ -58,6 +58,45 @@ TEST(RecordOptionsTest, ReadsFormatCompressionAndSize) {
   EXPECT_EQ(loaded.config.records.format, RecordFormat::kKpl);
 }
 
+TEST(RecordOptionsTest, CloudWatchLogsNamesTheFunctionsLogGroupAndFollowsItsLogFormat) {
+  LoadedConfig loaded = LoadWith({{"TELEMETRY_KINESIS_RECORD_FORMAT", "cloudwatch-logs"},
+                                  {"AWS_LAMBDA_FUNCTION_NAME", "orders-api"},
+                                  {"AWS_LAMBDA_LOG_FORMAT", "JSON"}});
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  const RecordOptions& records = loaded.config.records;
+  EXPECT_EQ(records.format, RecordFormat::kCloudWatchLogs);
+  EXPECT_EQ(records.compression, Compression::kGzip);
+  EXPECT_EQ(records.cloudwatch.log_group, "/aws/lambda/orders-api");
+  EXPECT_EQ(records.cloudwatch.subscription_filter, "telemetry-kinesis");
+  EXPECT_EQ(records.cloudwatch.log_format, CloudWatchLogFormat::kJson);
+  EXPECT_EQ(
+      DescribeRecordOptions(records),
+      "cloudwatch-logs (log group /aws/lambda/orders-api, JSON log format) up to 25600 bytes");
+
+  loaded = LoadWith({{"TELEMETRY_KINESIS_RECORD_FORMAT", "cloudwatch-logs"},
+                     {"AWS_LAMBDA_LOG_FORMAT", "JSON"},
+                     {"TELEMETRY_KINESIS_CLOUDWATCH_LOG_FORMAT", "text"},
+                     {"TELEMETRY_KINESIS_CLOUDWATCH_LOG_GROUP", "/custom/group"},
+                     {"TELEMETRY_KINESIS_CLOUDWATCH_FILTER_NAME", "to-siem"}});
+  ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
+  EXPECT_EQ(loaded.config.records.cloudwatch.log_format, CloudWatchLogFormat::kText);
+  EXPECT_EQ(loaded.config.records.cloudwatch.log_group, "/custom/group");
+  EXPECT_EQ(loaded.config.records.cloudwatch.subscription_filter, "to-siem");
+}
+
+TEST(RecordOptionsTest, CloudWatchLogsRefusesWhatASubscriptionFilterCannotDo) {
+  LoadedConfig loaded = LoadWith({{"TELEMETRY_KINESIS_RECORD_FORMAT", "cloudwatch-logs"},
+                                  {"TELEMETRY_KINESIS_COMPRESSION", "none"},
+                                  {"TELEMETRY_KINESIS_PARTITION_KEY", "random"},
+                                  {"TELEMETRY_KINESIS_CLOUDWATCH_LOG_FORMAT", "xml"}});
+  const std::string errors = AllErrors(loaded);
+  EXPECT_EQ(loaded.errors.size(), 3u) << errors;
+  EXPECT_THAT(errors, HasSubstr("TELEMETRY_KINESIS_COMPRESSION=\"none\" is invalid with "
+                                "TELEMETRY_KINESIS_RECORD_FORMAT=cloudwatch-logs"));
+  EXPECT_THAT(errors, HasSubstr("the partition key is the log stream"));
+  EXPECT_THAT(errors, HasSubstr("TELEMETRY_KINESIS_CLOUDWATCH_LOG_FORMAT=\"xml\" is invalid"));
+}
+
 TEST(RecordOptionsTest, RejectsBadValuesNamingTheVariable) {
   LoadedConfig loaded = LoadWith({{"TELEMETRY_KINESIS_RECORD_FORMAT", "csv"},
                                   {"TELEMETRY_KINESIS_COMPRESSION", "zstd"},
@@ -68,7 +107,7 @@ TEST(RecordOptionsTest, RejectsBadValuesNamingTheVariable) {
   std::string errors = AllErrors(loaded);
   EXPECT_EQ(loaded.errors.size(), 6u) << errors;
   EXPECT_THAT(errors, HasSubstr("TELEMETRY_KINESIS_RECORD_FORMAT=\"csv\" is invalid: expected one "
-                                "of event, ndjson, kpl"));
+                                "of event, ndjson, kpl, cloudwatch-logs"));
   EXPECT_THAT(errors, HasSubstr("TELEMETRY_KINESIS_COMPRESSION=\"zstd\""));
   EXPECT_THAT(errors, HasSubstr("TELEMETRY_KINESIS_RECORD_MAX_BYTES=\"1048577\" is invalid: "
                                 "expected an integer from 1024 to 1048576"));

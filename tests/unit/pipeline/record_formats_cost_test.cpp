@@ -46,7 +46,7 @@ Cost Measure(config::RecordFormat format, config::Compression compression) {
                                config::PartitionKeyStrategy::kSandbox, metadata.sandbox_id),
       queue, stats);
   ingest.PackWith(
-      telemetry::MakeRecordPacker({format, compression, config::kDefaultPackedRecordBytes},
+      telemetry::MakeRecordPacker({format, compression, config::kDefaultPackedRecordBytes, {}},
                                   telemetry::AggregateKey::kPerEventKey));
   for (size_t post = 0; post < kEvents / kEventsPerPost; ++post) {
     std::string body = "[";
