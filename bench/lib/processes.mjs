@@ -6,34 +6,14 @@ import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../../tests/integration/support/ports.mjs';
+import { runProcess as run } from '../../tests/integration/support/run_process.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const live = new Set();
 process.once('exit', () => { for (const child of live) child.kill('SIGKILL'); });
 
-/** Runs `file args`, resolves { code, stdout, stderr, ms }; SIGKILL after timeoutMs (code null). */
-export function run(file, args, { timeoutMs = 120000, env, onSpawn } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    live.add(child);
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      live.delete(child);
-      resolve({
-        code, ms: Date.now() - started,
-        stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-    if (onSpawn) onSpawn(child);
-  });
-}
+// Runs a bench tool to its end (tests/integration/support/run_process.mjs).
+export { run };
 
 /** Starts bench/putrecords-sink on a free port; returns { endpoint, stats(), reset(), stop() }. */
 export async function startSink(buildDir) {

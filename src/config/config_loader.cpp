@@ -1,5 +1,4 @@
 // Environment variables -> one validated Config; every problem is reported at once, by name.
-#include <cctype>
 #include <charconv>
 #include <string>
 #include <string_view>
@@ -7,6 +6,7 @@
 #include "aws/ca_bundle.h"
 #include "aws/credentials_provider.h"
 #include "aws/endpoint.h"
+#include "common/ascii.h"
 #include "config/config.h"
 
 namespace tk::config {
@@ -312,6 +312,9 @@ class Loader {
                                  {"event", "ndjson", "kpl", "cloudwatch-logs"})) {
       records.format = static_cast<RecordFormat>(*format);
     }
+    // A packed record cannot be larger than the stream takes.
+    ReadNumber("TELEMETRY_KINESIS_RECORD_MAX_BYTES", kMinPackedRecordBytes,
+               config().stream_max_record_bytes, records.max_record_bytes);
     if (records.format == RecordFormat::kCloudWatchLogs) {
       LoadCloudWatch(records);
       return;
@@ -319,9 +322,6 @@ class Loader {
     if (auto compression = ReadChoice("TELEMETRY_KINESIS_COMPRESSION", {"none", "gzip"})) {
       records.compression = static_cast<Compression>(*compression);
     }
-    // A packed record cannot be larger than the stream takes.
-    ReadNumber("TELEMETRY_KINESIS_RECORD_MAX_BYTES", kMinPackedRecordBytes,
-               config().stream_max_record_bytes, records.max_record_bytes);
     if (records.compression == Compression::kGzip && records.format != RecordFormat::kNdjson) {
       // kpl: KCL de-aggregates only uncompressed aggregates; event: one small event per record
       // saves no payload unit.
@@ -333,8 +333,6 @@ class Loader {
 
   // cloudwatch-logs: always gzip (a subscription filter's records are), keyed by the log stream.
   void LoadCloudWatch(RecordOptions& records) {
-    ReadNumber("TELEMETRY_KINESIS_RECORD_MAX_BYTES", kMinPackedRecordBytes,
-               config().stream_max_record_bytes, records.max_record_bytes);
     records.compression = Compression::kGzip;
     if (auto compression = env_.Get("TELEMETRY_KINESIS_COMPRESSION");
         compression && *compression != "gzip") {
@@ -369,9 +367,8 @@ class Loader {
     // variable": Lambda Developer Guide, "Log-level filtering").
     std::string format = env_.Get("TELEMETRY_KINESIS_CLOUDWATCH_LOG_FORMAT").value_or("auto");
     if (format == "auto") {
-      std::string lambda_format = env_.Get("AWS_LAMBDA_LOG_FORMAT").value_or("text");
-      for (char& c : lambda_format)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string lambda_format =
+          AsciiLowercase(env_.Get("AWS_LAMBDA_LOG_FORMAT").value_or("text"));
       format = lambda_format == "json" ? "json" : "text";
     }
     if (format == "text" || format == "json") {

@@ -25,13 +25,6 @@ struct StreamTarget {
 // Error when neither or both of stream_name and stream_arn are set.
 Status ValidateStreamTarget(const StreamTarget& target);
 
-// Bytes `text` takes once escaped as the contents of a JSON string (quotes not included).
-size_t JsonEscapedSize(std::string_view text);
-
-// Appends `text` escaped as the contents of a JSON string (RFC 8259 section 7). `text` must be
-// valid UTF-8 (CheckRecordLimits ensures it for partition keys); bytes >= 0x80 pass unchanged.
-void AppendJsonEscaped(std::string& out, std::string_view text);
-
 // Exact size of SerializePutRecordsBody's result.
 size_t PutRecordsBodySize(const StreamTarget& target, std::span<const Record> records);
 

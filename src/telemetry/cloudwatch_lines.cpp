@@ -37,6 +37,15 @@ std::optional<double> NumberField(const element& object, std::string_view key) {
   return value;
 }
 
+// record.metrics.<key>, when the record has metrics with that number.
+std::optional<double> Metric(const element& record, std::string_view key) {
+  element metrics;
+  if (record["metrics"].get(metrics) != simdjson::SUCCESS || !metrics.is_object()) {
+    return std::nullopt;
+  }
+  return NumberField(metrics, key);
+}
+
 std::string Fixed(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof text, "%.*f", decimals, value);
@@ -77,12 +86,7 @@ std::string_view TraceHeaderPart(std::string_view header, std::string_view key) 
 }
 
 std::string ReportLine(const element& record) {
-  element metrics;
-  const bool has_metrics =
-      record["metrics"].get(metrics) == simdjson::SUCCESS && metrics.is_object();
-  auto metric = [&](std::string_view key) {
-    return has_metrics ? NumberField(metrics, key) : std::nullopt;
-  };
+  auto metric = [&](std::string_view key) { return Metric(record, key); };
   std::string line = "REPORT RequestId: " + std::string(StringField(record, "requestId"));
   line += "\tDuration: " + Fixed(metric("durationMs").value_or(0), 2) + " ms";
   if (auto billed = metric("billedDurationMs"))
@@ -141,24 +145,16 @@ std::optional<std::string> PlatformTextLine(std::string_view type, const element
   if (type == "platform.initStart") return RuntimeVersionLine("INIT_START", record);
   if (type == "platform.restoreStart") return RuntimeVersionLine("RESTORE_START", record);
   if (type == "platform.restoreReport") {
-    element metrics;
-    double duration = 0;
-    if (record["metrics"].get(metrics) == simdjson::SUCCESS) {
-      duration = NumberField(metrics, "durationMs").value_or(0);
-    }
-    return "RESTORE_REPORT Restore Duration: " + Fixed(duration, 2) + " ms\t\n";
+    return "RESTORE_REPORT Restore Duration: " +
+           Fixed(Metric(record, "durationMs").value_or(0), 2) + " ms\t\n";
   }
   if (type == "platform.initReport") {
     const std::string_view status = StringField(record, "status");
     if (status.empty() || status == "success") return std::nullopt;  // its time is in REPORT
-    element metrics;
-    double duration = 0;
-    if (record["metrics"].get(metrics) == simdjson::SUCCESS) {
-      duration = NumberField(metrics, "durationMs").value_or(0);
-    }
-    std::string line = "INIT_REPORT Init Duration: " + Fixed(duration, 2) +
-                       " ms\tPhase: " + std::string(StringField(record, "phase")) +
-                       "\tStatus: " + std::string(status);
+    std::string line =
+        "INIT_REPORT Init Duration: " + Fixed(Metric(record, "durationMs").value_or(0), 2) +
+        " ms\tPhase: " + std::string(StringField(record, "phase")) +
+        "\tStatus: " + std::string(status);
     if (auto error = StringField(record, "errorType"); !error.empty()) {
       line += "\tError Type: " + std::string(error);
     }

@@ -3,9 +3,9 @@
 
 #include <ctime>
 
+#include "common/json_escape.h"
 #include "telemetry/cloudwatch_lines.h"
 #include "telemetry/gzip_packer.h"
-#include "telemetry/json_escape.h"
 #include "telemetry/record_encoder.h"
 
 namespace tk::telemetry {
@@ -15,7 +15,7 @@ constexpr std::string_view kLogEventsEnd = "]}";
 
 std::string Quoted(std::string_view text) {
   std::string quoted = "\"";
-  AppendJsonEscaped(text, quoted);
+  AppendJsonEscaped(quoted, text);
   return quoted + "\"";
 }
 
@@ -43,7 +43,7 @@ class DataMessageFraming final : public GzipFraming {
     return scratch;
   }
   size_t FrameBytes(std::string_view key) const override {
-    return before_stream_.size() + JsonEscapedBytes(key) + 2 + after_stream_.size() +
+    return before_stream_.size() + JsonEscapedSize(key) + 2 + after_stream_.size() +
            kLogEventsEnd.size();
   }
 
@@ -85,7 +85,7 @@ bool CloudWatchLogEventEncoder::Encode(std::string_view raw_event, const EventId
   out.data.reserve(line->message.size() + 128);
   out.data.append(R"({"id":")").append(DecimalOf(id)).append(R"(","timestamp":)");
   out.data.append(std::to_string(line->timestamp_ms)).append(R"(,"message":")");
-  AppendJsonEscaped(line->message, out.data);
+  AppendJsonEscaped(out.data, line->message);
   out.data.append("\"}");
   out.attempts = 0;
   out.events = 1;

@@ -26,6 +26,7 @@ GzipPacker::GzipPacker(std::unique_ptr<GzipFraming> framing, size_t max_record_b
       max_record_bytes_(max_record_bytes),
       key_rule_(key_rule),
       record_limit_(limits.max_record_bytes),
+      frame_bytes_(framing_->FrameBytes(key_)),
       ratio_(kInitialGzipRatio) {}
 
 size_t GzipPacker::TargetDataBytes() const {
@@ -35,17 +36,19 @@ size_t GzipPacker::TargetDataBytes() const {
 bool GzipPacker::Add(std::string_view partition_key, std::string_view unit,
                      std::vector<kinesis::Record>& out) {
   const size_t unit_bytes = framing_->UnitBytes(unit.size());
+  // The frame around a key's units is measured once per key, not per unit.
+  const size_t frame_bytes =
+      partition_key == key_ ? frame_bytes_ : framing_->FrameBytes(partition_key);
   // Incompressible input can come out slightly larger than it went in.
-  if (partition_key.size() + compressor_.Bound(framing_->FrameBytes(partition_key) + unit_bytes) >
-      record_limit_) {
+  if (partition_key.size() + compressor_.Bound(frame_bytes + unit_bytes) > record_limit_) {
     return false;
   }
   const bool key_changes = key_rule_ == AggregateKey::kPerEventKey && key_ != partition_key;
   if (!unit_ends_.empty() && key_changes) Finish(out);
-  if (unit_ends_.empty()) key_.assign(partition_key);
+  if (unit_ends_.empty()) TakeKey(partition_key, frame_bytes);
   // Hard limit: whatever prefix is compressed must fit the stream's maximum record size. Soft
   // target: the expected compressed size of what is pending.
-  auto framed_bytes = [&] { return framing_->FrameBytes(key_) + pending_.size() + unit_bytes; };
+  auto framed_bytes = [&] { return frame_bytes_ + pending_.size() + unit_bytes; };
   auto over_hard_limit = [&] {
     return key_.size() + compressor_.Bound(framed_bytes()) > record_limit_;
   };
@@ -55,10 +58,15 @@ bool GzipPacker::Add(std::string_view partition_key, std::string_view unit,
   };
   // Each EmitPrefix() removes at least one unit, so this ends within unit_ends_.size() rounds.
   while (!unit_ends_.empty() && (over_hard_limit() || over_target())) EmitPrefix(out);
-  if (unit_ends_.empty()) key_.assign(partition_key);
+  if (unit_ends_.empty()) TakeKey(partition_key, frame_bytes);
   framing_->AppendUnit(unit, pending_);
   unit_ends_.push_back(pending_.size());
   return true;
+}
+
+void GzipPacker::TakeKey(std::string_view key, size_t frame_bytes) {
+  key_.assign(key);
+  frame_bytes_ = frame_bytes;
 }
 
 void GzipPacker::Finish(std::vector<kinesis::Record>& out) {

@@ -48,6 +48,8 @@ class GzipPacker : public RecordPacker {
   // record appended to `out`, and removes those units from pending.
   void EmitPrefix(std::vector<kinesis::Record>& out);
   size_t TargetDataBytes() const;
+  // The pending units' key is `key`, whose frame takes `frame_bytes`.
+  void TakeKey(std::string_view key, size_t frame_bytes);
 
   std::unique_ptr<GzipFraming> framing_;
   size_t max_record_bytes_;
@@ -55,6 +57,7 @@ class GzipPacker : public RecordPacker {
   size_t record_limit_;  // the stream's maximum record size
   GzipCompressor compressor_;
   std::string key_;                // of the pending units
+  size_t frame_bytes_ = 0;         // framing_->FrameBytes(key_)
   std::string pending_;            // uncompressed units
   std::vector<size_t> unit_ends_;  // offset in pending_ after each unit
   std::string document_;           // reused buffer of a framed document

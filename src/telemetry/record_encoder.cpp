@@ -1,7 +1,7 @@
 // Envelope rendering (once) and per-event record assembly (prefix + event + "}").
 #include "telemetry/record_encoder.h"
 
-#include "telemetry/json_escape.h"
+#include "common/json_escape.h"
 
 #include <nlohmann/json.hpp>
 
@@ -42,7 +42,7 @@ void AssignHex64(std::string& text, uint64_t value) {
 size_t TenantFieldBytes(std::string_view tenant_id) {
   return tenant_id.empty()
              ? 0
-             : kTenantKey.size() + JsonEscapedBytes(tenant_id) + kTenantFieldEnd.size();
+             : kTenantKey.size() + JsonEscapedSize(tenant_id) + kTenantFieldEnd.size();
 }
 
 std::string Hex64(uint64_t value) {
@@ -136,7 +136,7 @@ void RecordEncoder::AppendTenantRecord(std::string_view raw_event, std::string_v
   // The tenant's field goes after the id, with the other metadata: the event stays the
   // envelope's last member.
   data.append(kIdEnd).append(kTenantKey);
-  AppendJsonEscaped(tenant_id, data);
+  AppendJsonEscaped(data, tenant_id);
   data.append(kTenantFieldEnd).append(kEventKey).append(raw_event).append(kEnvelopeSuffix);
 }
 

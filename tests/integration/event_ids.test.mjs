@@ -43,7 +43,7 @@ function idsAndTexts(records) {
   return { textsById, idsByText };
 }
 
-test('duplicates from re-sent POSTs and lost PutRecords answers share their id; the tail prints each event once', async () => {
+test('duplicates from re-sent POSTs and lost PutRecords answers share their id; the tail prints each event once', async (t) => {
   const proxy = await startFaultProxy({ target: kinesis.endpoint, seed: 77, deckSlots: 10, faults: { dropAfterRate: 0.2 } });
   try {
     const run = await runSandbox({
@@ -74,6 +74,8 @@ test('duplicates from re-sent POSTs and lost PutRecords answers share their id; 
       assert.equal(texts.size, 1, `different events share the id ${id}: ${[...texts].map((t) => t.slice(0, 100))}`);
     }
     assert.equal(textsById.size, sent.length, 'one id per event sent');
+    t.diagnostic(`${sent.length} events, ${streamed.length} in the stream (${difference.duplicates.length} duplicates); ` +
+      `answers lost: ${run.report.telemetry_answers_lost} by the sandbox, ${stats.dropAfter} by the proxy`);
 
     const once = await runTail({ endpoint: kinesis.endpoint, streamName: STREAM, output: 'json' });
     assert.equal(once.code, 0, once.stderr);

@@ -1,6 +1,8 @@
 // Tests the PutRecords body writer: exact size, escaping, and a round trip through a JSON parser.
 #include "kinesis/put_records_request.h"
 
+#include "common/json_escape.h"
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 

@@ -83,18 +83,26 @@ std::string Batch(const std::vector<std::string>& events) {
   return body + "]";
 }
 
-// Everything queued, in order, as the record data.
-std::vector<std::string> Drain(RecordQueue& queue) {
-  std::vector<std::string> data;
+// Takes everything queued, in order, calling `take` with each record's data; gives the budget
+// back as the sender does once records are delivered.
+template <typename Take>
+void DrainData(RecordQueue& queue, Take take) {
   for (int requests = 0; requests < 100 && !queue.empty(); ++requests) {
     kinesis::PutRecordsBatch batch(queue.limits());
     queue.PopInto(batch);
     for (const kinesis::Record& record : batch.records()) {
-      std::string text;
-      record.AppendDataTo(text);
-      data.push_back(WithoutIds(std::move(text)));
+      std::string data;
+      record.AppendDataTo(data);
+      take(std::move(data));
+      queue.Release(record.Size());
     }
   }
+}
+
+// Everything queued, in order, as the record data (ids taken out).
+std::vector<std::string> Drain(RecordQueue& queue) {
+  std::vector<std::string> data;
+  DrainData(queue, [&](std::string text) { data.push_back(WithoutIds(std::move(text))); });
   return data;
 }
 
@@ -737,16 +745,9 @@ INSTANTIATE_TEST_SUITE_P(PackedFormats, TelemetryIngestTenantPackTest,
 // The "id" of every envelope queued, in order (one event per record: the event format).
 std::vector<std::string> DrainIds(RecordQueue& queue) {
   std::vector<std::string> ids;
-  for (int requests = 0; requests < 100 && !queue.empty(); ++requests) {
-    kinesis::PutRecordsBatch batch(queue.limits());
-    queue.PopInto(batch);
-    for (const kinesis::Record& record : batch.records()) {
-      std::string data;
-      record.AppendDataTo(data);
-      ids.push_back(nlohmann::json::parse(data).at("id").get<std::string>());
-      queue.Release(record.Size());  // as the sender does once they are delivered
-    }
-  }
+  DrainData(queue, [&](const std::string& data) {
+    ids.push_back(nlohmann::json::parse(data).at("id").get<std::string>());
+  });
   return ids;
 }
 

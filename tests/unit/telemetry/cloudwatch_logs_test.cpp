@@ -5,7 +5,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "support/gunzip.h"
+#include "support/telemetry_samples.h"
 #include "telemetry/cloudwatch_lines.h"
 
 namespace tk::telemetry {
@@ -22,13 +23,7 @@ namespace {
 using config::CloudWatchLogFormat;
 using ::testing::MatchesRegex;
 
-std::string ReadSample(const std::string& name) {
-  std::ifstream in(std::filesystem::path(TK_SHARED_DIR) / "telemetry-samples" / name,
-                   std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using tk::testing::ReadSample;
 
 std::string TextLine(const std::string& sample) {
   const auto line = CloudWatchLineOf(ReadSample(sample), CloudWatchLogFormat::kText, "$LATEST");
@@ -118,19 +113,7 @@ TEST(LogStreamNameTest, FollowsLambdasNamingWithTheSandboxId) {
   EXPECT_THAT(name, MatchesRegex(R"(2024/05/01/\[\$LATEST\]0123456789abcdef[0-9a-f]{16})"));
 }
 
-std::string Gunzip(const std::string& data) {
-  z_stream stream{};
-  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
-  std::string out(64 * 1024 * 1024, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
-  out.resize(stream.total_out);
-  inflateEnd(&stream);
-  return out;
-}
+using tk::testing::Gunzip;
 
 TEST(CloudWatchLogsPackerTest, RecordsAreDataMessagesOfTheLogEventsInOrderWithinTheTarget) {
   CloudWatchLogsSource source{"123456789012", "/aws/lambda/orders-api", "", "telemetry-kinesis"};

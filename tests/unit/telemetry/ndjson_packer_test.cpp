@@ -4,13 +4,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <random>
 #include <string>
 #include <vector>
 
 #include "kinesis/limits.h"
+#include "support/gunzip.h"
 
 namespace tk::telemetry {
 namespace {
@@ -40,20 +40,7 @@ std::vector<std::string> Lines(std::string_view data) {
   return lines;
 }
 
-std::string Gunzip(std::string_view compressed) {
-  z_stream stream{};
-  EXPECT_EQ(inflateInit2(&stream, 15 + 16), Z_OK);
-  std::string out(64 * 1024 * 1024, '\0');
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
-  stream.avail_in = static_cast<uInt>(compressed.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&stream, Z_FINISH), Z_STREAM_END);
-  EXPECT_EQ(stream.avail_in, 0u) << "one gzip member per record, nothing after it";
-  out.resize(stream.total_out);
-  inflateEnd(&stream);
-  return out;
-}
+using tk::testing::Gunzip;
 
 // Every line of `records` in order (gunzipped first when `gzip`), checking each record's count.
 std::vector<std::string> AllLines(const std::vector<kinesis::Record>& records, bool gzip) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kinesis/limits.h"
+#include "support/telemetry_samples.h"
 #include "support/tenant_events.h"
 
 namespace tk::telemetry {
@@ -49,15 +50,7 @@ FunctionMetadata Metadata(std::string account_id = "123456789012") {
   return metadata;
 }
 
-std::string ReadSample(const std::string& name) {
-  std::ifstream in(std::filesystem::path(TK_SHARED_DIR) / "telemetry-samples" / name,
-                   std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string event = text.str();
-  while (!event.empty() && (event.back() == '\n' || event.back() == ' ')) event.pop_back();
-  return event;
-}
+using tk::testing::ReadSample;
 
 // The envelope as a JSON object: the prefix closed with an id and a null event.
 nlohmann::ordered_json ParsePrefix(const std::string& prefix) {
