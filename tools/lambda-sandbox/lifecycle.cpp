@@ -52,6 +52,10 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
 
   // platform.initStart marks the beginning of the Init phase, before any extension runs.
   router_.emit(factory_.initStart());
+  // Init is timed from before the spawn: a fast extension can call /next before the spawn returns,
+  // and a clock read after it would make Init Duration negative (seen in CI as -0.29 ms).
+  const SteadyTime spawned = SteadyClock::now();
+  const std::string spawned_iso = isoTimeNow();
   std::string spawn_error;
   std::unique_ptr<ChildProcess> child =
       ChildProcess::spawn(options_.extension_path, env, spawn_error);
@@ -67,7 +71,7 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
     LogPump pump({child->stdoutFd(), child->stderrFd()}, options_.passthrough_logs,
                  [this](const std::string& line) { router_.emit(factory_.extensionLog(line)); });
 
-    if (init(*child, result)) {
+    if (init(*child, spawned, spawned_iso, result)) {
       afterInit(*child);
     }
     if (result.initialised && options_.modes.mode == Mode::kManagedInstances) {
@@ -132,9 +136,8 @@ RunResult Lifecycle::run(const std::vector<std::string>& env, std::atomic<int>& 
   return result;
 }
 
-bool Lifecycle::init(ChildProcess& child, RunResult& result) {
-  const SteadyTime spawned = SteadyClock::now();
-  const std::string spawned_iso = isoTimeNow();
+bool Lifecycle::init(ChildProcess& child, SteadyTime spawned, const std::string& spawned_iso,
+                     RunResult& result) {
   // Init ends when the extension signals readiness with its first /next call (Extensions API:
   // "Init phase ... completes after the runtime and each extension indicate completion by sending
   // a Next API request").

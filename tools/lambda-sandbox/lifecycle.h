@@ -28,7 +28,8 @@ class Lifecycle {
   RunResult run(const std::vector<std::string>& env, std::atomic<int>& child_pgid);
 
  private:
-  bool init(ChildProcess& child, RunResult& result);
+  bool init(ChildProcess& child, SteadyTime spawned, const std::string& spawned_iso,
+            RunResult& result);
   /// One invocation; false when it failed (reason appended, `shutdown_reason` set).
   bool invoke(int index, ChildProcess& child, RunResult& result);
   void shutdown(ChildProcess& child, RunResult& result);
