@@ -6,7 +6,8 @@
 #     sanitized extension under the Release sandbox of build/ (the sandbox is a test tool, not ours
 #     to ship; building it twice more would cost minutes).
 #  2. TSan (build-tsan, GCC): the unit tests of the rooms that own threads (pipeline: queue, sender,
-#     ingest; telemetry: listener and its connection pool), then the same integration tests.
+#     ingest; telemetry: listener and its connection pool; app: the lifecycle with every thread
+#     of the pipeline running), then the same integration tests.
 #  3. libFuzzer (build-fuzz, clang): each target of tests/fuzz for TK_FUZZ_SECONDS (default 20).
 #
 # The integration tests chosen are those that drive every thread of the extension hardest:
@@ -29,7 +30,7 @@ cd "$repo_root"
 jobs=$(nproc)
 shared_dir=$(cd "$repo_root/.." && pwd)/shared
 integration_tests=(end_to_end faults listener_bad_input aws_behaviour)
-threaded_unit_tests=(pipeline_tests telemetry_tests)
+threaded_unit_tests=(pipeline_tests telemetry_tests app_tests)
 fuzz_targets=(batch_parser_fuzz batch_salvage_fuzz put_records_response_fuzz spool_segment_fuzz)
 log_dir="$repo_root/build/sanitizer-logs"
 mkdir -p "$log_dir"
@@ -102,6 +103,7 @@ unset TSAN_OPTIONS
 stage "libFuzzer: build"
 build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DTK_FUZZ=ON \
   -DTK_FUZZ_SECONDS="${TK_FUZZ_SECONDS:-20}" -- "${fuzz_targets[@]}"
-stage "libFuzzer: ${fuzz_targets[*]}, ${TK_FUZZ_SECONDS:-20} s each"
-ctest --test-dir build-fuzz -L fuzz --output-on-failure --no-tests=error
+stage "libFuzzer: ${fuzz_targets[*]}, ${TK_FUZZ_SECONDS:-20} s each, $jobs at a time"
+# Each target is one single-threaded fuzzing process: one per core keeps each one's time its own.
+ctest --test-dir build-fuzz -L fuzz --output-on-failure --no-tests=error -j"$jobs"
 stage "sanitizers and fuzzing passed"

@@ -6,6 +6,8 @@
 
 #include "app/extension_app.h"
 #include "app/termination_signals.h"
+#include "http/httplib_http_client.h"
+#include "lambda/extensions_api_client.h"
 
 int main(int /*argc*/, char** argv) {
   // One malloc arena for every thread: once warmed up the pipeline recycles its record buffers and
@@ -18,5 +20,13 @@ int main(int /*argc*/, char** argv) {
   tk::app::BlockTerminationSignals();
   std::string name = argv[0] != nullptr ? argv[0] : "telemetry-kinesis";
   if (size_t slash = name.rfind('/'); slash != std::string::npos) name.erase(0, slash + 1);
-  return tk::app::RunExtension(tk::config::Environment::FromProcess(), name);
+  // The Runtime API is plain HTTP on loopback; its client never goes through a proxy.
+  tk::http::HttplibHttpClient runtime_api({.ca_file = "",
+                                           .connect_timeout_ms = 2000,
+                                           .request_timeout_ms = tk::lambda::kRuntimeApiTimeoutMs});
+  const tk::app::ExtensionWiring wiring{
+      .runtime_api = runtime_api,
+      .make_http = tk::app::HttplibClients(),
+      .on_termination_signal = tk::app::WaitForTerminationSignals};
+  return tk::app::RunExtension(tk::config::Environment::FromProcess(), name, wiring);
 }

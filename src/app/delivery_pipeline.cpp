@@ -48,6 +48,12 @@ std::unique_ptr<aws::CredentialsSource> CredentialsSourceFor(
 
 }  // namespace
 
+HttpClientFactory HttplibClients() {
+  return [](const http::HttpClientOptions& options) {
+    return std::make_unique<http::HttplibHttpClient>(options);
+  };
+}
+
 void DeliveryPipeline::OpenSpool(const config::Config& config) {
   if (config.spool_max_bytes == 0) return;
   pipeline::SpoolOptions options;
@@ -77,7 +83,8 @@ DeliveryPipeline::~DeliveryPipeline() {
 }
 
 Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
-    const config::Config& config, const telemetry::FunctionMetadata& metadata) {
+    const config::Config& config, const telemetry::FunctionMetadata& metadata,
+    const HttpClientFactory& make_http) {
   std::unique_ptr<DeliveryPipeline> pipeline(new DeliveryPipeline(config));
   DeliveryPipeline& p = *pipeline;
 
@@ -87,10 +94,10 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
     http_options.proxy = http::HttpProxy{config.proxy->host, config.proxy->port,
                                          config.proxy->username, config.proxy->password};
   }
-  p.http_ = std::make_unique<http::HttplibHttpClient>(http_options);
+  p.http_ = make_http(http_options);
   // Its own client: the credentials endpoint is another origin, and sharing one would close the
   // kept-alive Kinesis connection at every refresh.
-  p.credentials_http_ = std::make_unique<http::HttplibHttpClient>(http_options);
+  p.credentials_http_ = make_http(http_options);
   p.credentials_ = std::make_unique<aws::CredentialsProvider>(
       CredentialsSourceFor(config.credentials, *p.credentials_http_),
       &std::chrono::system_clock::now);
@@ -107,6 +114,11 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
                                                         : config.max_batch_age_ms);
   sender_options.refill = [buffer = p.buffer_.get()] { return buffer->Refill(); };
   sender_options.recycler = &p.recycler_;
+  // Either client may hold the sender thread in a request (PutRecords, a credentials fetch).
+  sender_options.abort_request = [http = p.http_.get(), credentials = p.credentials_http_.get()] {
+    http->Abort();
+    credentials->Abort();
+  };
   p.random_ = std::make_shared<std::mt19937_64>(std::random_device{}());
   p.sender_ = std::make_unique<pipeline::Sender>(
       p.queue_,

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,12 +36,19 @@ enum class EndFlush {
   kNoRuntimeDone,  // platform.runtimeDone did not arrive before the invocation's deadline
 };
 
+// Makes the HTTP clients of the pipeline (PutRecords, the credentials endpoint): cpp-httplib in
+// the extension (HttplibClients), a fake Kinesis in the lifecycle's tests.
+using HttpClientFactory =
+    std::function<std::unique_ptr<http::HttpClient>(const http::HttpClientOptions&)>;
+HttpClientFactory HttplibClients();
+
 class DeliveryPipeline {
  public:
   // Builds the pipeline, starts the sender thread and the listener. Errors: the listener
   // cannot bind (port taken).
   static Result<std::unique_ptr<DeliveryPipeline>> Start(
-      const config::Config& config, const telemetry::FunctionMetadata& metadata);
+      const config::Config& config, const telemetry::FunctionMetadata& metadata,
+      const HttpClientFactory& make_http);
   ~DeliveryPipeline();
 
   std::string SubscriptionUri() const { return listener_->SubscriptionUri(); }
@@ -97,8 +105,8 @@ class DeliveryPipeline {
   kinesis::RecordRecycler recycler_;  // sender -> encoder; outlives both
   std::unique_ptr<pipeline::Spool> spool_;
   std::unique_ptr<pipeline::RecordBuffer> buffer_;
-  std::unique_ptr<http::HttplibHttpClient> http_;              // PutRecords
-  std::unique_ptr<http::HttplibHttpClient> credentials_http_;  // the container endpoint
+  std::unique_ptr<http::HttpClient> http_;              // PutRecords
+  std::unique_ptr<http::HttpClient> credentials_http_;  // the container endpoint
   std::unique_ptr<aws::CredentialsProvider> credentials_;
   std::unique_ptr<kinesis::KinesisSession> session_;  // used on the sender thread
   std::shared_ptr<std::mt19937_64> random_;  // backoff jitter; used on the sender thread only

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 
 #include "app/delivery_pipeline.h"
 #include "app/termination_signals.h"
@@ -149,7 +150,8 @@ std::string DescribeLargeRecords(const config::Config& config) {
 
 }  // namespace
 
-int RunExtension(const config::Environment& environment, const std::string& extension_name) {
+int RunExtension(const config::Environment& environment, const std::string& extension_name,
+                 const ExtensionWiring& wiring) {
   config::LoadedConfig loaded = config::LoadConfig(environment);
   log::SetMinLevel(loaded.config.log_level);
   const config::Config& config = loaded.config;
@@ -161,7 +163,7 @@ int RunExtension(const config::Environment& environment, const std::string& exte
         "be started by Lambda (or by tools/lambda-sandbox)");
     return 1;
   }
-  lambda::ExtensionsApiClient api(*runtime_api);
+  lambda::ExtensionsApiClient api(wiring.runtime_api, *runtime_api);
   const bool managed_instances = config.execution_mode == config::ExecutionMode::kManagedInstances;
   auto registration =
       api.Register(extension_name, managed_instances ? lambda::RegisterFor::kShutdownOnly
@@ -171,31 +173,30 @@ int RunExtension(const config::Environment& environment, const std::string& exte
     return 1;
   }
   if (!loaded.ok()) {
-    WaitForTerminationSignals([] { return 0; });  // nothing to drain
+    wiring.on_termination_signal([] { return 0; });  // nothing to drain
     return HandleInitFailure(api, config.on_init_error, "Extension.ConfigInvalid",
                              "configuration invalid: " + JoinErrors(loaded.errors));
   }
 
-  auto pipeline = DeliveryPipeline::Start(config, MetadataFrom(config, *registration));
-  if (pipeline) {
-    // SIGTERM (Managed Instances send it at shutdown) drains like SHUTDOWN, with its own deadline.
-    // The pipeline is never destroyed once this can run (see the end of RunExtension), and the
-    // settings it needs are copied: a signal may come after the lifecycle has returned.
-    WaitForTerminationSignals(
-        [p = pipeline->get(), margin = std::chrono::milliseconds(config.shutdown_margin_ms),
-         quiet = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack] {
-          p->Shutdown("", SteadyClock::now() + kSignalDrainBudget - margin, quiet);
-          return 0;
-        });
-  } else {
+  auto started =
+      DeliveryPipeline::Start(config, MetadataFrom(config, *registration), wiring.make_http);
+  if (!started) {
     // Nothing to drain: a signal ends the (disabled) extension at once.
-    WaitForTerminationSignals([] { return 0; });
-  }
-  if (!pipeline) {
+    wiring.on_termination_signal([] { return 0; });
     return HandleInitFailure(api, config.on_init_error, "Extension.ListenerFailed",
-                             "telemetry listener failed: " + pipeline.error().message);
+                             "telemetry listener failed: " + started.error().message);
   }
-  lambda::TelemetrySubscription subscription{(*pipeline)->SubscriptionUri(), config.telemetry_types,
+  // Shared with the signal's drain, which may still run through it after this returns.
+  std::shared_ptr<DeliveryPipeline> pipeline = std::move(started).value();
+  // SIGTERM (Managed Instances send it at shutdown) drains like SHUTDOWN, with its own deadline;
+  // the settings it needs are copied.
+  wiring.on_termination_signal(
+      [pipeline, margin = std::chrono::milliseconds(config.shutdown_margin_ms),
+       quiet = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack] {
+        pipeline->Shutdown("", SteadyClock::now() + kSignalDrainBudget - margin, quiet);
+        return 0;
+      });
+  lambda::TelemetrySubscription subscription{pipeline->SubscriptionUri(), config.telemetry_types,
                                              config.buffer_max_items, config.buffer_max_bytes,
                                              config.buffer_timeout_ms};
   auto schema = lambda::SubscribeWithNewestSchema(
@@ -228,16 +229,12 @@ int RunExtension(const config::Environment& environment, const std::string& exte
             "; CA bundle " +
             (config.ca_file.empty() ? std::string("(none found)") : config.ca_file) + " from " +
             std::string(aws::CaBundleSourceName(config.ca_file_source)) + "; listening on " +
-            (*pipeline)->SubscriptionUri() + "; mode " +
+            pipeline->SubscriptionUri() + "; mode " +
             std::string(config::ExecutionModeName(config.execution_mode)) + ", telemetry schema " +
             *schema + ", flush " + policy.description() + "; records " +
             config::DescribeRecordOptions(config.records) + DescribeLargeRecords(config) +
             config::DescribeFilters(config.filters));
-  const int exit_code = ServeEvents(api, **pipeline, config, policy);
-  // Kept alive on purpose: the signal thread may still be draining through it (its threads were
-  // stopped by Shutdown, or the process is about to end anyway).
-  (void)pipeline->release();
-  return exit_code;
+  return ServeEvents(api, *pipeline, config, policy);
 }
 
 }  // namespace tk::app

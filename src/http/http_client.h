@@ -1,6 +1,6 @@
-// The HTTP transport seam: the Kinesis session and the credentials provider speak to this
-// interface, cpp-httplib implements it (httplib_http_client.h), and tests fake it so request
-// building and response handling run without sockets.
+// The HTTP transport seam: the Kinesis session, the credentials provider and the Lambda API
+// clients speak to this interface, cpp-httplib implements it (httplib_http_client.h), and tests
+// fake it so request building and response handling run without sockets.
 #pragma once
 
 #include <string>
@@ -20,15 +20,18 @@ struct Request {
   std::vector<Header> headers;
   std::string body;
   long timeout_ms = 0;  // whole request; 0 = the client's default. Shutdown drains set it.
+  // Copy the headers of a 2xx answer too (Response::headers): the Extensions API's register
+  // answer carries the extension's identifier in one.
+  bool headers_of_success = false;
 };
 
 // What came back: an HTTP status and body, or a transport error (no HTTP response at all).
 struct Response {
   long status = 0;
   std::string body;
-  // The response's headers, only when the status is not 2xx: an error's type may be only in
-  // x-amzn-ErrorType, and the server's Date is the clock to correct skew against. Successful
-  // answers (hundreds a second) are not worth copying headers for.
+  // The response's headers, only when the status is not 2xx (or the request asked for them): an
+  // error's type may be only in x-amzn-ErrorType, and the server's Date is the clock to correct
+  // skew against. Successful answers (hundreds a second) are not worth copying headers for.
   std::vector<Header> headers;
   std::string transport_error;  // empty when an HTTP response arrived
   // The request went over a kept-alive connection that an earlier request had used. A transport
@@ -42,8 +45,8 @@ struct Response {
 };
 
 // Sends one request and waits for its response. Never throws on network failures: they come
-// back as Response::transport_error. Implementations are not required to be thread-safe;
-// one sender thread owns one client.
+// back as Response::transport_error. Implementations are not required to be thread-safe (but for
+// Abort); one sender thread owns one client.
 class HttpClient {
  public:
   virtual ~HttpClient() = default;
@@ -51,6 +54,10 @@ class HttpClient {
   // Closes any kept-alive connection: the next request opens a fresh one (after a SnapStart
   // restore, a long idle time, or a reused connection that failed).
   virtual void DropConnections() {}
+  // The one call another thread may make: ends the request in flight at once (its Send returns a
+  // transport error) and refuses every later one. For a deadline that has passed with the owner
+  // still blocked in a request (the SHUTDOWN drain's, when Kinesis stopped answering).
+  virtual void Abort() {}
 };
 
 }  // namespace tk::http

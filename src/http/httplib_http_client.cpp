@@ -7,9 +7,11 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -235,6 +237,8 @@ long Remaining(Clock::time_point deadline) {
   return std::max<long>(left, 1);
 }
 
+constexpr char kAbortedError[] = "HTTP transport error: abandoned: the caller's deadline passed";
+
 }  // namespace
 
 std::string_view Response::FindHeader(std::string_view name) const {
@@ -259,7 +263,10 @@ struct HttplibHttpClient::Impl {
   std::optional<Addresses> addresses;  // none for an IP literal, or until looked up
   std::string origin;
   std::string origin_host;  // the key of cpp-httplib's address map
+  // Swapped only under client_mutex, which Abort() (another thread) holds while it stops it.
   std::unique_ptr<httplib::ClientImpl> client;
+  std::mutex client_mutex;
+  std::atomic<bool> aborted{false};
   httplib::SSLClient* tls = nullptr;     // `client`, when the origin is https
   TunnelingSslClient* tunnel = nullptr;  // `client`, when that goes through the proxy
   std::string proxy_authorization;       // an http origin through the proxy: per request
@@ -269,7 +276,11 @@ struct HttplibHttpClient::Impl {
   httplib::ClientImpl& ClientFor(const SplitUrl& url) {
     if (client && origin == url.origin) return *client;
     Reset();
-    client = MakeClient(url);
+    std::unique_ptr<httplib::ClientImpl> made = MakeClient(url);
+    {
+      std::lock_guard lock(client_mutex);
+      client = std::move(made);
+    }
     origin = url.origin;
     origin_host = url.host;
     client->set_keep_alive(true);
@@ -308,7 +319,10 @@ struct HttplibHttpClient::Impl {
   }
 
   void Reset() {
-    client.reset();
+    {
+      std::lock_guard lock(client_mutex);
+      client.reset();
+    }
     origin.clear();
     origin_host.clear();
     addresses.reset();
@@ -420,6 +434,14 @@ HttplibHttpClient::~HttplibHttpClient() = default;
 // (tens of ms and megabytes on a small function), serves the next connection too.
 // The address goes too: the next connection looks the name up again (a failed request may have
 // failed because of the address; after a restore or a long idle time it may be out of date).
+void HttplibHttpClient::Abort() {
+  impl_->aborted = true;
+  std::lock_guard lock(impl_->client_mutex);
+  // cpp-httplib's stop() is its one call safe during another thread's request: it shuts the
+  // socket down, so the blocked read or write fails at once.
+  if (impl_->client) impl_->client->stop();
+}
+
 void HttplibHttpClient::DropConnections() {
   if (impl_->client) impl_->client->stop();
   impl_->answered_on_connection = 0;
@@ -429,6 +451,10 @@ void HttplibHttpClient::DropConnections() {
 Response HttplibHttpClient::Send(const Request& request) {
   const Clock::time_point start = Clock::now();
   Response response;
+  if (impl_->aborted) {
+    response.transport_error = kAbortedError;
+    return response;
+  }
   SplitUrl url;
   if (!Split(request.url, url)) {
     response.transport_error = "unsupported URL (expected http:// or https://host[:port]/path)";
@@ -490,7 +516,8 @@ Response HttplibHttpClient::Send(const Request& request) {
   }
 
   if (!result) {
-    response.transport_error = impl_->DescribeFailure(result.error(), url.host);
+    response.transport_error =
+        impl_->aborted ? kAbortedError : impl_->DescribeFailure(result.error(), url.host);
     // The connection may be half-used: start the next request on a fresh one.
     DropConnections();
     return response;
@@ -506,7 +533,7 @@ Response HttplibHttpClient::Send(const Request& request) {
   ++impl_->answered_on_connection;
   response.status = result->status;
   response.body = std::move(result->body);
-  if (response.status < 200 || response.status > 299) {
+  if (request.headers_of_success || response.status < 200 || response.status > 299) {
     for (const auto& [name, value] : result->headers) response.headers.push_back({name, value});
   }
   return response;

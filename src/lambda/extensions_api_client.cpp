@@ -1,9 +1,8 @@
 // Extensions API calls over plain HTTP to the local Runtime API endpoint.
 #include "lambda/extensions_api_client.h"
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace tk::lambda {
 namespace {
@@ -13,10 +12,6 @@ constexpr char kNextPath[] = "/2020-01-01/extension/event/next";
 constexpr char kInitErrorPath[] = "/2020-01-01/extension/init/error";
 constexpr char kExitErrorPath[] = "/2020-01-01/extension/exit/error";
 constexpr char kIdentifierHeader[] = "Lambda-Extension-Identifier";
-
-// Long-poll: Lambda may freeze us for minutes between events, so /next has no practical
-// timeout (a poll timeout could also expire across a freeze and fail a healthy call).
-constexpr time_t kLongPollTimeoutSeconds = 365L * 24 * 3600;
 
 // Lambda's answers are trusted but a field of an unexpected type must not throw (nlohmann's
 // value() does): read strings and integers only when they have that type.
@@ -30,38 +25,49 @@ int64_t IntegerField(const nlohmann::json& body, const char* name) {
   return found != body.end() && found->is_number_integer() ? found->get<int64_t>() : 0;
 }
 
-std::string Describe(const httplib::Result& result) {
-  if (!result) return "Extensions API unreachable: " + httplib::to_string(result.error());
-  return "Extensions API answered " + std::to_string(result->status) + ": " +
-         result->body.substr(0, 300);
+std::string Describe(const http::Response& response) {
+  if (!response.transport_ok()) return "Extensions API unreachable: " + response.transport_error;
+  return "Extensions API answered " + std::to_string(response.status) + ": " +
+         response.body.substr(0, 300);
 }
 
 }  // namespace
 
-ExtensionsApiClient::ExtensionsApiClient(const std::string& runtime_api)
-    : client_(std::make_unique<httplib::Client>("http://" + runtime_api)) {
-  client_->set_keep_alive(true);
-  client_->set_tcp_nodelay(true);  // small request/answer pairs: no Nagle delay
-  client_->set_read_timeout(kLongPollTimeoutSeconds, 0);
-}
+ExtensionsApiClient::ExtensionsApiClient(http::HttpClient& http, const std::string& runtime_api)
+    : http_(http), base_url_("http://" + runtime_api) {}
 
-ExtensionsApiClient::~ExtensionsApiClient() = default;
+http::Response ExtensionsApiClient::Call(const char* method, std::string_view path,
+                                         std::string body, std::vector<http::Header> headers,
+                                         bool headers_of_success) {
+  http::Request request;
+  request.url = base_url_;
+  request.url += path;
+  request.method = method;
+  request.headers = std::move(headers);
+  if (!extension_id_.empty()) request.headers.push_back({kIdentifierHeader, extension_id_});
+  if (!body.empty()) request.headers.push_back({"Content-Type", "application/json"});
+  request.body = std::move(body);
+  request.timeout_ms = kRuntimeApiTimeoutMs;
+  request.headers_of_success = headers_of_success;
+  return http_.Send(request);
+}
 
 Result<Registration> ExtensionsApiClient::Register(const std::string& extension_name,
                                                    RegisterFor events) {
-  httplib::Headers headers = {{"Lambda-Extension-Name", extension_name},
-                              {"Lambda-Extension-Accept-Feature", "accountId"}};
   const char* events_body = events == RegisterFor::kShutdownOnly
                                 ? R"({"events":["SHUTDOWN"]})"
                                 : R"({"events":["INVOKE","SHUTDOWN"]})";
-  auto result = client_->Post(kRegisterPath, headers, events_body, "application/json");
-  if (!result || result->status != 200) return Error{"register failed: " + Describe(result)};
+  http::Response answer = Call(
+      "POST", kRegisterPath, events_body,
+      {{"Lambda-Extension-Name", extension_name}, {"Lambda-Extension-Accept-Feature", "accountId"}},
+      /*headers_of_success=*/true);
+  if (answer.status != 200) return Error{"register failed: " + Describe(answer)};
   Registration registration;
-  registration.extension_id = result->get_header_value(kIdentifierHeader);
+  registration.extension_id = std::string(answer.FindHeader(kIdentifierHeader));
   if (registration.extension_id.empty()) {
     return Error{"register answer has no " + std::string(kIdentifierHeader) + " header"};
   }
-  auto body = nlohmann::json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+  auto body = nlohmann::json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_object()) {
     registration.function_name = StringField(body, "functionName");
     registration.function_version = StringField(body, "functionVersion");
@@ -72,9 +78,9 @@ Result<Registration> ExtensionsApiClient::Register(const std::string& extension_
 }
 
 Result<LifecycleEvent> ExtensionsApiClient::NextEvent() {
-  auto result = client_->Get(kNextPath, {{kIdentifierHeader, extension_id_}});
-  if (!result || result->status != 200) return Error{"event/next failed: " + Describe(result)};
-  auto body = nlohmann::json::parse(result->body, nullptr, /*allow_exceptions=*/false);
+  http::Response answer = Call("GET", kNextPath, "");
+  if (answer.status != 200) return Error{"event/next failed: " + Describe(answer)};
+  auto body = nlohmann::json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) return Error{"event/next answer is not a JSON object"};
   LifecycleEvent event;
   std::string type = StringField(body, "eventType");
@@ -101,20 +107,16 @@ Status ExtensionsApiClient::ReportExitError(const std::string& error_type,
   return ReportError(kExitErrorPath, error_type, message);
 }
 
-Status ExtensionsApiClient::ReportError(const std::string& path, const std::string& error_type,
+Status ExtensionsApiClient::ReportError(const char* path, const std::string& error_type,
                                         const std::string& message) {
   nlohmann::json body = {{"errorMessage", message},
                          {"errorType", error_type},
                          {"stackTrace", nlohmann::json::array()}};
-  auto result = client_->Post(
-      path,
-      {{kIdentifierHeader, extension_id_}, {"Lambda-Extension-Function-Error-Type", error_type}},
-      body.dump(), "application/json");
-  if (!result || result->status != 202) {
-    if (result && result->status == 200) return Status::Ok();
-    return Error{"error report failed: " + Describe(result)};
-  }
-  return Status::Ok();
+  http::Response answer =
+      Call("POST", path, body.dump(), {{"Lambda-Extension-Function-Error-Type", error_type}});
+  // The API documents 202; an emulator answering 200 has accepted it too.
+  if (answer.status == 202 || answer.status == 200) return Status::Ok();
+  return Error{"error report failed: " + Describe(answer)};
 }
 
 }  // namespace tk::lambda

@@ -1,15 +1,14 @@
-// Client of the Lambda Extensions API (register, next event, error reporting).
+// Client of the Lambda Extensions API (register, next event, error reporting), over the
+// project's HTTP seam: cpp-httplib in the extension, a scripted fake in the lifecycle's tests.
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/result.h"
-
-namespace httplib {
-class Client;
-}
+#include "http/http_client.h"
 
 namespace tk::lambda {
 
@@ -35,11 +34,16 @@ struct LifecycleEvent {
   int64_t deadline_ms = 0;      // Unix epoch milliseconds
 };
 
+// Long poll: Lambda may freeze us for minutes between events, so /next has no practical timeout
+// (a poll timeout could also expire across a freeze and fail a healthy call). The client that
+// carries Runtime API calls must allow it per request (HttpClientOptions::request_timeout_ms).
+inline constexpr long kRuntimeApiTimeoutMs = 365L * 24 * 3600 * 1000;
+
 class ExtensionsApiClient {
  public:
-  // `runtime_api` is AWS_LAMBDA_RUNTIME_API ("host:port").
-  explicit ExtensionsApiClient(const std::string& runtime_api);
-  ~ExtensionsApiClient();
+  // `runtime_api` is AWS_LAMBDA_RUNTIME_API ("host:port"); every call goes through `http`, which
+  // must outlive this client and allow kRuntimeApiTimeoutMs.
+  ExtensionsApiClient(http::HttpClient& http, const std::string& runtime_api);
 
   // POST /2020-01-01/extension/register for `events`. Errors: Lambda unreachable, non-200 answer
   // (message carries Lambda's answer), no identifier header.
@@ -55,13 +59,18 @@ class ExtensionsApiClient {
   Status ReportExitError(const std::string& error_type, const std::string& message);
 
   const std::string& extension_id() const { return extension_id_; }
-  httplib::Client& http() { return *client_; }
+
+  // One Runtime API call as this extension (its identifier header, once registered), for the
+  // Telemetry API client, which shares the endpoint and the connection.
+  // `headers` go with it; a JSON body gets its Content-Type.
+  http::Response Call(const char* method, std::string_view path, std::string body,
+                      std::vector<http::Header> headers = {}, bool headers_of_success = false);
 
  private:
-  Status ReportError(const std::string& path, const std::string& error_type,
-                     const std::string& message);
+  Status ReportError(const char* path, const std::string& error_type, const std::string& message);
 
-  std::unique_ptr<httplib::Client> client_;
+  http::HttpClient& http_;
+  std::string base_url_;  // http://host:port
   std::string extension_id_;
 };
 

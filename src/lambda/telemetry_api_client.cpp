@@ -1,8 +1,6 @@
 // The Telemetry API subscription request.
 #include "lambda/telemetry_api_client.h"
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
 namespace tk::lambda {
@@ -13,7 +11,7 @@ constexpr int kValidationErrorStatus = 400;
 
 // Whether Lambda refused the request body as invalid (Telemetry API reference, Subscribe errors:
 // 400 "ValidationError"), the answer to a schemaVersion it does not know.
-bool IsValidationError(int status, const std::string& body) {
+bool IsValidationError(long status, const std::string& body) {
   if (status != kValidationErrorStatus) return false;
   auto answer = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!answer.is_object()) return false;
@@ -21,19 +19,18 @@ bool IsValidationError(int status, const std::string& body) {
   return type != answer.end() && type->is_string() && *type == "ValidationError";
 }
 
-std::string Refusal(const httplib::Result& result) {
-  return "Telemetry API refused the subscription (" + std::to_string(result->status) +
-         "): " + result->body.substr(0, 300);
+std::string Refusal(const http::Response& answer) {
+  return "Telemetry API refused the subscription (" + std::to_string(answer.status) +
+         "): " + answer.body.substr(0, 300);
 }
 
-httplib::Result PutSubscription(ExtensionsApiClient& client,
-                                const TelemetrySubscription& subscription) {
-  return client.http().Put(kTelemetryPath, {{"Lambda-Extension-Identifier", client.extension_id()}},
-                           RenderSubscriptionBody(subscription), "application/json");
+http::Response PutSubscription(ExtensionsApiClient& client,
+                               const TelemetrySubscription& subscription) {
+  return client.Call("PUT", kTelemetryPath, RenderSubscriptionBody(subscription));
 }
 
-Error Unreachable(const httplib::Result& result) {
-  return Error{"Telemetry API unreachable: " + httplib::to_string(result.error())};
+Error Unreachable(const http::Response& answer) {
+  return Error{"Telemetry API unreachable: " + answer.transport_error};
 }
 
 }  // namespace
@@ -53,9 +50,9 @@ std::string RenderSubscriptionBody(const TelemetrySubscription& subscription) {
 
 Status SubscribeToTelemetry(ExtensionsApiClient& client,
                             const TelemetrySubscription& subscription) {
-  auto result = PutSubscription(client, subscription);
-  if (!result) return Unreachable(result);
-  if (result->status != 200) return Error{Refusal(result)};
+  const http::Response answer = PutSubscription(client, subscription);
+  if (!answer.transport_ok()) return Unreachable(answer);
+  if (answer.status != 200) return Error{Refusal(answer)};
   return Status::Ok();
 }
 
@@ -65,13 +62,13 @@ Result<std::string> SubscribeWithNewestSchema(ExtensionsApiClient& client,
   std::string refusals;
   for (std::string_view version : schema_versions) {
     subscription.schema_version = version;
-    auto result = PutSubscription(client, subscription);
-    if (!result) return Unreachable(result);
-    if (result->status == 200) return subscription.schema_version;
-    if (!IsValidationError(result->status, result->body)) return Error{Refusal(result)};
+    const http::Response answer = PutSubscription(client, subscription);
+    if (!answer.transport_ok()) return Unreachable(answer);
+    if (answer.status == 200) return subscription.schema_version;
+    if (!IsValidationError(answer.status, answer.body)) return Error{Refusal(answer)};
     // An older Lambda: try the previous schema, and say why if none is accepted.
     refusals.append(refusals.empty() ? "" : "; ")
-        .append("schema " + subscription.schema_version + ": " + Refusal(result));
+        .append("schema " + subscription.schema_version + ": " + Refusal(answer));
   }
   return Error{refusals.empty() ? "no Telemetry API schema version to subscribe with" : refusals};
 }

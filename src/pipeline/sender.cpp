@@ -37,7 +37,14 @@ Sender::~Sender() {
 }
 
 void Sender::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    Run();
+    {
+      std::lock_guard lock(progress_mutex_);
+      finished_ = true;
+    }
+    progress_.notify_all();
+  });
 }
 
 void Sender::FlushSoon() {
@@ -65,8 +72,16 @@ uint64_t Sender::DrainAndStop(SteadyClock::time_point deadline) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
   draining_ = true;
   queue_.Notify();
-  // The sender thread itself stops when the queue is empty or the deadline has passed.
-  if (thread_.joinable()) thread_.join();
+  // The sender thread itself stops when the queue is empty or the deadline has passed, unless it
+  // is blocked in a request that Kinesis does not answer: that one is ended at the deadline (its
+  // own timeout is up to 10 s, and Lambda ends the Shutdown phase after 2 s).
+  if (thread_.joinable()) {
+    std::unique_lock lock(progress_mutex_);
+    const bool finished = progress_.wait_until(lock, deadline, [this] { return finished_; });
+    lock.unlock();
+    if (!finished && options_.abort_request) options_.abort_request();
+    thread_.join();
+  }
   uint64_t unsent = queue_.queued_events();
   stats_.records_unsent_at_shutdown += unsent;
   return unsent;

@@ -42,6 +42,10 @@ struct SenderOptions {
   std::function<bool()> refill;
   // Where the records of a finished request go for reuse by the encoder; null: freed.
   kinesis::RecordRecycler* recycler = nullptr;
+  // Ends the request the sender thread has in flight, from another thread (HttpClient::Abort):
+  // called when the drain's deadline passes with the sender still blocked in one. Empty: the
+  // drain waits for the request's own timeout.
+  std::function<void()> abort_request;
 };
 
 class Sender {
@@ -64,8 +68,9 @@ class Sender {
   // nor are records held for a deployment problem (waiting would bill every invocation).
   bool FlushAndWait(SteadyClock::time_point deadline);
 
-  // Shutdown: sends until nothing is held or `deadline`, stops the thread, and counts what
-  // is still held as unsent. Returns the number of unsent events.
+  // Shutdown: sends until nothing is held or `deadline`, stops the thread (a request still in
+  // flight at the deadline is aborted), and counts what is still held as unsent. Returns the
+  // number of unsent events.
   uint64_t DrainAndStop(SteadyClock::time_point deadline);
 
  private:
@@ -102,6 +107,7 @@ class Sender {
   // FlushAndWait's wake-up: notified after every request (and whenever the sender runs dry).
   std::mutex progress_mutex_;
   std::condition_variable progress_;
+  bool finished_ = false;  // the thread has left Run(); under progress_mutex_
 
   // Sender-thread state.
   uint32_t consecutive_failures_ = 0;

@@ -480,17 +480,19 @@ size_t TelemetryIngest::EncodeAsFragments(std::string_view raw, std::vector<kine
 bool TelemetryIngest::WaitForQuiet(std::chrono::milliseconds quiet,
                                    SteadyClock::time_point deadline,
                                    const std::string& last_request_id) {
+  const SteadyClock::time_point asked_at = SteadyClock::now();
   std::unique_lock lock(mutex_);
   while (true) {
     const auto now = SteadyClock::now();
-    const bool quiet_enough = now - last_batch_at_ >= quiet;
+    const SteadyClock::time_point last_heard = std::max(last_batch_at_, asked_at);
+    const bool quiet_enough = now - last_heard >= quiet;
     // The last INVOKE's report too: its platform.start may not have come yet either.
     const bool last_reported =
         last_request_id.empty() || last_report_request_id_ == last_request_id;
     if (quiet_enough && open_invocations_.empty() && last_reported) return true;
     if (now >= deadline) return false;
     // Woken by a report; otherwise look again when the quiet period would end.
-    const auto until = std::min(deadline, quiet_enough ? deadline : last_batch_at_ + quiet);
+    const auto until = std::min(deadline, quiet_enough ? deadline : last_heard + quiet);
     report_arrived_.wait_until(lock, until);
   }
 }

@@ -67,10 +67,12 @@ class TelemetryIngest {
   // How long the head of a split event waits for its continuation (default 1 s).
   void JoinFragmentsWithin(std::chrono::milliseconds window);
 
-  // Waits until no POST has arrived for `quiet`, every invocation whose platform.start arrived has
-  // its report, and so has `last_request_id` (the last INVOKE's; empty: none), or `deadline`
-  // (SHUTDOWN: what Lambda still buffers arrives within its buffering timeout). Returns whether
-  // all held.
+  // Waits until no POST has arrived for `quiet` since the later of the last POST and this call,
+  // every invocation whose platform.start arrived has its report, and so has `last_request_id`
+  // (the last INVOKE's; empty: none), or `deadline`. SHUTDOWN: what Lambda buffered by then
+  // arrives within its buffering timeout, even after a long silence (events of the last
+  // milliseconds, an invocation whose platform.start is still in Lambda's buffer). Returns
+  // whether all held.
   bool WaitForQuiet(std::chrono::milliseconds quiet, SteadyClock::time_point deadline,
                     const std::string& last_request_id = {});
 

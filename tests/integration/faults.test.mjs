@@ -154,6 +154,29 @@ test('a missing stream holds the records, names the fix once, and the extension 
   assertAccountingBalances(summary, runSummary(result));
 });
 
+test('Kinesis answering nothing at SHUTDOWN: the request in flight is abandoned at the deadline and the extension exits in time', async () => {
+  // A black hole from the start (a partitioned network, a NAT that dropped the flow): every
+  // request hangs for longer than the whole run. The sender is blocked in one when SHUTDOWN comes;
+  // its own timeout (10 s) is far past the Shutdown phase's 2 s (Extensions API, "Shutdown phase").
+  const INVOCATIONS = 2;
+  await withProxy({}, async (proxy) => {
+    proxy.outageFor(4000, 'blackhole');
+    const env = await extensionEnv({ endpoint: proxy.endpoint, streamName: STREAM });
+    const result = await run({
+      invocations: INVOCATIONS,
+      logLines: 5,
+      env,
+      extraArgs: ['--invoke-duration-ms', '50', '--interval-ms', '100'],
+    });
+    assertExtensionExitedInTime(result, INVOCATIONS);
+    const summary = shutdownSummary(result.stderr);
+    assert.equal(summary.delivered, 0, JSON.stringify(summary));
+    assert.ok(summary.unsent_at_shutdown >= INVOCATIONS * 5, JSON.stringify(summary));
+    assertAccountingBalances(summary, runSummary(result));
+    assert.ok(proxy.stats().outageDropped >= 1, JSON.stringify(proxy.stats()));
+  });
+});
+
 test('a storm of 503s and throttling 400s delays delivery, then everything lands exactly once', async () => {
   const INVOCATIONS = 15;
   const STORM_MS = 3000;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "support/loopback_server.h"
+#include "unit/lambda/httplib_extensions_api_client.h"
 
 namespace tk::lambda {
 namespace {
@@ -43,7 +44,7 @@ TEST(ExtensionsApiClientTest, RegistersWithItsNameAndTheAccountIdFeature) {
   lambda.Post(kRegisterPath, AnswerRegister);
   ASSERT_TRUE(lambda.Start());
 
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   Result<Registration> registration = client.Register("telemetry-kinesis");
   ASSERT_TRUE(registration.ok()) << registration.error().message;
   EXPECT_EQ(registration->extension_id, kExtensionId);
@@ -65,7 +66,7 @@ TEST(ExtensionsApiClientTest, RegistersForShutdownOnlyWhenAskedToAsOnManagedInst
   LoopbackServer lambda;
   lambda.Post(kRegisterPath, AnswerRegister);
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   ASSERT_TRUE(client.Register("telemetry-kinesis", RegisterFor::kShutdownOnly).ok());
   const std::vector<SeenRequest> requests = lambda.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -80,7 +81,7 @@ TEST(ExtensionsApiClientTest, RegistersWithoutAnAccountIdWhenLambdaSendsNone) {
     response.set_content(R"({"functionName":"f","functionVersion":"1"})", "application/json");
   });
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   Result<Registration> registration = client.Register("telemetry-kinesis");
   ASSERT_TRUE(registration.ok()) << registration.error().message;
   EXPECT_EQ(registration->account_id, "");
@@ -91,7 +92,7 @@ TEST(ExtensionsApiClientTest, FailsToRegisterWithoutAnIdentifierHeader) {
   LoopbackServer lambda;
   lambda.Post(kRegisterPath, AnswerJson(R"({"functionName":"f"})"));
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   Result<Registration> registration = client.Register("telemetry-kinesis");
   ASSERT_FALSE(registration.ok());
   EXPECT_THAT(registration.error().message, HasSubstr("Lambda-Extension-Identifier"));
@@ -102,7 +103,7 @@ TEST(ExtensionsApiClientTest, FailsToRegisterWithLambdasAnswerWhenRefused) {
   lambda.Post(kRegisterPath,
               AnswerJson(R"({"errorType":"Extension.InvalidName","errorMessage":"bad"})", 403));
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   Result<Registration> registration = client.Register("telemetry-kinesis");
   ASSERT_FALSE(registration.ok());
   EXPECT_THAT(registration.error().message, HasSubstr("403"));
@@ -116,7 +117,7 @@ TEST(ExtensionsApiClientTest, FailsToRegisterWhenLambdaIsUnreachable) {
     ASSERT_TRUE(gone.Start());
     closed_port = gone.port();
   }
-  ExtensionsApiClient client("127.0.0.1:" + std::to_string(closed_port));
+  testing::HttplibExtensionsApiClient client("127.0.0.1:" + std::to_string(closed_port));
   Result<Registration> registration = client.Register("telemetry-kinesis");
   ASSERT_FALSE(registration.ok());
   EXPECT_THAT(registration.error().message, HasSubstr("unreachable"));
@@ -132,7 +133,7 @@ TEST(ExtensionsApiClientTest, ParsesAnInvokeEventAndSendsTheIdentifier) {
                  R"("invokedFunctionArn":"arn:aws:lambda:eu-west-1:123456789012:function:f",)"
                  R"("tracing":{"type":"X-Amzn-Trace-Id","value":"Root=1-5f35ae12"}})"));
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   ASSERT_TRUE(client.Register("telemetry-kinesis").ok());
 
   Result<LifecycleEvent> event = client.NextEvent();
@@ -153,7 +154,7 @@ TEST(ExtensionsApiClientTest, ParsesAShutdownEventWithItsReasonAndDeadline) {
   lambda.Get(kNextPath, AnswerJson(R"({"eventType":"SHUTDOWN","shutdownReason":"spindown",)"
                                    R"("deadlineMs":1700000002000})"));
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   ASSERT_TRUE(client.Register("telemetry-kinesis").ok());
 
   Result<LifecycleEvent> event = client.NextEvent();
@@ -169,7 +170,7 @@ TEST(ExtensionsApiClientTest, RejectsAnUnknownOrMalformedNextEvent) {
     LoopbackServer lambda;
     lambda.Get(kNextPath, AnswerJson(answer));
     ASSERT_TRUE(lambda.Start());
-    ExtensionsApiClient client(lambda.address());
+    testing::HttplibExtensionsApiClient client(lambda.address());
     Result<LifecycleEvent> event = client.NextEvent();
     EXPECT_FALSE(event.ok()) << answer;
   }
@@ -180,7 +181,7 @@ TEST(ExtensionsApiClientTest, ToleratesFieldsOfAnUnexpectedTypeWithoutThrowing) 
   lambda.Get(kNextPath, AnswerJson(R"({"eventType":"SHUTDOWN","shutdownReason":7,)"
                                    R"("deadlineMs":"soon"})"));
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   Result<LifecycleEvent> event = client.NextEvent();
   ASSERT_TRUE(event.ok()) << event.error().message;
   EXPECT_EQ(event->type, EventType::kShutdown);
@@ -193,7 +194,7 @@ TEST(ExtensionsApiClientTest, ReportsAnInitErrorWithTheFunctionErrorTypeHeader) 
   lambda.Post(kRegisterPath, AnswerRegister);
   lambda.Post("/2020-01-01/extension/init/error", AnswerJson(R"({"status":"OK"})", 202));
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   ASSERT_TRUE(client.Register("telemetry-kinesis").ok());
 
   Status reported = client.ReportInitError("Extension.ConfigInvalid", "AWS_REGION is not set");
@@ -212,7 +213,7 @@ TEST(ExtensionsApiClientTest, ReportsAnExitErrorOnTheExitPath) {
   LoopbackServer lambda;
   lambda.Post("/2020-01-01/extension/exit/error", AnswerJson(R"({"status":"OK"})", 202));
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   ASSERT_TRUE(client.ReportExitError("Extension.NextEventFailed", "lost").ok());
   const std::vector<SeenRequest> requests = lambda.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -224,7 +225,7 @@ TEST(ExtensionsApiClientTest, SurfacesARefusedErrorReport) {
   LoopbackServer lambda;
   lambda.Post("/2020-01-01/extension/init/error", AnswerJson(R"({"errorType":"x"})", 400));
   ASSERT_TRUE(lambda.Start());
-  ExtensionsApiClient client(lambda.address());
+  testing::HttplibExtensionsApiClient client(lambda.address());
   Status reported = client.ReportInitError("Extension.ConfigInvalid", "bad");
   ASSERT_FALSE(reported.ok());
   EXPECT_THAT(reported.error().message, HasSubstr("400"));

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "support/loopback_server.h"
+#include "unit/lambda/httplib_extensions_api_client.h"
 
 namespace tk::lambda {
 namespace {
@@ -59,12 +60,12 @@ class SubscribeTest : public ::testing::Test {
                   response.set_content(answer, "application/json");
                 });
     ASSERT_TRUE(lambda_.Start());
-    client_ = std::make_unique<ExtensionsApiClient>(lambda_.address());
+    client_ = std::make_unique<testing::HttplibExtensionsApiClient>(lambda_.address());
     ASSERT_TRUE(client_->Register("telemetry-kinesis").ok());
   }
 
   LoopbackServer lambda_;
-  std::unique_ptr<ExtensionsApiClient> client_;
+  std::unique_ptr<testing::HttplibExtensionsApiClient> client_;
 };
 
 TEST_F(SubscribeTest, PutsTheSubscriptionWithTheExtensionIdentifier) {
@@ -111,7 +112,7 @@ class SchemaNegotiationTest : public ::testing::Test {
                            "application/json");
     });
     ASSERT_TRUE(lambda_.Start());
-    client_ = std::make_unique<ExtensionsApiClient>(lambda_.address());
+    client_ = std::make_unique<testing::HttplibExtensionsApiClient>(lambda_.address());
     ASSERT_TRUE(client_->Register("telemetry-kinesis").ok());
   }
 
@@ -126,7 +127,7 @@ class SchemaNegotiationTest : public ::testing::Test {
   }
 
   LoopbackServer lambda_;
-  std::unique_ptr<ExtensionsApiClient> client_;
+  std::unique_ptr<testing::HttplibExtensionsApiClient> client_;
 };
 
 TEST_F(SchemaNegotiationTest, SubscribesWithTheNewestSchemaWhenLambdaAcceptsIt) {
