@@ -164,7 +164,7 @@ class Loader {
 
   // Certificates are always verified: a bundle variable naming no file is an error, not a reason
   // to fall back; without variables the OS's bundle is searched (Amazon Linux keeps it elsewhere
-  // than the Debian-built libcurl looks by default).
+  // than Debian, where OpenSSL's default paths point: aws/ca_bundle.h).
   void LoadCaBundle() {
     auto bundle = aws::FindCaBundle(env_.Get(aws::kAwsCaBundleVariable).value_or(""),
                                     env_.Get(aws::kSslCertFileVariable).value_or(""), file_exists_);

@@ -32,7 +32,10 @@ struct Record {
   // The record's bytes when it owns them (raw bytes; base64 only when the request body is
   // written). Empty when the bytes are borrowed (see `batch`).
   std::string data;
-  uint32_t attempts = 0;  // sends that failed for this record; drives backoff and give-up
+  // Sends of this record that failed. Counted for tests and logs only: nothing gives a record
+  // up after N attempts (it stays until delivered, dropped as invalid, or unsent at shutdown), and
+  // backoff follows the sender's consecutive failures.
+  uint32_t attempts = 0;
   // Telemetry events in the record: the delivery counters count events, not records, so that
   // the accounting (received = delivered + filtered + dropped + unsent) holds for every format.
   uint32_t events = 1;

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -106,9 +107,11 @@ bool ParseSegmentName(const std::string& name, uint64_t& sequence) {
   if (!name.starts_with(kSegmentPrefix) || !name.ends_with(kSegmentSuffix)) return false;
   std::string digits = name.substr(kSegmentPrefix.size(),
                                    name.size() - kSegmentPrefix.size() - kSegmentSuffix.size());
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), ::isdigit)) return false;
-  sequence = std::stoull(digits);
-  return true;
+  // from_chars, not stoull: a file named with more digits than 64 bits hold (a stranger's file in
+  // the directory) is skipped instead of throwing out of Open at start-up.
+  const char* end = digits.data() + digits.size();
+  const auto [stop, failure] = std::from_chars(digits.data(), end, sequence);
+  return !digits.empty() && failure == std::errc() && stop == end;
 }
 
 }  // namespace
@@ -188,10 +191,23 @@ Result<std::unique_ptr<Spool>> Spool::Open(const SpoolOptions& options) {
   }
   std::unique_ptr<Spool> spool(new Spool(options));
   std::vector<Segment> found;
-  for (const auto& entry : std::filesystem::directory_iterator(options.directory, error)) {
+  // Every filesystem call with an error_code: a range-for's increment, is_regular_file() and
+  // file_size() without one throw, and an exception here would end the extension at start-up.
+  std::filesystem::directory_iterator entries(options.directory, error);
+  for (; !error && entries != std::filesystem::directory_iterator(); entries.increment(error)) {
+    const std::filesystem::directory_entry& entry = *entries;
     uint64_t sequence = 0;
-    if (!entry.is_regular_file() || !ParseSegmentName(entry.path().filename(), sequence)) continue;
-    const size_t bytes = static_cast<size_t>(entry.file_size(error));
+    if (!entry.is_regular_file(error) || error ||
+        !ParseSegmentName(entry.path().filename(), sequence)) {
+      error.clear();  // a file that vanished meanwhile, or not ours: skip it
+      continue;
+    }
+    const uintmax_t size = entry.file_size(error);
+    if (error) {
+      error.clear();
+      continue;
+    }
+    const size_t bytes = static_cast<size_t>(size);
     found.push_back(Segment{sequence, bytes});
     spool->total_bytes_ += bytes;
   }

@@ -16,7 +16,7 @@
 // so all of them must hash where the aggregate went: with one key for all, they always do.
 //
 // Written by hand (tag bytes, varints): the output is checked byte for byte against libprotobuf
-// in tests/unit/telemetry/kpl_protobuf_crosscheck.cpp; docs/record-formats.md has the reasons.
+// in tests/protobuf/kpl_aggregator_protobuf_test.cpp; docs/record-formats.md has the reasons.
 #pragma once
 
 #include <array>

@@ -157,7 +157,8 @@ TEST(HttplibHttpClientTest, SendsHeadersAndBodyWithoutExpectContinue) {
   });
   server.Start();
   HttplibHttpClient client;
-  // Large enough that libcurl would add "Expect: 100-continue" if we let it (> 1 MiB).
+  // Large enough that a client could add "Expect: 100-continue" (curl does above 1 MiB), which
+  // Kinesis's front end would have to answer first: cpp-httplib must send the body at once.
   Request request = PostTo(server.Url("/put"), std::string(2 * 1024 * 1024, 'x'));
   request.headers.push_back({"X-Amz-Target", "Kinesis_20131202.PutRecords"});
 

@@ -158,6 +158,28 @@ TEST_F(SpoolTest, ANewProcessAdoptsSegmentsLeftByACrashedOneAndReplaysThemFirst)
   EXPECT_EQ(out.back().data, "after restart");
 }
 
+TEST_F(SpoolTest, FilesThatAreNotItsSegmentsAreLeftAloneWithoutThrowing) {
+  {
+    auto crashed = OpenSpool();
+    std::vector<kinesis::Record> records = {MakeRecord("k", "kept")};
+    ASSERT_EQ(crashed->Append(records), SpoolAppendResult::kAppended);
+  }
+  // A name with more digits than 64 bits hold (std::stoull threw out of Open on it), a directory
+  // named like a segment, and a stranger's file.
+  { std::ofstream(directory_ / "segment-99999999999999999999999.tks") << "x"; }
+  fs::create_directory(directory_ / "segment-7.tks");
+  { std::ofstream(directory_ / "notes.txt") << "x"; }
+
+  auto restarted = Spool::Open({directory_.string(), 1 << 20, 4096});
+  ASSERT_TRUE(restarted.ok()) << restarted.error().message;
+  EXPECT_EQ((*restarted)->adopted_segments(), 1u);
+  std::vector<kinesis::Record> out;
+  SpoolReadReport report;
+  ASSERT_TRUE((*restarted)->TakeOldestSegment(out, report));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, "kept");
+}
+
 TEST_F(SpoolTest, SkipsADamagedFrameAndKeepsTheRecordsAroundIt) {
   std::string bytes;
   EncodeSpoolFrame(MakeRecord("a", "good one"), bytes);
