@@ -1,16 +1,22 @@
 // EMF rendering with nlohmann::json (escaping of the function name, exact field layout).
 #include "pipeline/emf_metrics.h"
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace tk::pipeline {
 
 std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms,
                                 uint64_t held_bytes) {
-  DeliveryStatsSnapshot now = DeliveryStatsSnapshot::Of(stats);
+  const DeliveryStatsSnapshot now = SnapshotOf(stats);
   const DeliveryStatsSnapshot& was = previous_;
-  uint64_t requests = now.requests_sent - was.requests_sent;
-  uint64_t latency_total = now.request_latency_ms_total - was.request_latency_ms_total;
+  auto since_last = [&](const char* summary_key) {
+    for (size_t i = 0; i < kDeliveryCounterCount; ++i) {
+      if (std::strcmp(kDeliveryCounters[i].summary_key, summary_key) == 0) return now[i] - was[i];
+    }
+    return uint64_t{0};
+  };
+  const uint64_t requests = since_last("requests");
 
   nlohmann::ordered_json line;
   nlohmann::ordered_json metrics = nlohmann::json::array();
@@ -20,28 +26,20 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
   };
   line["_aws"] = nlohmann::ordered_json::object();
   line["FunctionName"] = function_name_;
-  metric("EventsReceived", "Count",
-         now.events_received - was.events_received + now.events_recovered - was.events_recovered);
-  metric("RecordsDelivered", "Count", now.records_delivered - was.records_delivered);
-  metric("RecordsRetried", "Count", now.records_retried - was.records_retried);
-  metric("DroppedTooLarge", "Count", now.dropped_too_large - was.dropped_too_large);
-  metric("DroppedOverflow", "Count", now.dropped_overflow - was.dropped_overflow);
-  metric("DroppedInvalidRecord", "Count", now.dropped_invalid - was.dropped_invalid);
-  metric("DroppedSpoolCorrupt", "Count", now.dropped_spool_corrupt - was.dropped_spool_corrupt);
-  metric("UnsentAtShutdown", "Count", now.unsent_at_shutdown - was.unsent_at_shutdown);
-  metric("RecordsSpooled", "Count", now.records_spooled - was.records_spooled);
-  metric("EventsFiltered", "Count", now.events_filtered - was.events_filtered);
-  metric("BatchesSalvaged", "Count", now.batches_salvaged - was.batches_salvaged);
-  metric("BytesDamaged", "Bytes", now.bytes_damaged - was.bytes_damaged);
-  metric("EventsTruncated", "Count", now.events_truncated - was.events_truncated);
-  metric("KinesisRecordsPut", "Count", now.records_put - was.records_put);
-  metric("PutPayloadUnits", "Count", now.put_payload_units - was.put_payload_units);
-  metric("PutRecordsRequests", "Count", requests);
-  metric("PutRecordsFailures", "Count", now.requests_failed - was.requests_failed);
-  metric("PutRecordsHeld", "Count", now.requests_held - was.requests_held);
-  metric("CredentialRefreshes", "Count", now.credential_refreshes - was.credential_refreshes);
-  metric("ClockSkewCorrections", "Count", now.clock_skew_corrections - was.clock_skew_corrections);
-  metric("Reconnects", "Count", now.reconnects - was.reconnects);
+  // Every counter with a metric, as the count since the previous line; rows sharing a name add up.
+  for (size_t i = 0; i < kDeliveryCounterCount; ++i) {
+    const DeliveryCounter& counter = kDeliveryCounters[i];
+    if (counter.emf_name == nullptr) continue;
+    const uint64_t count = now[i] - was[i];
+    if (line.contains(counter.emf_name)) {
+      line[counter.emf_name] = line[counter.emf_name].get<uint64_t>() + count;
+    } else {
+      metric(counter.emf_name, counter.emf_unit, count);
+    }
+  }
+  // Derived and gauge metrics.
+  const uint64_t latency_now = stats.request_latency_ms_total.load(std::memory_order_relaxed);
+  const uint64_t latency_total = latency_now - previous_latency_total_;
   metric("PutRecordsLatencyAverage", "Milliseconds",
          requests == 0 ? 0.0 : static_cast<double>(latency_total) / static_cast<double>(requests));
   metric("BufferedBytes", "Bytes", held_bytes);
@@ -50,6 +48,7 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
       {"CloudWatchMetrics",
        {{{"Namespace", kEmfNamespace}, {"Dimensions", {{"FunctionName"}}}, {"Metrics", metrics}}}}};
   previous_ = now;
+  previous_latency_total_ = latency_now;
   return line.dump();
 }
 

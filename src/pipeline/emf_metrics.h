@@ -21,7 +21,8 @@ class EmfReporter {
 
  private:
   std::string function_name_;
-  DeliveryStatsSnapshot previous_;
+  DeliveryStatsSnapshot previous_{};
+  uint64_t previous_latency_total_ = 0;  // DeliveryStats::request_latency_ms_total
 };
 
 }  // namespace tk::pipeline
