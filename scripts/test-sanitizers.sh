@@ -62,6 +62,7 @@ run_integration() {
   shift
   for name in "${integration_tests[@]}"; do
     "$@" env TK_BUILD_DIR="$repo_root/build" TK_EXTENSION_PATH="$extension" TK_SOURCE_DIR="$repo_root" \
+      TK_SANITIZER_BUILD=1 \
       TK_AWS_EXPIRING_RUN_SECONDS=15 \
       TK_SHARED_DIR="$shared_dir" node --test --test-reporter=spec "tests/integration/$name.test.mjs"
   done
