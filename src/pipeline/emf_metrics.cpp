@@ -1,7 +1,6 @@
 // EMF rendering with nlohmann::json (escaping of the function name, exact field layout).
 #include "pipeline/emf_metrics.h"
 
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 namespace tk::pipeline {
@@ -10,13 +9,6 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
                                 uint64_t held_bytes) {
   const DeliveryStatsSnapshot now = SnapshotOf(stats);
   const DeliveryStatsSnapshot& was = previous_;
-  auto since_last = [&](const char* summary_key) {
-    for (size_t i = 0; i < kDeliveryCounterCount; ++i) {
-      if (std::strcmp(kDeliveryCounters[i].summary_key, summary_key) == 0) return now[i] - was[i];
-    }
-    return uint64_t{0};
-  };
-  const uint64_t requests = since_last("requests");
 
   nlohmann::ordered_json line;
   nlohmann::ordered_json metrics = nlohmann::json::array();
@@ -38,7 +30,9 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
     }
   }
   // Derived and gauge metrics.
+  const uint64_t requests_now = stats.requests_sent.load(std::memory_order_relaxed);
   const uint64_t latency_now = stats.request_latency_ms_total.load(std::memory_order_relaxed);
+  const uint64_t requests = requests_now - previous_requests_;
   const uint64_t latency_total = latency_now - previous_latency_total_;
   metric("PutRecordsLatencyAverage", "Milliseconds",
          requests == 0 ? 0.0 : static_cast<double>(latency_total) / static_cast<double>(requests));
@@ -48,6 +42,7 @@ std::string EmfReporter::Render(const DeliveryStats& stats, int64_t timestamp_ms
       {"CloudWatchMetrics",
        {{{"Namespace", kEmfNamespace}, {"Dimensions", {{"FunctionName"}}}, {"Metrics", metrics}}}}};
   previous_ = now;
+  previous_requests_ = requests_now;
   previous_latency_total_ = latency_now;
   return line.dump();
 }

@@ -22,7 +22,9 @@ class EmfReporter {
  private:
   std::string function_name_;
   DeliveryStatsSnapshot previous_{};
-  uint64_t previous_latency_total_ = 0;  // DeliveryStats::request_latency_ms_total
+  // For the average latency: DeliveryStats::requests_sent and request_latency_ms_total.
+  uint64_t previous_requests_ = 0;
+  uint64_t previous_latency_total_ = 0;
 };
 
 }  // namespace tk::pipeline
