@@ -84,7 +84,7 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
 
 tk::kinesis::KinesisClientConfig ClientConfig(const Flags& flags) {
   tk::kinesis::KinesisClientConfig config;
-  config.endpoint_url = flags.endpoint;
+  config.endpoint = tk::aws::ParseEndpointUrl(flags.endpoint, "--endpoint").value();
   config.region = "us-east-1";
   config.target.stream_name = flags.stream;
   config.credentials = {"AKIDBENCH", "bench-secret", "bench-session"};

@@ -130,7 +130,7 @@ void RunHotPath(benchmark::State& state, kinesis::WireProtocol protocol) {
   pipeline::TelemetryIngest ingest(std::move(encoder), queue, stats);
   CannedKinesis http;
   kinesis::KinesisClientConfig config;
-  config.endpoint_url = "http://127.0.0.1:4567";
+  config.endpoint = aws::ParseEndpointUrl("http://127.0.0.1:4567", "endpoint").value();
   config.region = "eu-west-1";
   config.target.stream_name = "telemetry";
   config.credentials = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-token"};

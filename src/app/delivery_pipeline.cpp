@@ -25,8 +25,7 @@ static_assert(config::kLargestStreamMaxRecordBytes == kinesis::kLargestMaxRecord
 
 kinesis::KinesisClientConfig KinesisConfigFrom(const config::Config& config) {
   kinesis::KinesisClientConfig kinesis_config;
-  kinesis_config.endpoint_url = config.endpoint_url;
-  kinesis_config.host_header = config.endpoint_host;
+  kinesis_config.endpoint = config.endpoint;
   kinesis_config.region = config.region;
   kinesis_config.target.stream_name = config.stream_name;
   kinesis_config.target.stream_arn = config.stream_arn;

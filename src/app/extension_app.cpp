@@ -8,6 +8,7 @@
 #include "app/delivery_pipeline.h"
 #include "app/termination_signals.h"
 #include "common/log.h"
+#include "common/text.h"
 #include "config/config.h"
 #include "kinesis/limits.h"
 #include "lambda/extensions_api_client.h"
@@ -25,12 +26,6 @@ constexpr std::chrono::milliseconds kQuietSlack{150};
 // A flush before /next ends this long before the invocation's deadline at the latest: an
 // extension still busy at the deadline makes Lambda time the invocation out.
 constexpr uint32_t kInvokeDeadlineMarginMs = 100;
-
-std::string JoinErrors(const std::vector<std::string>& errors) {
-  std::string joined;
-  for (const std::string& error : errors) joined.append(joined.empty() ? "" : "; ").append(error);
-  return joined;
-}
 
 // Converts Lambda's wall-clock deadline (Unix ms) to the steady clock, minus our margin.
 SteadyClock::time_point SteadyDeadline(int64_t deadline_ms, uint32_t margin_ms) {
@@ -175,7 +170,7 @@ int RunExtension(const config::Environment& environment, const std::string& exte
   if (!loaded.ok()) {
     wiring.on_termination_signal([] { return 0; });  // nothing to drain
     return HandleInitFailure(api, config.on_init_error, "Extension.ConfigInvalid",
-                             "configuration invalid: " + JoinErrors(loaded.errors));
+                             "configuration invalid: " + Join(loaded.errors, "; "));
   }
 
   auto started =
@@ -218,9 +213,9 @@ int RunExtension(const config::Environment& environment, const std::string& exte
   }
   log::Info("shipping telemetry to " +
             (config.stream_arn.empty() ? config.stream_name : config.stream_arn) + " via " +
-            config.endpoint_url +
+            config.endpoint.url +
             (config.proxy ? " through proxy " + config.proxy->Display() : std::string()) + " (" +
-            config.endpoint_chosen_by + "; " +
+            config.endpoint.chosen_by + "; " +
             std::string(config::KinesisProtocolName(config.kinesis_protocol)) +
             "); credentials from the " +
             (config.credentials.kind == aws::CredentialsSourceSettings::Kind::kContainer

@@ -37,8 +37,4 @@ EnvironmentLookup ProcessEnvironment() {
   };
 }
 
-Result<Credentials> CredentialsFromEnvironment() {
-  return CredentialsFromLookup(ProcessEnvironment());
-}
-
 }  // namespace tk::aws

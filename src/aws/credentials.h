@@ -32,8 +32,4 @@ Result<Credentials> CredentialsFromLookup(const EnvironmentLookup& lookup);
 // A lookup over the process environment as it is when called (getenv).
 EnvironmentLookup ProcessEnvironment();
 
-// CredentialsFromLookup over the process environment (getenv). Lambda exports the execution
-// role's temporary credentials to extensions in these variables.
-Result<Credentials> CredentialsFromEnvironment();
-
 }  // namespace tk::aws

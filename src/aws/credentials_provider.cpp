@@ -82,10 +82,7 @@ bool IsAllowedContainerUri(std::string_view uri, std::string& why) {
 Result<CredentialsSourceSettings> ChooseCredentialsSource(const EnvironmentLookup& lookup) {
   CredentialsSourceSettings settings;
   const Result<Credentials> environment = CredentialsFromLookup(lookup);
-  if (environment.ok()) {
-    settings.environment = *environment;
-    return settings;
-  }
+  if (environment.ok()) return settings;
   const std::string relative = Get(lookup, kContainerRelativeUriVariable);
   const std::string full = Get(lookup, kContainerFullUriVariable);
   if (relative.empty() && full.empty()) {

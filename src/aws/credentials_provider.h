@@ -35,11 +35,11 @@ struct TimedCredentials {
 };
 
 // Which source the configuration chose, and what that source needs. Read once at start-up by
-// the config loader; nothing here is fetched until the sender's first request.
+// the config loader; nothing here is fetched until the sender's first request, and no secret is
+// kept here: the key variables are read by EnvironmentCredentialsSource at each fetch.
 struct CredentialsSourceSettings {
   enum class Kind { kEnvironment, kContainer };
   Kind kind = Kind::kEnvironment;
-  Credentials environment;           // kEnvironment: the key variables as read at start
   std::string container_uri;         // kContainer: the endpoint to GET
   std::string container_token;       // kContainer: AWS_CONTAINER_AUTHORIZATION_TOKEN
   std::string container_token_file;  // kContainer: ..._TOKEN_FILE (wins; re-read at each fetch)

@@ -10,6 +10,7 @@
 
 #include "aws/kinesis_endpoint_rules.h"
 #include "aws/partitions.h"
+#include "common/text.h"
 
 namespace tk::aws {
 namespace {
@@ -72,15 +73,6 @@ bool IsStreamNameChar(char c) {
   return IsAlpha(c) || IsDigit(c) || c == '_' || c == '.' || c == '-';
 }
 bool IsPartitionChar(char c) { return IsLower(c) || IsDigit(c) || c == '-'; }
-
-std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) out += separator;
-    out += parts[i];
-  }
-  return out;
-}
 
 // Splits "host[:port]" (host may be a bracketed IPv6 literal) and validates both parts.
 Result<std::pair<std::string, std::string_view>> ParseAuthority(std::string_view authority,

@@ -10,6 +10,7 @@
 
 #include "aws/ca_bundle.h"
 #include "aws/credentials_provider.h"
+#include "aws/endpoint.h"
 #include "common/log.h"
 #include "config/environment.h"
 #include "config/execution_mode.h"
@@ -69,12 +70,10 @@ struct Config {
   std::string stream_name;  // exactly one of stream_name / stream_arn is set
   std::string stream_arn;
   std::string region;  // the stream's region (from the ARN when one is given)
-  std::string
-      endpoint_url;  // resolved PutRecords endpoint, e.g. https://kinesis.eu-west-1.amazonaws.com
-  std::string endpoint_host;  // Host header for endpoint_url
-  // How endpoint_url was chosen, for the start-up line: "AWS_ENDPOINT_URL_KINESIS",
-  // "aws partition, FIPS", ... (aws::Endpoint::chosen_by).
-  std::string endpoint_chosen_by;
+  // The resolved PutRecords endpoint, parsed once here: its URL (e.g.
+  // https://kinesis.eu-west-1.amazonaws.com), Host header, signed path, scheme and how it was
+  // chosen ("AWS_ENDPOINT_URL_KINESIS", "aws partition, FIPS", ...). Empty url: not resolved.
+  aws::Endpoint endpoint;
   bool use_fips_endpoint = false;       // AWS_USE_FIPS_ENDPOINT
   bool use_dualstack_endpoint = false;  // AWS_USE_DUALSTACK_ENDPOINT
   std::string ca_file;                  // CA bundle for TLS; empty = the TLS library's default

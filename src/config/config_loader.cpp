@@ -7,6 +7,7 @@
 #include "aws/credentials_provider.h"
 #include "aws/endpoint.h"
 #include "common/ascii.h"
+#include "common/text.h"
 #include "config/config.h"
 
 namespace tk::config {
@@ -149,15 +150,13 @@ class Loader {
       Fail(endpoint.error().message);
       return;
     }
-    config().endpoint_url = endpoint->url;
-    config().endpoint_host = endpoint->host_header;
-    config().endpoint_chosen_by = endpoint->chosen_by;
+    config().endpoint = *std::move(endpoint);
   }
 
   // Read once, for the one endpoint there is: the proxy cannot change while the extension runs.
   void LoadProxy() {
-    if (config().endpoint_url.empty()) return;  // the endpoint's own error is reported
-    ProxyChoice choice = ChooseProxy(env_, config().endpoint_url);
+    if (config().endpoint.url.empty()) return;  // the endpoint's own error is reported
+    ProxyChoice choice = ChooseProxy(env_, config().endpoint);
     for (std::string& error : choice.errors) Fail(std::move(error));
     config().proxy = std::move(choice.proxy);
   }
@@ -214,21 +213,13 @@ class Loader {
 
   void LoadTypes(std::string_view list) {
     std::vector<std::string> types;
-    size_t start = 0;
-    while (start <= list.size()) {
-      size_t comma = list.find(',', start);
-      std::string_view item =
-          list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
-      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    for (std::string_view item : SplitCommaList(list)) {
       if (item != "platform" && item != "function" && item != "extension") {
         Fail("TELEMETRY_KINESIS_TYPES=\"" + std::string(list) +
              "\" is invalid: expected a comma-separated list of platform, function, extension");
         return;
       }
       types.emplace_back(item);
-      if (comma == std::string_view::npos) break;
-      start = comma + 1;
     }
     config().telemetry_types = std::move(types);
   }

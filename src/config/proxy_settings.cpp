@@ -16,6 +16,7 @@
 // address, or addresses in a prefix such as 10.0.0.0/8.
 #include "config/proxy_settings.h"
 #include "common/ascii.h"
+#include "common/text.h"
 
 #include <arpa/inet.h>
 
@@ -45,12 +46,6 @@ bool IsName(std::string_view text) {
     if (!IsNameChar(c)) return false;
   }
   return true;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
 }
 
 std::optional<uint16_t> ParsePort(std::string_view text) {
@@ -172,7 +167,7 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view value, std::string_view variable
   // The value is never echoed: it may hold a password.
   const std::string prefix = std::string(variable) + " is invalid: ";
   const std::string suffix = "; " + std::string(kExpectedProxy);
-  std::string_view text = Trim(value);
+  std::string_view text = TrimBlanks(value);
   for (char c : text) {
     if (static_cast<unsigned char>(c) <= ' ' || c == '\x7f') {
       return Error{prefix + "it contains whitespace or control characters" + suffix};
@@ -223,11 +218,7 @@ Result<ProxyUrl> ParseProxyUrl(std::string_view value, std::string_view variable
 
 Result<NoProxyList> NoProxyList::Parse(std::string_view value, std::string_view variable) {
   NoProxyList list;
-  size_t start = 0;
-  while (start <= value.size()) {
-    const size_t comma = value.find(',', start);
-    const std::string_view item = Trim(value.substr(
-        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+  for (std::string_view item : SplitCommaList(value)) {
     if (item == "*") {
       list.everything_ = true;
     } else if (!item.empty()) {
@@ -235,8 +226,6 @@ Result<NoProxyList> NoProxyList::Parse(std::string_view value, std::string_view 
       if (!entry) return entry.error();
       list.entries_.push_back(*std::move(entry));
     }
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
   }
   return list;
 }
@@ -312,11 +301,9 @@ bool NoProxyList::Matches(std::string_view host, uint16_t port) const {
   return false;
 }
 
-ProxyChoice ChooseProxy(const Environment& environment, std::string_view endpoint_url) {
+ProxyChoice ChooseProxy(const Environment& environment, const aws::Endpoint& endpoint) {
   ProxyChoice choice;
-  const size_t scheme_end = endpoint_url.find("://");
-  if (scheme_end == std::string_view::npos) return choice;
-  const bool tls = endpoint_url.substr(0, scheme_end) == "https";
+  const bool tls = endpoint.tls;
   const auto proxy_variable = tls ? FirstSet(environment, {"https_proxy", "HTTPS_PROXY"})
                                   : FirstSet(environment, {"http_proxy", "HTTP_PROXY"});
   if (!proxy_variable) return choice;  // NO_PROXY alone means nothing
@@ -329,8 +316,7 @@ ProxyChoice ChooseProxy(const Environment& environment, std::string_view endpoin
     if (!list) {
       choice.errors.push_back(list.error().message);
     } else {
-      const std::string_view rest = endpoint_url.substr(scheme_end + 3);
-      const HostPort target = SplitHostPort(rest.substr(0, rest.find('/')));
+      const HostPort target = SplitHostPort(endpoint.host_header);
       direct = list->Matches(target.host, target.port.value_or(tls ? kHttpsPort : kHttpPort));
     }
   }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/endpoint.h"
 #include "common/result.h"
 #include "config/environment.h"
 
@@ -63,7 +64,7 @@ struct ProxyChoice {
   std::vector<std::string> errors;
 };
 
-// `endpoint_url`: scheme://host[:port][/path], already validated (aws::ParseEndpointUrl).
-ProxyChoice ChooseProxy(const Environment& environment, std::string_view endpoint_url);
+// `endpoint`: the resolved one (its scheme picks the variable, its host and port meet NO_PROXY).
+ProxyChoice ChooseProxy(const Environment& environment, const aws::Endpoint& endpoint);
 
 }  // namespace tk::config

@@ -2,7 +2,9 @@
 #include "config/record_options.h"
 
 #include <array>
-#include <cctype>
+
+#include "common/ascii.h"
+#include "common/text.h"
 
 namespace tk::config {
 namespace {
@@ -24,20 +26,6 @@ constexpr std::array<LevelName, 8> kLevelNames{{
 }};
 
 constexpr std::string_view kPlatformPrefix = "platform.";
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  return text;
-}
 
 }  // namespace
 
@@ -75,7 +63,7 @@ std::string DescribeFilters(const FilterOptions& options) {
 
 std::optional<LogLevel> ParseLogLevel(std::string_view text) {
   for (const LevelName& entry : kLevelNames) {
-    if (EqualsIgnoringCase(text, entry.name)) return entry.level;
+    if (EqualsIgnoreAsciiCase(text, entry.name)) return entry.level;
   }
   return std::nullopt;
 }
@@ -89,20 +77,14 @@ std::string_view LogLevelName(LogLevel level) {
 
 std::optional<std::vector<std::string>> ParsePlatformEvents(std::string_view list) {
   std::vector<std::string> types;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    std::string_view item =
-        Trim(list.substr(start, comma == std::string_view::npos ? list.npos : comma - start));
+  for (std::string_view item : SplitCommaList(list)) {
     if (!item.starts_with(kPlatformPrefix) || item.size() == kPlatformPrefix.size()) {
       return std::nullopt;
     }
     for (char c : item.substr(kPlatformPrefix.size())) {
-      if (!std::isalpha(static_cast<unsigned char>(c))) return std::nullopt;
+      if (!IsAsciiLetter(c)) return std::nullopt;
     }
     types.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
   }
   return types;
 }

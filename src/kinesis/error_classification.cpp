@@ -135,22 +135,4 @@ Disposition ClassifyError(long status, std::string_view type, std::string_view m
   return ByStatus(status);
 }
 
-std::string_view DispositionName(Disposition disposition) {
-  switch (disposition) {
-    case kSent:
-      return "sent";
-    case kRetryable:
-      return "retry";
-    case kRefreshCredentials:
-      return "refresh credentials";
-    case kCorrectClockSkew:
-      return "correct clock skew";
-    case kHold:
-      return "hold";
-    case kInvalidRequest:
-      return "invalid request";
-  }
-  return "retry";
-}
-
 }  // namespace tk::kinesis

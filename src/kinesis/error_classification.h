@@ -42,7 +42,4 @@ const ErrorRule* FindErrorRule(std::string_view type);
 // that someone will fix, and holding loses nothing).
 Disposition ClassifyError(long status, std::string_view type, std::string_view message);
 
-// Short log name of a disposition ("retry", "hold", ...).
-std::string_view DispositionName(Disposition disposition);
-
 }  // namespace tk::kinesis

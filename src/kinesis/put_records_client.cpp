@@ -8,12 +8,11 @@
 
 #include "aws/endpoint.h"
 #include "aws/sigv4.h"
+#include "common/text.h"
 #include "kinesis/limits.h"
 
 namespace tk::kinesis {
 namespace {
-
-constexpr std::string_view kConfigName = "Kinesis endpoint URL";
 
 // A body buffer up to this size is kept between requests (a request of 500 records of a few
 // hundred bytes is ~0.3 MB); a larger one, from a request of big records, is given back so the
@@ -29,50 +28,35 @@ size_t TotalBytes(std::span<const Record> records) {
 }  // namespace
 
 Status ValidateKinesisClientConfig(const KinesisClientConfig& config) {
-  std::string problems;
-  const auto add = [&problems](std::string_view problem) {
-    if (!problems.empty()) problems.append("; ");
-    problems.append(problem);
-  };
-  const Result<aws::Endpoint> endpoint = aws::ParseEndpointUrl(config.endpoint_url, kConfigName);
-  if (!endpoint.ok()) {
-    add(endpoint.error().message);
-  } else if (!config.host_header.empty() && config.host_header != endpoint->host_header) {
-    add("Host header '" + config.host_header + "' does not match the endpoint URL's authority '" +
-        endpoint->host_header + "'");
+  std::vector<std::string> problems;
+  const auto add = [&problems](std::string problem) { problems.push_back(std::move(problem)); };
+  const aws::Endpoint& endpoint = config.endpoint;
+  if (endpoint.url.empty() || endpoint.host_header.empty() || !endpoint.path.starts_with('/')) {
+    add("no Kinesis endpoint (URL, Host header and path; aws::ParseEndpointUrl makes one)");
   }
   if (config.region.empty()) add("signing region is empty");
   if (const Status target = ValidateStreamTarget(config.target); !target.ok()) {
     add(target.error().message);
   }
   if (problems.empty()) return Status::Ok();
-  return Error{std::move(problems)};
+  return Error{Join(problems, "; ")};
 }
 
 PutRecordsClient::PutRecordsClient(KinesisClientConfig config, http::HttpClient& http, Clock now)
-    : config_(std::move(config)), path_("/"), http_(http), now_(std::move(now)) {
-  // The Host header and the signed path come from the URL itself, so they cannot disagree
-  // with where the transport connects. An unparsable URL keeps "/" and fails at send time
-  // (ValidateKinesisClientConfig reports it up front).
-  const Result<aws::Endpoint> endpoint = aws::ParseEndpointUrl(config_.endpoint_url, kConfigName);
-  if (endpoint.ok()) {
-    path_ = endpoint->path;
-    if (config_.host_header.empty()) config_.host_header = endpoint->host_header;
-  }
-}
+    : config_(std::move(config)), http_(http), now_(std::move(now)) {}
 
 http::Request PutRecordsClient::BuildSignedRequest(std::span<const Record> records,
                                                    std::string body) const {
   http::Request request;
-  request.url = config_.endpoint_url;
+  request.url = config_.endpoint.url;
   request.method = "POST";
   request.body = std::move(body);
   SerializePutRecordsBody(config_.protocol, config_.target, records, request.body);
 
   aws::HttpRequestToSign to_sign;
   to_sign.method = request.method;
-  to_sign.path = path_;
-  to_sign.headers = {{"host", config_.host_header},
+  to_sign.path = config_.endpoint.path;
+  to_sign.headers = {{"host", config_.endpoint.host_header},
                      {"content-type", std::string(ContentType(config_.protocol))},
                      {"x-amz-target", std::string(kPutRecordsTarget)}};
   to_sign.payload = request.body;  // a view: request.body is not moved until after signing

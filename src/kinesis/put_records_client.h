@@ -8,6 +8,7 @@
 #include <string>
 
 #include "aws/credentials.h"
+#include "aws/endpoint.h"
 #include "common/result.h"
 #include "http/http_client.h"
 #include "kinesis/limits.h"
@@ -24,18 +25,19 @@ inline constexpr std::string_view kPutRecordsTarget = "Kinesis_20131202.PutRecor
 inline constexpr std::string_view kKinesisSigningName = "kinesis";
 
 struct KinesisClientConfig {
-  std::string endpoint_url;  // e.g. "https://kinesis.us-east-1.amazonaws.com" (aws::Endpoint::url)
-  std::string host_header;   // the URL's authority as sent in Host; empty: derived from the URL
-  std::string region;        // signing region
+  // Where to POST: the URL the transport connects to, the Host header and path that are signed
+  // (all from the one parse of the URL, so they cannot disagree).
+  aws::Endpoint endpoint;
+  std::string region;  // signing region
   StreamTarget target;
   aws::Credentials credentials;  // the set to sign with until SetCredentials() replaces it
   WireProtocol protocol = WireProtocol::kCbor;  // how request bodies are encoded
   Limits limits = {};  // the stream's record and request size limits (kinesis/limits.h)
 };
 
-// Checks everything the client relies on, reporting every problem at once: the endpoint URL
-// parses (aws::ParseEndpointUrl), host_header (when set) equals its authority, the region is
-// set, and the stream target has exactly one of name or ARN. Credentials are checked where
+// Checks everything the client relies on, reporting every problem at once: there is an endpoint
+// (a URL, a Host header and a path), the region is set, and the stream target has exactly one of
+// name or ARN. Credentials are checked where
 // they are read (aws::CredentialsProvider).
 Status ValidateKinesisClientConfig(const KinesisClientConfig& config);
 
@@ -70,7 +72,6 @@ class PutRecordsClient {
   KinesisClientConfig config_;
   // The previous request's body buffer, kept for the next one (see kMaxKeptBodyBytes).
   std::string body_buffer_;
-  std::string path_;  // request-line path of the endpoint URL, signed as such
   http::HttpClient& http_;
   Clock now_;
   std::chrono::seconds clock_offset_{0};

@@ -150,13 +150,6 @@ PutRecordsOutcome ClassifySuccess(const std::string& body, size_t records_sent) 
 
 }  // namespace
 
-std::string ErrorTypeOf(const http::Response& response) {
-  std::string type;
-  std::string message;
-  ReadErrorAnswer(response, type, message);
-  return type;
-}
-
 PutRecordsOutcome ClassifyPutRecordsResponse(const http::Response& response, size_t records_sent) {
   // No HTTP response at all (refused, reset, timed out, TLS failure): nothing was confirmed
   // stored, so retry the whole request.

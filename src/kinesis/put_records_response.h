@@ -16,7 +16,7 @@ namespace tk::kinesis {
 // What became of one PutRecords request.
 struct PutRecordsOutcome {
   Disposition disposition = Disposition::kRetryable;
-  // kSent only: indices (in request order) of the records whose result has an ErrorCode.
+  // kSent only: indices (ascending: request order) of the records whose result has an ErrorCode.
   // Resend exactly these; all others were stored.
   std::vector<size_t> failed_indices;
   // kSent only: failed records counted by ErrorCode (ProvisionedThroughputExceededException,
@@ -38,10 +38,5 @@ struct PutRecordsOutcome {
 // Classifies `response` to a PutRecords request of `records_sent` records. Never throws and
 // never logs: the caller logs once, with its own context.
 PutRecordsOutcome ClassifyPutRecordsResponse(const http::Response& response, size_t records_sent);
-
-// The error type of an error answer as the AWS SDKs read it: the x-amzn-ErrorType header first
-// ("Type:http://internal.amazon.com/..." -> "Type"), else the body's "__type" or "code"
-// ("namespace#Type" -> "Type"); "" when neither says. Exposed for tests.
-std::string ErrorTypeOf(const http::Response& response);
 
 }  // namespace tk::kinesis

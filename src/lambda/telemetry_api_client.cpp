@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
+
 namespace tk::lambda {
 namespace {
 
@@ -48,18 +50,10 @@ std::string RenderSubscriptionBody(const TelemetrySubscription& subscription) {
   return body.dump();
 }
 
-Status SubscribeToTelemetry(ExtensionsApiClient& client,
-                            const TelemetrySubscription& subscription) {
-  const http::Response answer = PutSubscription(client, subscription);
-  if (!answer.transport_ok()) return Unreachable(answer);
-  if (answer.status != 200) return Error{Refusal(answer)};
-  return Status::Ok();
-}
-
 Result<std::string> SubscribeWithNewestSchema(ExtensionsApiClient& client,
                                               TelemetrySubscription subscription,
                                               std::span<const std::string_view> schema_versions) {
-  std::string refusals;
+  std::vector<std::string> refusals;
   for (std::string_view version : schema_versions) {
     subscription.schema_version = version;
     const http::Response answer = PutSubscription(client, subscription);
@@ -67,10 +61,10 @@ Result<std::string> SubscribeWithNewestSchema(ExtensionsApiClient& client,
     if (answer.status == 200) return subscription.schema_version;
     if (!IsValidationError(answer.status, answer.body)) return Error{Refusal(answer)};
     // An older Lambda: try the previous schema, and say why if none is accepted.
-    refusals.append(refusals.empty() ? "" : "; ")
-        .append("schema " + subscription.schema_version + ": " + Refusal(answer));
+    refusals.push_back("schema " + subscription.schema_version + ": " + Refusal(answer));
   }
-  return Error{refusals.empty() ? "no Telemetry API schema version to subscribe with" : refusals};
+  if (refusals.empty()) return Error{"no Telemetry API schema version to subscribe with"};
+  return Error{Join(refusals, "; ")};
 }
 
 }  // namespace tk::lambda

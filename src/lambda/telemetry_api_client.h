@@ -38,14 +38,12 @@ struct TelemetrySubscription {
 // Renders the PUT body for `subscription` (separate for tests).
 std::string RenderSubscriptionBody(const TelemetrySubscription& subscription);
 
-// PUT /2022-07-01/telemetry. Errors carry Lambda's answer: an extension that is not
-// subscribed ships nothing, so the caller must treat this as an initialisation failure.
-Status SubscribeToTelemetry(ExtensionsApiClient& client, const TelemetrySubscription& subscription);
-
-// Subscribes with the first of `schema_versions` that Lambda accepts: an answer of 400 with
-// errorType "ValidationError" (how Lambda refuses a schemaVersion it does not support) moves on
-// to the next version. Returns the version now in effect; otherwise the error of the last attempt
-// (or the first error that was not a validation error).
+// PUT /2022-07-01/telemetry with the first of `schema_versions` that Lambda accepts: an answer of
+// 400 with errorType "ValidationError" (how Lambda refuses a schemaVersion it does not support)
+// moves on to the next version. Returns the version now in effect; otherwise the error of the last
+// attempt (or the first error that was not a validation error), with Lambda's answer. An
+// extension that is not subscribed ships nothing: the caller treats an error as an
+// initialisation failure.
 Result<std::string> SubscribeWithNewestSchema(ExtensionsApiClient& client,
                                               TelemetrySubscription subscription,
                                               std::span<const std::string_view> schema_versions);

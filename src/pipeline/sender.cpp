@@ -259,8 +259,8 @@ void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOu
     suspect_records_ -= std::min(suspect_records_, records.size());
     if (suspect_records_ == 0) max_records_per_request_ = kinesis::kMaxRecordsPerRequest;
   }
+  CountDelivered(records, outcome.failed_indices);
   if (outcome.failed_indices.empty()) {
-    CountDelivered(records);
     queue_.Release(batch.bytes());
     RecoveredFromFailures();
     return;
@@ -273,9 +273,7 @@ void Sender::OnSent(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOu
   for (size_t index : outcome.failed_indices) {
     delivered_bytes -= records[index].Size();
     failed.push_back(std::move(records[index]));
-    records[index].events = 0;  // a moved-from record carries nothing (it is not counted below)
   }
-  CountDelivered(records);
   queue_.Release(delivered_bytes);
   // Kinesis stored part of the request: it is making progress, so the failed entries wait one
   // base backoff, not an ever longer one. (Escalating here would, under steady per-record
@@ -310,12 +308,17 @@ void Sender::Requeue(std::vector<kinesis::Record>&& records, const kinesis::Back
   queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
 }
 
-void Sender::CountDelivered(std::span<const kinesis::Record> records) {
+void Sender::CountDelivered(std::span<const kinesis::Record> records,
+                            std::span<const size_t> failed_indices) {
   uint64_t events = 0, units = 0, count = 0;
-  for (const kinesis::Record& record : records) {
-    if (record.events == 0) continue;  // failed, moved out for a retry
-    events += record.events;
-    units += kinesis::PayloadUnits(record.Size());
+  size_t next_failed = 0;  // failed_indices ascend
+  for (size_t index = 0; index < records.size(); ++index) {
+    if (next_failed < failed_indices.size() && failed_indices[next_failed] == index) {
+      ++next_failed;
+      continue;
+    }
+    events += records[index].events;
+    units += kinesis::PayloadUnits(records[index].Size());
     ++count;
   }
   stats_.records_delivered += events;

@@ -86,8 +86,10 @@ class Sender {
   void Hold(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
   void OnInvalidRequest(kinesis::PutRecordsBatch& batch, const kinesis::PutRecordsOutcome& outcome);
   void RecoveredFromFailures();
-  // Counts delivered events, records and payload units (records with events == 0 are skipped).
-  void CountDelivered(std::span<const kinesis::Record> records);
+  // Counts the events, records and payload units of `records` Kinesis stored: all but those at
+  // `failed_indices`.
+  void CountDelivered(std::span<const kinesis::Record> records,
+                      std::span<const size_t> failed_indices);
   void LogOnce(log::Level level, const std::string& key, const std::string& message);
   SteadyClock::time_point RequestDeadline() const;
 

@@ -96,7 +96,7 @@ TEST(Credentials, ReadsTheProcessEnvironment) {
   ScopedEnv key("AWS_ACCESS_KEY_ID", "AKIDFROMENV");
   ScopedEnv secret("AWS_SECRET_ACCESS_KEY", "secret-from-env");
   ScopedEnv token("AWS_SESSION_TOKEN", nullptr);
-  const Result<Credentials> credentials = CredentialsFromEnvironment();
+  const Result<Credentials> credentials = CredentialsFromLookup(ProcessEnvironment());
   ASSERT_TRUE(credentials.ok()) << credentials.error().message;
   EXPECT_EQ(credentials->access_key_id, "AKIDFROMENV");
   EXPECT_EQ(credentials->secret_access_key, "secret-from-env");
@@ -106,7 +106,7 @@ TEST(Credentials, ReadsTheProcessEnvironment) {
 TEST(Credentials, ReportsAMissingProcessVariableByName) {
   ScopedEnv key("AWS_ACCESS_KEY_ID", "AKIDFROMENV");
   ScopedEnv secret("AWS_SECRET_ACCESS_KEY", nullptr);
-  const Result<Credentials> credentials = CredentialsFromEnvironment();
+  const Result<Credentials> credentials = CredentialsFromLookup(ProcessEnvironment());
   ASSERT_FALSE(credentials.ok());
   EXPECT_NE(credentials.error().message.find("AWS_SECRET_ACCESS_KEY"), std::string::npos);
 }

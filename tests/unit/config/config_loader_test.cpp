@@ -56,15 +56,12 @@ TEST(ConfigLoaderTest, AppliesDocumentedDefaultsWhenOnlyRequiredVariablesAreSet)
   EXPECT_EQ(config.stream_name, "telemetry");
   EXPECT_EQ(config.stream_arn, "");
   EXPECT_EQ(config.region, "eu-west-1");
-  EXPECT_EQ(config.endpoint_url, "https://kinesis.eu-west-1.amazonaws.com");
-  EXPECT_EQ(config.endpoint_host, "kinesis.eu-west-1.amazonaws.com");
-  EXPECT_EQ(config.endpoint_chosen_by, "aws partition");
+  EXPECT_EQ(config.endpoint.url, "https://kinesis.eu-west-1.amazonaws.com");
+  EXPECT_EQ(config.endpoint.host_header, "kinesis.eu-west-1.amazonaws.com");
+  EXPECT_EQ(config.endpoint.chosen_by, "aws partition");
   EXPECT_FALSE(config.use_fips_endpoint);
   EXPECT_FALSE(config.use_dualstack_endpoint);
   EXPECT_EQ(config.credentials.kind, aws::CredentialsSourceSettings::Kind::kEnvironment);
-  EXPECT_EQ(config.credentials.environment.access_key_id, "AKIDEXAMPLE");
-  EXPECT_EQ(config.credentials.environment.secret_access_key, kSecret);
-  EXPECT_EQ(config.credentials.environment.session_token, kToken);
   EXPECT_EQ(config.function_name, "");
   EXPECT_EQ(config.function_version, "");
   EXPECT_EQ(config.function_memory_mb, 0u);
@@ -96,7 +93,7 @@ TEST(ConfigLoaderTest, TakesTheRegionFromAStreamArnWhenAwsRegionIsUnset) {
   LoadedConfig loaded = LoadConfig(environment);
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
   EXPECT_EQ(loaded.config.region, "ap-south-1");
-  EXPECT_EQ(loaded.config.endpoint_url,
+  EXPECT_EQ(loaded.config.endpoint.url,
             "https://123456789012.data-kinesis.ap-south-1.amazonaws.com");
 }
 
@@ -207,8 +204,8 @@ TEST(ConfigLoaderTest, TreatsAnEmptyValueAsUnset) {
   EXPECT_EQ(loaded.config.stream_max_record_bytes, defaults.stream_max_record_bytes);
   EXPECT_EQ(loaded.config.spool_dir, defaults.spool_dir);
   EXPECT_EQ(loaded.config.spool_max_bytes, defaults.spool_max_bytes);
-  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.eu-west-1.amazonaws.com");
-  EXPECT_EQ(loaded.config.credentials.environment.session_token, "");
+  EXPECT_EQ(loaded.config.endpoint.url, "https://kinesis.eu-west-1.amazonaws.com");
+  EXPECT_EQ(loaded.config.credentials.kind, aws::CredentialsSourceSettings::Kind::kEnvironment);
   EXPECT_EQ(loaded.config.emf_metrics, defaults.emf_metrics);
   EXPECT_EQ(loaded.config.metrics_interval_ms, defaults.metrics_interval_ms);
 
@@ -494,9 +491,10 @@ TEST(ConfigLoaderTest, TakesTheRegionOfAStreamArnForSigningAndTheEndpoint) {
   EXPECT_EQ(loaded.config.stream_arn, "arn:aws:kinesis:us-west-2:123456789012:stream/telemetry");
   EXPECT_EQ(loaded.config.stream_name, "");
   EXPECT_EQ(loaded.config.region, "us-west-2");  // not AWS_REGION's eu-west-1
-  EXPECT_EQ(loaded.config.endpoint_url,
+  EXPECT_EQ(loaded.config.endpoint.url,
             "https://123456789012.data-kinesis.us-west-2.amazonaws.com");
-  EXPECT_EQ(loaded.config.endpoint_host, "123456789012.data-kinesis.us-west-2.amazonaws.com");
+  EXPECT_EQ(loaded.config.endpoint.host_header,
+            "123456789012.data-kinesis.us-west-2.amazonaws.com");
 }
 
 TEST(ConfigLoaderTest, RefusesAnInvalidStreamArnNamingTheVariableAndThePart) {
@@ -521,32 +519,32 @@ TEST(ConfigLoaderTest, RefusesAnInvalidRegionNamingAwsRegion) {
   LoadedConfig loaded = LoadWith({{"AWS_REGION", "eu_west_1"}});
   ASSERT_THAT(loaded.errors, SizeIs(1));
   EXPECT_THAT(loaded.errors[0], HasSubstr("AWS_REGION"));
-  EXPECT_EQ(loaded.config.endpoint_url, "");
+  EXPECT_EQ(loaded.config.endpoint.url, "");
 }
 
 TEST(ConfigLoaderTest, UsesTheChinaPartitionDnsSuffixForChinaRegions) {
   LoadedConfig loaded = LoadWith({{"AWS_REGION", "cn-north-1"}});
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
-  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.cn-north-1.amazonaws.com.cn");
-  EXPECT_EQ(loaded.config.endpoint_host, "kinesis.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(loaded.config.endpoint.url, "https://kinesis.cn-north-1.amazonaws.com.cn");
+  EXPECT_EQ(loaded.config.endpoint.host_header, "kinesis.cn-north-1.amazonaws.com.cn");
 
   LoadedConfig from_arn = LoadWith(
       {{"TELEMETRY_KINESIS_STREAM", "arn:aws-cn:kinesis:cn-northwest-1:123456789012:stream/t"}});
   ASSERT_TRUE(from_arn.ok()) << AllErrors(from_arn);
   EXPECT_EQ(from_arn.config.region, "cn-northwest-1");
-  EXPECT_EQ(from_arn.config.endpoint_url,
+  EXPECT_EQ(from_arn.config.endpoint.url,
             "https://123456789012.data-kinesis.cn-northwest-1.amazonaws.com.cn");
 }
 
 TEST(ConfigLoaderTest, AcceptsTheEuropeanSovereignCloudRegion) {
   LoadedConfig loaded = LoadWith({{"AWS_REGION", "eusc-de-east-1"}});
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
-  EXPECT_EQ(loaded.config.endpoint_url, "https://kinesis.eusc-de-east-1.amazonaws.eu");
+  EXPECT_EQ(loaded.config.endpoint.url, "https://kinesis.eusc-de-east-1.amazonaws.eu");
 
   LoadedConfig from_arn = LoadWith(
       {{"TELEMETRY_KINESIS_STREAM", "arn:aws-eusc:kinesis:eusc-de-east-1:123456789012:stream/t"}});
   ASSERT_TRUE(from_arn.ok()) << AllErrors(from_arn);
-  EXPECT_EQ(from_arn.config.endpoint_url,
+  EXPECT_EQ(from_arn.config.endpoint.url,
             "https://123456789012.data-kinesis.eusc-de-east-1.amazonaws.eu");
 }
 
@@ -564,7 +562,7 @@ TEST(ConfigLoaderTest, SendsAStreamArnToTheOverrideWhenOneIsSet) {
       LoadWith({{"TELEMETRY_KINESIS_STREAM", "arn:aws:kinesis:eu-west-1:123456789012:stream/t"},
                 {"AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"}});
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
-  EXPECT_EQ(loaded.config.endpoint_url, "http://127.0.0.1:4567");
+  EXPECT_EQ(loaded.config.endpoint.url, "http://127.0.0.1:4567");
 }
 
 TEST(ConfigLoaderTest, ReadsFipsAndDualStackInAnyCase) {
@@ -590,8 +588,8 @@ TEST(ConfigLoaderTest, ReadsFipsAndDualStackInAnyCase) {
     ASSERT_TRUE(loaded.ok()) << c.fips << "/" << c.dual_stack << ": " << AllErrors(loaded);
     EXPECT_EQ(loaded.config.use_fips_endpoint, c.use_fips) << c.fips;
     EXPECT_EQ(loaded.config.use_dualstack_endpoint, c.use_dual_stack) << c.dual_stack;
-    EXPECT_EQ(loaded.config.endpoint_url, c.url) << c.fips << "/" << c.dual_stack;
-    EXPECT_EQ(loaded.config.endpoint_chosen_by, c.chosen_by) << c.fips << "/" << c.dual_stack;
+    EXPECT_EQ(loaded.config.endpoint.url, c.url) << c.fips << "/" << c.dual_stack;
+    EXPECT_EQ(loaded.config.endpoint.chosen_by, c.chosen_by) << c.fips << "/" << c.dual_stack;
   }
 }
 
@@ -613,13 +611,13 @@ TEST(ConfigLoaderTest, UsesGovCloudsFipsEndpointsAsTheRuleSetSays) {
   LoadedConfig by_name =
       LoadWith({{"AWS_REGION", "us-gov-west-1"}, {"AWS_USE_FIPS_ENDPOINT", "true"}});
   ASSERT_TRUE(by_name.ok()) << AllErrors(by_name);
-  EXPECT_EQ(by_name.config.endpoint_url, "https://kinesis.us-gov-west-1.amazonaws.com");
+  EXPECT_EQ(by_name.config.endpoint.url, "https://kinesis.us-gov-west-1.amazonaws.com");
 
   LoadedConfig by_arn = LoadWith(
       {{"TELEMETRY_KINESIS_STREAM", "arn:aws-us-gov:kinesis:us-gov-west-1:123456789012:stream/t"},
        {"AWS_USE_FIPS_ENDPOINT", "true"}});
   ASSERT_TRUE(by_arn.ok()) << AllErrors(by_arn);
-  EXPECT_EQ(by_arn.config.endpoint_url,
+  EXPECT_EQ(by_arn.config.endpoint.url,
             "https://123456789012.data-kinesis-fips.us-gov-west-1.amazonaws.com");
 }
 
@@ -641,9 +639,9 @@ TEST(ConfigLoaderTest, RefusesFipsOrDualStackWithAnEndpointOverrideAsTheRuleSetD
 
 TEST(ConfigLoaderTest, SaysWhichOverrideChoseTheEndpoint) {
   EXPECT_EQ(
-      LoadWith({{"AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"}}).config.endpoint_chosen_by,
+      LoadWith({{"AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"}}).config.endpoint.chosen_by,
       "AWS_ENDPOINT_URL_KINESIS");
-  EXPECT_EQ(LoadWith({{"AWS_ENDPOINT_URL", "http://127.0.0.1:4567"}}).config.endpoint_chosen_by,
+  EXPECT_EQ(LoadWith({{"AWS_ENDPOINT_URL", "http://127.0.0.1:4567"}}).config.endpoint.chosen_by,
             "AWS_ENDPOINT_URL");
 }
 
@@ -651,8 +649,8 @@ TEST(ConfigLoaderTest, PrefersTheKinesisEndpointOverrideToTheGeneralOne) {
   LoadedConfig loaded = LoadWith({{"AWS_ENDPOINT_URL_KINESIS", "http://127.0.0.1:4567"},
                                   {"AWS_ENDPOINT_URL", "http://localhost:9999"}});
   ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
-  EXPECT_EQ(loaded.config.endpoint_url, "http://127.0.0.1:4567");
-  EXPECT_EQ(loaded.config.endpoint_host, "127.0.0.1:4567");
+  EXPECT_EQ(loaded.config.endpoint.url, "http://127.0.0.1:4567");
+  EXPECT_EQ(loaded.config.endpoint.host_header, "127.0.0.1:4567");
   EXPECT_EQ(loaded.config.region, "eu-west-1");  // still the signing region
 }
 
@@ -663,8 +661,8 @@ TEST(ConfigLoaderTest, UsesTheGeneralEndpointOverrideWhenTheKinesisOneIsUnsetOrE
                                            {"AWS_ENDPOINT_URL_KINESIS", ""}}}) {
     LoadedConfig loaded = LoadWith(overrides);
     ASSERT_TRUE(loaded.ok()) << AllErrors(loaded);
-    EXPECT_EQ(loaded.config.endpoint_url, "http://localhost:9999");
-    EXPECT_EQ(loaded.config.endpoint_host, "localhost:9999");
+    EXPECT_EQ(loaded.config.endpoint.url, "http://localhost:9999");
+    EXPECT_EQ(loaded.config.endpoint.host_header, "localhost:9999");
   }
 }
 

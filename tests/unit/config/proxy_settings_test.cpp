@@ -179,63 +179,68 @@ Environment With(std::map<std::string, std::string, std::less<>> variables) {
   return Environment(std::move(variables));
 }
 
+// ChooseProxy for the endpoint of `url`, parsed as the loader does.
+ProxyChoice ChooseProxyFor(const Environment& environment, std::string_view url) {
+  return ChooseProxy(environment, aws::ParseEndpointUrl(url, "endpoint").value());
+}
+
 TEST(ChooseProxyTest, HttpsEndpointUsesHttpsProxyNotHttpProxy) {
-  const ProxyChoice choice = ChooseProxy(
+  const ProxyChoice choice = ChooseProxyFor(
       With({{"HTTPS_PROXY", "http://tls-proxy:3128"}, {"HTTP_PROXY", "http://plain-proxy:3128"}}),
       "https://kinesis.eu-west-1.amazonaws.com");
   ASSERT_TRUE(choice.proxy.has_value());
   EXPECT_EQ(choice.proxy->host, "tls-proxy");
   EXPECT_FALSE(
-      ChooseProxy(With({{"HTTP_PROXY", "http://plain-proxy:3128"}}), "https://kinesis.test")
+      ChooseProxyFor(With({{"HTTP_PROXY", "http://plain-proxy:3128"}}), "https://kinesis.test")
           .proxy.has_value());
 }
 
 TEST(ChooseProxyTest, HttpEndpointUsesHttpProxy) {
   const ProxyChoice choice =
-      ChooseProxy(With({{"HTTPS_PROXY", "http://tls-proxy:3128"}, {"http_proxy", "plain:8080"}}),
-                  "http://127.0.0.1:4567");
+      ChooseProxyFor(With({{"HTTPS_PROXY", "http://tls-proxy:3128"}, {"http_proxy", "plain:8080"}}),
+                     "http://127.0.0.1:4567");
   ASSERT_TRUE(choice.proxy.has_value());
   EXPECT_EQ(choice.proxy->host, "plain");
 }
 
 TEST(ChooseProxyTest, LowercaseWinsAsTheAwsCliAndJavaSdkDo) {
-  const ProxyChoice choice = ChooseProxy(
+  const ProxyChoice choice = ChooseProxyFor(
       With({{"https_proxy", "http://lower:1"}, {"HTTPS_PROXY", "http://upper:2"}}), "https://k");
   ASSERT_TRUE(choice.proxy.has_value());
   EXPECT_EQ(choice.proxy->host, "lower");
   // no_proxy wins over NO_PROXY the same way.
-  EXPECT_FALSE(
-      ChooseProxy(With({{"HTTPS_PROXY", "http://p:1"}, {"no_proxy", "k"}, {"NO_PROXY", "other"}}),
-                  "https://k")
-          .proxy.has_value());
+  EXPECT_FALSE(ChooseProxyFor(
+                   With({{"HTTPS_PROXY", "http://p:1"}, {"no_proxy", "k"}, {"NO_PROXY", "other"}}),
+                   "https://k")
+                   .proxy.has_value());
 }
 
 TEST(ChooseProxyTest, NoProxyNamingTheEndpointMeansDirect) {
   const Environment environment =
       With({{"HTTPS_PROXY", "http://proxy:3128"}, {"NO_PROXY", "localhost,.vpce.amazonaws.com"}});
-  EXPECT_FALSE(ChooseProxy(environment, "https://localhost:4567").proxy.has_value());
+  EXPECT_FALSE(ChooseProxyFor(environment, "https://localhost:4567").proxy.has_value());
   EXPECT_FALSE(
-      ChooseProxy(environment, "https://vpce-1.kinesis.vpce.amazonaws.com/x").proxy.has_value());
+      ChooseProxyFor(environment, "https://vpce-1.kinesis.vpce.amazonaws.com/x").proxy.has_value());
   EXPECT_TRUE(
-      ChooseProxy(environment, "https://kinesis.eu-west-1.amazonaws.com").proxy.has_value());
+      ChooseProxyFor(environment, "https://kinesis.eu-west-1.amazonaws.com").proxy.has_value());
 }
 
 TEST(ChooseProxyTest, NoProxyPortIsTheEndpointsOrItsSchemesDefault) {
   const Environment environment =
       With({{"HTTPS_PROXY", "http://proxy:3128"}, {"NO_PROXY", "kinesis.test:443,[::1]:8443"}});
-  EXPECT_FALSE(ChooseProxy(environment, "https://kinesis.test").proxy.has_value());
-  EXPECT_TRUE(ChooseProxy(environment, "https://kinesis.test:8443").proxy.has_value());
-  EXPECT_FALSE(ChooseProxy(environment, "https://[::1]:8443").proxy.has_value());
+  EXPECT_FALSE(ChooseProxyFor(environment, "https://kinesis.test").proxy.has_value());
+  EXPECT_TRUE(ChooseProxyFor(environment, "https://kinesis.test:8443").proxy.has_value());
+  EXPECT_FALSE(ChooseProxyFor(environment, "https://[::1]:8443").proxy.has_value());
 }
 
 TEST(ChooseProxyTest, NoProxyAloneMeansNothingAndIsNotChecked) {
-  const ProxyChoice choice = ChooseProxy(With({{"NO_PROXY", "host:bad"}}), "https://k");
+  const ProxyChoice choice = ChooseProxyFor(With({{"NO_PROXY", "host:bad"}}), "https://k");
   EXPECT_FALSE(choice.proxy.has_value());
   EXPECT_TRUE(choice.errors.empty());
 }
 
 TEST(ChooseProxyTest, ReportsBothVariablesProblemsAtOnce) {
-  const ProxyChoice choice = ChooseProxy(
+  const ProxyChoice choice = ChooseProxyFor(
       With({{"https_proxy", std::string("https://u:") + kPassword + "@p"}, {"NO_PROXY", "h:0"}}),
       "https://k");
   EXPECT_FALSE(choice.proxy.has_value());

@@ -67,12 +67,13 @@ class KinesisSessionTest : public ::testing::Test {
     source->fetches_ = &fetches_;
     provider_ =
         std::make_unique<aws::CredentialsProvider>(std::move(source), [this] { return now_; });
-    KinesisClientConfig config{.endpoint_url = "https://kinesis.us-east-1.amazonaws.com",
-                               .host_header = "",
-                               .region = "us-east-1",
-                               .target = {.stream_name = "telemetry", .stream_arn = ""},
-                               .credentials = {},
-                               .protocol = WireProtocol::kJson};
+    KinesisClientConfig config{
+        .endpoint =
+            aws::ParseEndpointUrl("https://kinesis.us-east-1.amazonaws.com", "test").value(),
+        .region = "us-east-1",
+        .target = {.stream_name = "telemetry", .stream_arn = ""},
+        .credentials = {},
+        .protocol = WireProtocol::kJson};
     session_ = std::make_unique<KinesisSession>(config, *provider_, http_, stats_,
                                                 [this] { return now_; });
   }

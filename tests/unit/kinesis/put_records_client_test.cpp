@@ -22,8 +22,7 @@ const system_clock::time_point kSigningTime = system_clock::time_point(seconds(1
 
 KinesisClientConfig Config(std::string session_token = "") {
   return KinesisClientConfig{
-      .endpoint_url = "https://kinesis.eu-west-1.amazonaws.com",
-      .host_header = "",
+      .endpoint = aws::ParseEndpointUrl("https://kinesis.eu-west-1.amazonaws.com", "test").value(),
       .region = "eu-west-1",
       .target = {.stream_name = "telemetry", .stream_arn = ""},
       .credentials = {.access_key_id = "AKIDEXAMPLE",
@@ -159,7 +158,7 @@ TEST_F(PutRecordsClientTest, SendsNoSecurityTokenForLongTermKeys) {
 
 TEST_F(PutRecordsClientTest, UsesTheEndpointAuthorityWithItsPortAsHost) {
   KinesisClientConfig config = Config();
-  config.endpoint_url = "http://127.0.0.1:4567";
+  config.endpoint = aws::ParseEndpointUrl("http://127.0.0.1:4567", "test").value();
 
   SendThree(config);
 
@@ -267,27 +266,26 @@ TEST_F(PutRecordsClientTest, TurnsATransportFailureIntoARetryableOutcome) {
 
 TEST(KinesisClientConfigTest, AcceptsAConsistentConfig) {
   KinesisClientConfig config = Config();
-  config.host_header = "kinesis.eu-west-1.amazonaws.com";
   EXPECT_TRUE(ValidateKinesisClientConfig(config).ok());
 }
 
 TEST(KinesisClientConfigTest, ReportsEveryProblemAtOnce) {
   KinesisClientConfig config = Config();
-  config.host_header = "elsewhere.example.com";
+  config.endpoint = {};
   config.region = "";
   config.target.stream_arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/telemetry";
 
   const Status status = ValidateKinesisClientConfig(config);
 
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.error().message.find("Host header"), std::string::npos);
+  EXPECT_NE(status.error().message.find("no Kinesis endpoint"), std::string::npos);
   EXPECT_NE(status.error().message.find("region"), std::string::npos);
   EXPECT_NE(status.error().message.find("not both"), std::string::npos);
 }
 
-TEST(KinesisClientConfigTest, RejectsAnUnparsableEndpointUrl) {
+TEST(KinesisClientConfigTest, RejectsAnEndpointWithoutItsHostHeader) {
   KinesisClientConfig config = Config();
-  config.endpoint_url = "kinesis.eu-west-1.amazonaws.com";
+  config.endpoint.host_header = "";
   EXPECT_FALSE(ValidateKinesisClientConfig(config).ok());
 }
 

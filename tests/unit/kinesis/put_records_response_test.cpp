@@ -288,8 +288,9 @@ TEST(PutRecordsResponseTest, ReadsTheErrorTypeFromTheHeaderFirst) {
   response.headers.push_back(
       {"x-amzn-ErrorType",
        "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/"});
-  EXPECT_EQ(ErrorTypeOf(response), "ExpiredTokenException");
-  EXPECT_EQ(ClassifyPutRecordsResponse(response, 1).disposition, Disposition::kRefreshCredentials);
+  const PutRecordsOutcome outcome = ClassifyPutRecordsResponse(response, 1);
+  EXPECT_EQ(outcome.error_code, "ExpiredTokenException");
+  EXPECT_EQ(outcome.disposition, Disposition::kRefreshCredentials);
 }
 
 TEST(PutRecordsResponseTest, ReadsTheErrorTypeWhenOnlyTheHeaderHasIt) {
@@ -301,10 +302,12 @@ TEST(PutRecordsResponseTest, ReadsTheErrorTypeWhenOnlyTheHeaderHasIt) {
 }
 
 TEST(PutRecordsResponseTest, StripsTheNamespaceOfABodyType) {
-  EXPECT_EQ(
-      ErrorTypeOf(Http(400, ErrorBody("com.amazon.coral.service#AccessDeniedException", "x"))),
-      "AccessDeniedException");
-  EXPECT_EQ(ErrorTypeOf(Http(400, R"({"code":"SlowDown"})")), "SlowDown");
+  EXPECT_EQ(ClassifyPutRecordsResponse(
+                Http(400, ErrorBody("com.amazon.coral.service#AccessDeniedException", "x")), 1)
+                .error_code,
+            "AccessDeniedException");
+  EXPECT_EQ(ClassifyPutRecordsResponse(Http(400, R"({"code":"SlowDown"})"), 1).error_code,
+            "SlowDown");
 }
 
 TEST(PutRecordsResponseTest, ASignatureExpiredAnswerCarriesTheServiceClock) {

@@ -64,13 +64,19 @@ class SubscribeTest : public ::testing::Test {
     ASSERT_TRUE(client_->Register("telemetry-kinesis").ok());
   }
 
+  // One schema version offered: the request is the subscription as given.
+  Result<std::string> SubscribeOnce() {
+    const std::string_view version[] = {kTelemetrySchemaVersion};
+    return SubscribeWithNewestSchema(*client_, Subscription(), version);
+  }
+
   LoopbackServer lambda_;
   std::unique_ptr<testing::HttplibExtensionsApiClient> client_;
 };
 
 TEST_F(SubscribeTest, PutsTheSubscriptionWithTheExtensionIdentifier) {
   StartLambda(200, "OK");
-  Status subscribed = SubscribeToTelemetry(*client_, Subscription());
+  Result<std::string> subscribed = SubscribeOnce();
   ASSERT_TRUE(subscribed.ok()) << subscribed.error().message;
   const std::vector<SeenRequest> requests = lambda_.requests();
   ASSERT_EQ(requests.size(), 2u);
@@ -83,7 +89,7 @@ TEST_F(SubscribeTest, PutsTheSubscriptionWithTheExtensionIdentifier) {
 TEST_F(SubscribeTest, SurfacesA400AnswerAsAnErrorWithLambdasMessage) {
   StartLambda(
       400, R"({"errorMessage":"buffering.maxItems out of range","errorType":"ValidationError"})");
-  Status subscribed = SubscribeToTelemetry(*client_, Subscription());
+  Result<std::string> subscribed = SubscribeOnce();
   ASSERT_FALSE(subscribed.ok());
   EXPECT_THAT(subscribed.error().message, HasSubstr("400"));
   EXPECT_THAT(subscribed.error().message, HasSubstr("buffering.maxItems out of range"));
