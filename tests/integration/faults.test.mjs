@@ -15,8 +15,6 @@ import { assertAccountingBalances, linesWith, shutdownSummary } from './support/
 const STREAM = 'telemetry-faults';
 const SEED = Number(process.env.TK_FAULT_SEED ?? 4242);
 const READ_BACK_TIMEOUT_MS = 20000;
-// Set by scripts/test-sanitizers.sh when the extension is an ASan or TSan build.
-const SANITIZER_BUILD = process.env.TK_SANITIZER_BUILD === '1';
 
 let kinesis;
 const allLogs = [];  // stdout + stderr of every run in this file, for the secrets check
@@ -170,14 +168,7 @@ test('Kinesis answering nothing at SHUTDOWN: the request in flight is abandoned 
       env,
       extraArgs: ['--invoke-duration-ms', '50', '--interval-ms', '100'],
     });
-    if (SANITIZER_BUILD) {
-      // The abort comes at the deadline minus the 200 ms margin, which a sanitizer's slower exit
-      // (TSan unmaps its shadow memory) can overrun on a loaded machine: here the drain's path is
-      // checked for races and leaks, the timing in the Release run.
-      assert.equal(result.report?.per_invocation_overhead_ms?.length, INVOCATIONS, runSummary(result));
-    } else {
-      assertExtensionExitedInTime(result, INVOCATIONS);
-    }
+    assertExtensionExitedInTime(result, INVOCATIONS);
     assert.match(result.stderr, /abandoned: the caller's deadline passed/, runSummary(result));
     const summary = shutdownSummary(result.stderr);
     assert.equal(summary.delivered, 0, JSON.stringify(summary));
