@@ -27,7 +27,7 @@
 #include "pipeline/delivery_stats.h"
 #include "pipeline/record_queue.h"
 #include "pipeline/sender.h"
-#include "pipeline/telemetry_ingest.h"
+#include "telemetry/telemetry_ingest.h"
 
 namespace {
 
@@ -102,7 +102,7 @@ RunResult DrainOnce(const Flags& flags) {
   tk::pipeline::DeliveryStats stats;
   tk::pipeline::RecordQueue queue(kQueueBytes);
   // The backlog arrives as the listener queues it: Telemetry API batches, parsed and encoded.
-  tk::pipeline::TelemetryIngest ingest(tk::bench::TypicalEncoder(flags.random_keys), queue, stats);
+  tk::telemetry::TelemetryIngest ingest(tk::bench::TypicalEncoder(flags.random_keys), queue, stats);
   for (size_t sent = 0; sent < flags.events; sent += kEventsPerPost) {
     const size_t count = std::min(kEventsPerPost, flags.events - sent);
     ingest.HandleBatch(tk::bench::FunctionLogBatch(count, flags.line_bytes, sent));

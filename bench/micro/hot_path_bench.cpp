@@ -17,9 +17,9 @@
 #include "kinesis/record_recycler.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/record_queue.h"
-#include "pipeline/telemetry_ingest.h"
 #include "telemetry/batch_parser.h"
 #include "telemetry/listener.h"
+#include "telemetry/telemetry_ingest.h"
 
 namespace tk::bench {
 namespace {
@@ -127,7 +127,7 @@ void RunHotPath(benchmark::State& state, kinesis::WireProtocol protocol) {
   kinesis::RecordRecycler recycler;
   telemetry::RecordEncoder encoder = TypicalEncoder();
   encoder.RecycleFrom(&recycler);
-  pipeline::TelemetryIngest ingest(std::move(encoder), queue, stats);
+  telemetry::TelemetryIngest ingest(std::move(encoder), queue, stats);
   CannedKinesis http;
   kinesis::KinesisClientConfig config;
   config.endpoint = aws::ParseEndpointUrl("http://127.0.0.1:4567", "endpoint").value();

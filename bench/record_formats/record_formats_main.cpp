@@ -25,8 +25,8 @@
 #include "kinesis/put_records_request.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/record_queue.h"
-#include "pipeline/telemetry_ingest.h"
 #include "telemetry/record_packer.h"
+#include "telemetry/telemetry_ingest.h"
 
 namespace {
 
@@ -124,7 +124,7 @@ std::vector<std::string> Posts(const std::vector<std::string>& events) {
 Figures Measure(const Format& format, const std::vector<std::string>& posts) {
   tk::pipeline::DeliveryStats stats;
   tk::pipeline::RecordQueue queue(size_t{1} << 30);
-  tk::pipeline::TelemetryIngest ingest(tk::bench::TypicalEncoder(), queue, stats);
+  tk::telemetry::TelemetryIngest ingest(tk::bench::TypicalEncoder(), queue, stats);
   tk::config::RecordOptions options;
   options.format = format.format;
   options.compression = format.compression;

@@ -137,7 +137,8 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   telemetry::RecordEncoder encoder(telemetry::RenderEnvelopePrefix(metadata), config.partition_key,
                                    metadata.sandbox_id, p.limits_);
   encoder.RecycleFrom(&p.recycler_);
-  p.ingest_ = std::make_unique<pipeline::TelemetryIngest>(std::move(encoder), *p.buffer_, p.stats_);
+  p.ingest_ =
+      std::make_unique<telemetry::TelemetryIngest>(std::move(encoder), *p.buffer_, p.stats_);
   // SnapStart: a restored environment must not share the snapshot's sandbox id and random state
   // with every other environment restored from it (Lambda docs, "Handling uniqueness with
   // Lambda SnapStart").

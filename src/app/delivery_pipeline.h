@@ -23,9 +23,9 @@
 #include "pipeline/record_queue.h"
 #include "pipeline/sender.h"
 #include "pipeline/spool.h"
-#include "pipeline/telemetry_ingest.h"
 #include "telemetry/listener.h"
 #include "telemetry/record_encoder.h"
+#include "telemetry/telemetry_ingest.h"
 
 namespace tk::app {
 
@@ -111,7 +111,7 @@ class DeliveryPipeline {
   std::unique_ptr<kinesis::KinesisSession> session_;  // used on the sender thread
   std::shared_ptr<std::mt19937_64> random_;  // backoff jitter; used on the sender thread only
   std::unique_ptr<pipeline::Sender> sender_;
-  std::unique_ptr<pipeline::TelemetryIngest> ingest_;
+  std::unique_ptr<telemetry::TelemetryIngest> ingest_;
   std::unique_ptr<telemetry::TelemetryListener> listener_;
   std::unique_ptr<pipeline::EmfReporter> emf_;  // null unless TELEMETRY_KINESIS_METRICS=emf
   std::chrono::milliseconds metrics_interval_{0};

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "kinesis/limits.h"
-#include "pipeline/telemetry_ingest.h"
+#include "telemetry/telemetry_ingest.h"
 
-namespace tk::pipeline {
+namespace tk::telemetry {
 namespace {
 
 constexpr size_t kEvents = 10'000;
@@ -39,8 +39,8 @@ Cost Measure(config::RecordFormat format, config::Compression compression) {
   metadata.account_id = "123456789012";
   metadata.sandbox_id = "5f0c2a9be41d7730";
   metadata.extension_version = "telemetry-kinesis/0.1.0";
-  RecordQueue queue(64 * kinesis::kMiB);
-  DeliveryStats stats;
+  pipeline::RecordQueue queue(64 * kinesis::kMiB);
+  pipeline::DeliveryStats stats;
   TelemetryIngest ingest(
       telemetry::RecordEncoder(telemetry::RenderEnvelopePrefix(metadata),
                                config::PartitionKeyStrategy::kSandbox, metadata.sandbox_id),
@@ -84,4 +84,4 @@ TEST(RecordFormatsCostTest, PackedFormatsUseAtLeast20TimesFewerUnitsAndRecordsTh
 }
 
 }  // namespace
-}  // namespace tk::pipeline
+}  // namespace tk::telemetry

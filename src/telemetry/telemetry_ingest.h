@@ -28,14 +28,16 @@
 #include "telemetry/record_encoder.h"
 #include "telemetry/record_packer.h"
 
-namespace tk::pipeline {
+namespace tk::telemetry {
 
 class TelemetryIngest {
  public:
   // Records go to `buffer` (memory, then the spool).
-  TelemetryIngest(telemetry::RecordEncoder encoder, RecordBuffer& buffer, DeliveryStats& stats);
+  TelemetryIngest(telemetry::RecordEncoder encoder, pipeline::RecordBuffer& buffer,
+                  pipeline::DeliveryStats& stats);
   // Records go to `queue` only (no spool).
-  TelemetryIngest(telemetry::RecordEncoder encoder, RecordQueue& queue, DeliveryStats& stats);
+  TelemetryIngest(telemetry::RecordEncoder encoder, pipeline::RecordQueue& queue,
+                  pipeline::DeliveryStats& stats);
 
   // Handles one POST body. 200: every event is queued or spooled. A body that is not valid JSON
   // is salvaged (telemetry/batch_salvage.h): its complete events before the damage are taken, an
@@ -51,14 +53,14 @@ class TelemetryIngest {
 
   // Waits until the platform.report of `request_id` has been received, or `deadline`.
   // Returns whether it arrived.
-  bool WaitForReport(const std::string& request_id, SteadyClock::time_point deadline);
+  bool WaitForReport(const std::string& request_id, pipeline::SteadyClock::time_point deadline);
 
   // Waits until the platform.runtimeDone of `request_id` has been received (the runtime has
   // finished that invocation, and Lambda has sent its telemetry up to that point), or
   // `deadline`. Returns whether it arrived. Stops waiting (false) as soon as it cannot come: a
   // body received since `since` was damaged beyond repair, or the invocation's report arrived.
-  bool WaitForRuntimeDone(const std::string& request_id, SteadyClock::time_point deadline,
-                          SteadyClock::time_point since = {});
+  bool WaitForRuntimeDone(const std::string& request_id, pipeline::SteadyClock::time_point deadline,
+                          pipeline::SteadyClock::time_point since = {});
 
   // Ships the head of a split event whose continuation has not come within the join window
   // (all of it when `everything`: at shutdown) as a fragment event. Called before a flush and at
@@ -73,13 +75,13 @@ class TelemetryIngest {
   // arrives within its buffering timeout, even after a long silence (events of the last
   // milliseconds, an invocation whose platform.start is still in Lambda's buffer). Returns
   // whether all held.
-  bool WaitForQuiet(std::chrono::milliseconds quiet, SteadyClock::time_point deadline,
+  bool WaitForQuiet(std::chrono::milliseconds quiet, pipeline::SteadyClock::time_point deadline,
                     const std::string& last_request_id = {});
 
   // Waits until every invocation whose platform.start arrived has its platform.report too, or
   // `deadline` (Lambda Managed Instances at SHUTDOWN: invocations overlap, none is "the last").
   // Returns whether none is open.
-  bool WaitForOpenInvocations(SteadyClock::time_point deadline);
+  bool WaitForOpenInvocations(pipeline::SteadyClock::time_point deadline);
 
   // SnapStart. Every environment restored from one snapshot starts with the snapshot's encoder:
   // the same sandbox id (and so the same partition key) and the same random state. `factory`
@@ -145,17 +147,17 @@ class TelemetryIngest {
   std::deque<std::string> owned_texts_;
   telemetry::PendingFragment pending_;
   std::chrono::milliseconds join_window_{1000};
-  SteadyClock::time_point last_batch_at_{};
-  SteadyClock::time_point last_damage_at_{};  // a body damaged beyond repair
+  pipeline::SteadyClock::time_point last_batch_at_{};
+  pipeline::SteadyClock::time_point last_damage_at_{};  // a body damaged beyond repair
   std::vector<kinesis::Record> records_;
   std::vector<kinesis::Record> unpacked_;  // one per event, before packing (packed formats)
   std::unique_ptr<telemetry::RecordPacker> packer_;
   std::unique_ptr<telemetry::EventFilter> filter_;
   std::function<telemetry::CloudWatchLogEventEncoder()> log_events_factory_;
   std::optional<telemetry::CloudWatchLogEventEncoder> log_events_;
-  std::unique_ptr<RecordBuffer> owned_buffer_;  // when constructed with a bare queue
-  RecordBuffer& buffer_;
-  DeliveryStats& stats_;
+  std::unique_ptr<pipeline::RecordBuffer> owned_buffer_;  // when constructed with a bare queue
+  pipeline::RecordBuffer& buffer_;
+  pipeline::DeliveryStats& stats_;
   std::string last_report_request_id_;
   std::deque<std::string> recent_runtime_done_;       // newest last, bounded
   std::unordered_set<std::string> open_invocations_;  // started, not yet reported; bounded
@@ -171,4 +173,4 @@ class TelemetryIngest {
   bool logged_oversize_ = false;
 };
 
-}  // namespace tk::pipeline
+}  // namespace tk::telemetry

@@ -1,5 +1,5 @@
 // Batch -> records -> queue, all or nothing per batch.
-#include "pipeline/telemetry_ingest.h"
+#include "telemetry/telemetry_ingest.h"
 
 #include <simdjson.h>
 
@@ -10,7 +10,7 @@
 #include "common/log.h"
 #include "kinesis/limits.h"
 
-namespace tk::pipeline {
+namespace tk::telemetry {
 namespace {
 
 constexpr std::string_view kReportType = "platform.report";
@@ -69,14 +69,14 @@ Described Describe(std::string_view raw) {
 
 }  // namespace
 
-TelemetryIngest::TelemetryIngest(telemetry::RecordEncoder encoder, RecordBuffer& buffer,
-                                 DeliveryStats& stats)
+TelemetryIngest::TelemetryIngest(telemetry::RecordEncoder encoder, pipeline::RecordBuffer& buffer,
+                                 pipeline::DeliveryStats& stats)
     : encoder_(std::move(encoder)), buffer_(buffer), stats_(stats) {}
 
-TelemetryIngest::TelemetryIngest(telemetry::RecordEncoder encoder, RecordQueue& queue,
-                                 DeliveryStats& stats)
+TelemetryIngest::TelemetryIngest(telemetry::RecordEncoder encoder, pipeline::RecordQueue& queue,
+                                 pipeline::DeliveryStats& stats)
     : encoder_(std::move(encoder)),
-      owned_buffer_(std::make_unique<RecordBuffer>(queue, nullptr, stats)),
+      owned_buffer_(std::make_unique<pipeline::RecordBuffer>(queue, nullptr, stats)),
       buffer_(*owned_buffer_),
       stats_(stats) {}
 
@@ -94,7 +94,7 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     bytes.swap(padded);
   }
   std::lock_guard lock(mutex_);
-  last_batch_at_ = SteadyClock::now();
+  last_batch_at_ = pipeline::SteadyClock::now();
   owned_texts_.clear();
   body_ = bytes;
   std::string_view tail;
@@ -103,7 +103,7 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     if (!Salvage(bytes, tail, why)) {
       stats_.batches_rejected_malformed++;
       // Whatever it held (a runtimeDone perhaps) is lost: a flush must not wait for it.
-      last_damage_at_ = SteadyClock::now();
+      last_damage_at_ = pipeline::SteadyClock::now();
       report_arrived_.notify_all();
       LogFirst(logged_malformed_, "rejected a malformed telemetry batch (" +
                                       std::to_string(bytes.size()) +
@@ -148,15 +148,15 @@ telemetry::ListenerReply TelemetryIngest::AcceptEvents(
   stats_.events_received += events_.size() + extra_fragments;
   stats_.events_filtered += filtered;
   stats_.events_dropped_too_large += too_large;
-  AcceptResult accepted = buffer_.Accept(records_);
-  if (accepted == AcceptResult::kDropped) {
+  pipeline::AcceptResult accepted = buffer_.Accept(records_);
+  if (accepted == pipeline::AcceptResult::kDropped) {
     stats_.batches_rejected_queue_full++;
     LogFirst(logged_queue_full_,
              "memory budget and spool are full (Kinesis is slower than the function's "
              "telemetry): dropping batches, counted as dropped_overflow, answering 503");
     return {503, "buffer full"};
   }
-  if (accepted == AcceptResult::kSpooled) {
+  if (accepted == pipeline::AcceptResult::kSpooled) {
     LogFirst(logged_spooling_,
              "memory budget reached: spooling telemetry to disk until Kinesis catches up");
   }
@@ -292,8 +292,8 @@ std::string_view TelemetryIngest::TrackInvocations() {
 }
 
 bool TelemetryIngest::WaitForRuntimeDone(const std::string& request_id,
-                                         SteadyClock::time_point deadline,
-                                         SteadyClock::time_point since) {
+                                         pipeline::SteadyClock::time_point deadline,
+                                         pipeline::SteadyClock::time_point since) {
   std::unique_lock lock(mutex_);
   bool arrived = false;
   report_arrived_.wait_until(lock, deadline, [&] {
@@ -301,14 +301,14 @@ bool TelemetryIngest::WaitForRuntimeDone(const std::string& request_id,
               recent_runtime_done_.end();
     // It will not come: a body of the invocation was damaged (runtimeDone may have been in the
     // lost part), or the report, which Lambda sends after it, is already here.
-    const bool lost = (since != SteadyClock::time_point{} && last_damage_at_ >= since) ||
+    const bool lost = (since != pipeline::SteadyClock::time_point{} && last_damage_at_ >= since) ||
                       last_report_request_id_ == request_id;
     return arrived || lost;
   });
   return arrived;
 }
 
-bool TelemetryIngest::WaitForOpenInvocations(SteadyClock::time_point deadline) {
+bool TelemetryIngest::WaitForOpenInvocations(pipeline::SteadyClock::time_point deadline) {
   std::unique_lock lock(mutex_);
   return report_arrived_.wait_until(lock, deadline, [&] { return open_invocations_.empty(); });
 }
@@ -334,7 +334,7 @@ bool TelemetryIngest::RenewEncoderLocked() {
 }
 
 bool TelemetryIngest::WaitForReport(const std::string& request_id,
-                                    SteadyClock::time_point deadline) {
+                                    pipeline::SteadyClock::time_point deadline) {
   std::unique_lock lock(mutex_);
   return report_arrived_.wait_until(lock, deadline,
                                     [&] { return last_report_request_id_ == request_id; });
@@ -352,7 +352,7 @@ bool TelemetryIngest::Salvage(std::string_view body, std::string_view& tail, std
   stats_.batches_salvaged++;
   if (salvaged.damaged_bytes > 0) {
     stats_.bytes_damaged += salvaged.damaged_bytes;
-    last_damage_at_ = SteadyClock::now();
+    last_damage_at_ = pipeline::SteadyClock::now();
     report_arrived_.notify_all();  // a flush waiting for runtimeDone stops waiting
   }
   LogFirst(logged_salvaged_,
@@ -384,7 +384,7 @@ void TelemetryIngest::KeepTail(std::string_view tail) {
   // An event cut into three or more pieces: this body held only its next piece.
   if (!pending_.empty() && events_.empty()) {
     if (std::optional<std::string> longer = telemetry::ExtendSplitHead(pending_.head(), tail)) {
-      pending_.Keep(*longer, SteadyClock::now());
+      pending_.Keep(*longer, pipeline::SteadyClock::now());
       return;
     }
   }
@@ -393,7 +393,7 @@ void TelemetryIngest::KeepTail(std::string_view tail) {
   if (!pending_.empty()) {
     ShipFragmentLocked(pending_.Take(), "split event whose continuation did not come");
   }
-  pending_.Keep(tail, SteadyClock::now());
+  pending_.Keep(tail, pipeline::SteadyClock::now());
 }
 
 telemetry::TelemetryEvent TelemetryIngest::DescribeEvent(std::string_view raw) {
@@ -418,7 +418,7 @@ void TelemetryIngest::AddOwnedEvent(std::string raw, size_t at, bool replace) {
 
 void TelemetryIngest::ShipFragmentLocked(std::string head, std::string_view reason) {
   stats_.events_truncated++;
-  last_damage_at_ = SteadyClock::now();
+  last_damage_at_ = pipeline::SteadyClock::now();
   report_arrived_.notify_all();
   LogFirst(logged_fragment_,
            "shipped the head of a split telemetry event (" + std::to_string(head.size()) +
@@ -430,7 +430,7 @@ void TelemetryIngest::ShipFragmentLocked(std::string head, std::string_view reas
 void TelemetryIngest::ShipStaleFragment(bool everything) {
   std::lock_guard lock(mutex_);
   if (pending_.empty()) return;
-  if (!everything && SteadyClock::now() - pending_.since() < join_window_) return;
+  if (!everything && pipeline::SteadyClock::now() - pending_.since() < join_window_) return;
   events_.clear();
   owned_texts_.clear();
   ShipFragmentLocked(pending_.Take(), everything ? "its continuation had not come at shutdown"
@@ -478,13 +478,13 @@ size_t TelemetryIngest::EncodeAsFragments(std::string_view raw, std::vector<kine
 }
 
 bool TelemetryIngest::WaitForQuiet(std::chrono::milliseconds quiet,
-                                   SteadyClock::time_point deadline,
+                                   pipeline::SteadyClock::time_point deadline,
                                    const std::string& last_request_id) {
-  const SteadyClock::time_point asked_at = SteadyClock::now();
+  const pipeline::SteadyClock::time_point asked_at = pipeline::SteadyClock::now();
   std::unique_lock lock(mutex_);
   while (true) {
-    const auto now = SteadyClock::now();
-    const SteadyClock::time_point last_heard = std::max(last_batch_at_, asked_at);
+    const auto now = pipeline::SteadyClock::now();
+    const pipeline::SteadyClock::time_point last_heard = std::max(last_batch_at_, asked_at);
     const bool quiet_enough = now - last_heard >= quiet;
     // The last INVOKE's report too: its platform.start may not have come yet either.
     const bool last_reported =
@@ -503,4 +503,4 @@ void TelemetryIngest::LogFirst(bool& logged, std::string_view message) {
   log::Warn(message);
 }
 
-}  // namespace tk::pipeline
+}  // namespace tk::telemetry

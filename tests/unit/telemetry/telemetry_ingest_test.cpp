@@ -1,6 +1,6 @@
 // Tests the listener's handler: a batch is queued whole and in order (200), refused whole when
 // malformed (400) or when the queue is full (503), and the shutdown wait for a report.
-#include "pipeline/telemetry_ingest.h"
+#include "telemetry/telemetry_ingest.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@
 #include "kinesis/limits.h"
 #include "support/tenant_events.h"
 
-namespace tk::pipeline {
+namespace tk::telemetry {
 namespace {
 
 using std::chrono::milliseconds;
@@ -86,7 +86,7 @@ std::string Batch(const std::vector<std::string>& events) {
 // Takes everything queued, in order, calling `take` with each record's data; gives the budget
 // back as the sender does once records are delivered.
 template <typename Take>
-void DrainData(RecordQueue& queue, Take take) {
+void DrainData(pipeline::RecordQueue& queue, Take take) {
   for (int requests = 0; requests < 100 && !queue.empty(); ++requests) {
     kinesis::PutRecordsBatch batch(queue.limits());
     queue.PopInto(batch);
@@ -100,7 +100,7 @@ void DrainData(RecordQueue& queue, Take take) {
 }
 
 // Everything queued, in order, as the record data (ids taken out).
-std::vector<std::string> Drain(RecordQueue& queue) {
+std::vector<std::string> Drain(pipeline::RecordQueue& queue) {
   std::vector<std::string> data;
   DrainData(queue, [&](std::string text) { data.push_back(WithoutIds(std::move(text))); });
   return data;
@@ -108,8 +108,8 @@ std::vector<std::string> Drain(RecordQueue& queue) {
 
 class TelemetryIngestTest : public ::testing::Test {
  protected:
-  RecordQueue queue_{4 * kinesis::kMiB};  // room for an event shipped as fragments
-  DeliveryStats stats_;
+  pipeline::RecordQueue queue_{4 * kinesis::kMiB};  // room for an event shipped as fragments
+  pipeline::DeliveryStats stats_;
   TelemetryIngest ingest_{Encoder(), queue_, stats_};
 };
 
@@ -264,11 +264,11 @@ TEST_F(TelemetryIngestTest, ShipsAnEventOverTheRecordLimitAsFragmentsAndQueuesTh
 }
 
 TEST_F(TelemetryIngestTest, AFlushStopsWaitingForARuntimeDoneLostInADamagedBody) {
-  const auto invoked_at = SteadyClock::now();
+  const auto invoked_at = pipeline::SteadyClock::now();
   EXPECT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("x"), "garbage"})).status, 200);
-  const auto started = SteadyClock::now();
+  const auto started = pipeline::SteadyClock::now();
   EXPECT_FALSE(ingest_.WaitForRuntimeDone("req-1", started + std::chrono::seconds(10), invoked_at));
-  EXPECT_LT(SteadyClock::now() - started, std::chrono::seconds(5));
+  EXPECT_LT(pipeline::SteadyClock::now() - started, std::chrono::seconds(5));
 }
 
 TEST(TelemetryIngestLargeRecordTest, QueuesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
@@ -276,8 +276,8 @@ TEST(TelemetryIngestLargeRecordTest, QueuesA5MiBEventOnlyWhenTheStreamTakes10MiB
   const std::string body = Batch({FunctionEvent("before"), event, FunctionEvent("after")});
 
   // The default stream (1 MiB records): shipped as fragment events of at most 1 MiB each.
-  RecordQueue default_queue(16 * kinesis::kMiB);
-  DeliveryStats default_stats;
+  pipeline::RecordQueue default_queue(16 * kinesis::kMiB);
+  pipeline::DeliveryStats default_stats;
   TelemetryIngest default_ingest(Encoder(), default_queue, default_stats);
   ASSERT_EQ(default_ingest.HandleBatch(body).status, 200);
   EXPECT_GT(Drain(default_queue).size(), 2u + 9u);
@@ -286,8 +286,8 @@ TEST(TelemetryIngestLargeRecordTest, QueuesA5MiBEventOnlyWhenTheStreamTakes10MiB
 
   // TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES=10485760: queued, and sent in a request of its own.
   const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
-  RecordQueue queue(16 * kinesis::kMiB, limits);
-  DeliveryStats stats;
+  pipeline::RecordQueue queue(16 * kinesis::kMiB, limits);
+  pipeline::DeliveryStats stats;
   TelemetryIngest ingest(
       telemetry::RecordEncoder(EnvelopePrefix(), config::PartitionKeyStrategy::kSandbox, kSandboxId,
                                limits),
@@ -306,15 +306,15 @@ TEST(TelemetryIngestQueueFullTest, ABatchRefusedWith503LeavesTheSplitEventToItsR
   const std::string envelope = big.substr(0, big.find('a'));
   const std::string head = "[" + big.substr(0, big.find('b'));
   const std::string continuation = envelope + big.substr(big.find('b')) + "]";
-  RecordQueue queue(2 * Encoder().RecordSize(big.size()));
-  DeliveryStats stats;
+  pipeline::RecordQueue queue(2 * Encoder().RecordSize(big.size()));
+  pipeline::DeliveryStats stats;
   TelemetryIngest ingest(Encoder(), queue, stats);
   ASSERT_EQ(ingest.HandleBatch(head).status, 200);
   // Fill the queue so that the continuation's batch is refused.
   std::vector<kinesis::Record> filler(1);
   filler[0].partition_key = "k";
   filler[0].data = std::string(2 * Encoder().RecordSize(big.size()) - 1, 'f');
-  ASSERT_TRUE(queue.PushAll(filler, SteadyClock::now()));
+  ASSERT_TRUE(queue.PushAll(filler, pipeline::SteadyClock::now()));
   EXPECT_EQ(ingest.HandleBatch(continuation).status, 503);
   EXPECT_EQ(stats.events_joined.load(), 0u);
   queue.Release(queue.held_bytes());
@@ -333,8 +333,8 @@ TEST(TelemetryIngestQueueFullTest, AnswersAFullQueueWith503AndQueuesNothingOfThe
   const telemetry::RecordEncoder sizer = Encoder();
   const std::string first = FunctionEvent("first");
   // Room for the first batch's record only.
-  RecordQueue queue(sizer.RecordSize(first.size()));
-  DeliveryStats stats;
+  pipeline::RecordQueue queue(sizer.RecordSize(first.size()));
+  pipeline::DeliveryStats stats;
   TelemetryIngest ingest(Encoder(), queue, stats);
 
   ASSERT_EQ(ingest.HandleBatch(Batch({first})).status, 200);
@@ -349,7 +349,7 @@ TEST(TelemetryIngestQueueFullTest, AnswersAFullQueueWith503AndQueuesNothingOfThe
   EXPECT_EQ(stats.events_received.load(), 3u);
   EXPECT_EQ(stats.events_dropped_overflow.load(), 2u);
   // The refused batch's report was not taken either.
-  EXPECT_FALSE(ingest.WaitForReport("req-9", SteadyClock::now()));
+  EXPECT_FALSE(ingest.WaitForReport("req-9", pipeline::SteadyClock::now()));
 }
 
 TEST_F(TelemetryIngestTest, WaitForReportReturnsTrueWhenTheReportArrivesFromAnotherThread) {
@@ -358,24 +358,24 @@ TEST_F(TelemetryIngestTest, WaitForReportReturnsTrueWhenTheReportArrivesFromAnot
     ingest_.HandleBatch(Batch({FunctionEvent("log line")}));
     ingest_.HandleBatch(Batch({FunctionEvent("last words"), ReportEvent("req-42")}));
   });
-  const auto start = SteadyClock::now();
+  const auto start = pipeline::SteadyClock::now();
   EXPECT_TRUE(ingest_.WaitForReport("req-42", start + std::chrono::seconds(10)));
-  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(5));
+  EXPECT_LT(pipeline::SteadyClock::now() - start, std::chrono::seconds(5));
   listener.join();
 }
 
 TEST_F(TelemetryIngestTest, WaitForReportReturnsTrueAtOnceForAReportAlreadyReceived) {
   ASSERT_EQ(ingest_.HandleBatch(Batch({ReportEvent("req-7")})).status, 200);
-  const auto start = SteadyClock::now();
+  const auto start = pipeline::SteadyClock::now();
   EXPECT_TRUE(ingest_.WaitForReport("req-7", start + std::chrono::seconds(10)));
-  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(1));
+  EXPECT_LT(pipeline::SteadyClock::now() - start, std::chrono::seconds(1));
 }
 
 TEST_F(TelemetryIngestTest, WaitForReportReturnsFalseAtTheDeadlineWithoutThatReport) {
   ASSERT_EQ(ingest_.HandleBatch(Batch({ReportEvent("req-1")})).status, 200);
-  const auto start = SteadyClock::now();
+  const auto start = pipeline::SteadyClock::now();
   EXPECT_FALSE(ingest_.WaitForReport("req-2", start + milliseconds(50)));
-  const auto waited = SteadyClock::now() - start;
+  const auto waited = pipeline::SteadyClock::now() - start;
   EXPECT_GE(waited, milliseconds(50));
   EXPECT_LT(waited, std::chrono::seconds(2));
 }
@@ -397,28 +397,31 @@ TEST_F(TelemetryIngestTest, WaitForRuntimeDoneReturnsWhenThatRequestsRuntimeDone
     ingest_.HandleBatch(
         Batch({FunctionEvent("done"), PlatformEvent("platform.runtimeDone", "req-2")}));
   });
-  const auto start = SteadyClock::now();
+  const auto start = pipeline::SteadyClock::now();
   EXPECT_TRUE(ingest_.WaitForRuntimeDone("req-2", start + std::chrono::seconds(10)));
-  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(5));
+  EXPECT_LT(pipeline::SteadyClock::now() - start, std::chrono::seconds(5));
   listener.join();
-  EXPECT_TRUE(ingest_.WaitForRuntimeDone("req-1", SteadyClock::now()));  // arrived earlier
-  EXPECT_FALSE(ingest_.WaitForRuntimeDone("req-3", SteadyClock::now() + milliseconds(20)));
+  EXPECT_TRUE(
+      ingest_.WaitForRuntimeDone("req-1", pipeline::SteadyClock::now()));  // arrived earlier
+  EXPECT_FALSE(
+      ingest_.WaitForRuntimeDone("req-3", pipeline::SteadyClock::now() + milliseconds(20)));
 }
 
 TEST_F(TelemetryIngestTest, WaitForOpenInvocationsWaitsForTheReportOfEveryStartedInvocation) {
-  EXPECT_TRUE(ingest_.WaitForOpenInvocations(SteadyClock::now()));  // none started
+  EXPECT_TRUE(ingest_.WaitForOpenInvocations(pipeline::SteadyClock::now()));  // none started
   ASSERT_EQ(ingest_
                 .HandleBatch(Batch({PlatformEvent("platform.start", "a"),
                                     PlatformEvent("platform.start", "b"),
                                     PlatformEvent("platform.report", "a")}))
                 .status,
             200);
-  EXPECT_FALSE(ingest_.WaitForOpenInvocations(SteadyClock::now() + milliseconds(20)));
+  EXPECT_FALSE(ingest_.WaitForOpenInvocations(pipeline::SteadyClock::now() + milliseconds(20)));
   std::thread listener([this] {
     std::this_thread::sleep_for(milliseconds(20));
     ingest_.HandleBatch(Batch({PlatformEvent("platform.report", "b")}));
   });
-  EXPECT_TRUE(ingest_.WaitForOpenInvocations(SteadyClock::now() + std::chrono::seconds(10)));
+  EXPECT_TRUE(
+      ingest_.WaitForOpenInvocations(pipeline::SteadyClock::now() + std::chrono::seconds(10)));
   listener.join();
 }
 
@@ -483,8 +486,8 @@ class TelemetryIngestFormatTest : public ::testing::Test {
     return records;
   }
 
-  RecordQueue queue_{8 * kinesis::kMiB};
-  DeliveryStats stats_;
+  pipeline::RecordQueue queue_{8 * kinesis::kMiB};
+  pipeline::DeliveryStats stats_;
   TelemetryIngest ingest_{Encoder(), queue_, stats_};
 };
 
@@ -527,8 +530,8 @@ TEST_F(TelemetryIngestFormatTest, AnEventTooLargeToPackIsDroppedAndCounted) {
 
 TEST(TelemetryIngestLargeRecordTest, PacksA5MiBEventWhenTheStreamTakes10MiBRecords) {
   const kinesis::Limits limits = kinesis::LimitsForStream(10 * kinesis::kMiB);
-  RecordQueue queue(16 * kinesis::kMiB, limits);
-  DeliveryStats stats;
+  pipeline::RecordQueue queue(16 * kinesis::kMiB, limits);
+  pipeline::DeliveryStats stats;
   TelemetryIngest ingest(
       telemetry::RecordEncoder(EnvelopePrefix(), config::PartitionKeyStrategy::kSandbox, kSandboxId,
                                limits),
@@ -558,7 +561,7 @@ TEST_F(TelemetryIngestFormatTest, FilteredEventsAreNotQueuedAndAreCountedWhileRe
   EXPECT_EQ(stats_.events_received.load(), 3u);
   EXPECT_EQ(stats_.events_filtered.load(), 2u);
   // A filtered report still ends the shutdown wait: the extension follows it, ships it or not.
-  EXPECT_TRUE(ingest_.WaitForReport("req-5", SteadyClock::now()));
+  EXPECT_TRUE(ingest_.WaitForReport("req-5", pipeline::SteadyClock::now()));
 }
 
 TEST_F(TelemetryIngestFormatTest, RecordsBorrowTheirEventsFromTheBodyUntilTheLastOneIsGone) {
@@ -598,8 +601,8 @@ TEST_F(TelemetryIngestFormatTest, ABodyMostlyFilteredOutIsNotKeptForTheFewEvents
 }
 
 TEST(TelemetryIngestFormatQueueFullTest, APackedBatchRefusedWhenFullCountsItsEventsAsDropped) {
-  RecordQueue queue(1024);
-  DeliveryStats stats;
+  pipeline::RecordQueue queue(1024);
+  pipeline::DeliveryStats stats;
   TelemetryIngest ingest(Encoder(), queue, stats);
   config::RecordOptions options;
   options.format = config::RecordFormat::kNdjson;
@@ -646,8 +649,8 @@ class TelemetryIngestTenantTest : public ::testing::Test {
     return records;
   }
 
-  RecordQueue queue_{8 * kinesis::kMiB};
-  DeliveryStats stats_;
+  pipeline::RecordQueue queue_{8 * kinesis::kMiB};
+  pipeline::DeliveryStats stats_;
   TelemetryIngest ingest_{TenantEncoder(), queue_, stats_};
 };
 
@@ -684,8 +687,8 @@ TEST_F(TelemetryIngestTenantTest, EventsWithoutATenantKeepPointingIntoThePostBod
 }
 
 TEST(TelemetryIngestTenantSandboxTest, TheSandboxStrategyKeepsOneKeyButStillRecordsTheTenant) {
-  RecordQueue queue(8 * kinesis::kMiB);
-  DeliveryStats stats;
+  pipeline::RecordQueue queue(8 * kinesis::kMiB);
+  pipeline::DeliveryStats stats;
   TelemetryIngest ingest(Encoder(), queue, stats);
   ASSERT_EQ(ingest.HandleBatch(Batch(TenantInvocation())).status, 200);
   kinesis::PutRecordsBatch batch(queue.limits());
@@ -743,7 +746,7 @@ INSTANTIATE_TEST_SUITE_P(PackedFormats, TelemetryIngestTenantPackTest,
 // ---- Event ids: stable across re-deliveries, unique across events ----
 
 // The "id" of every envelope queued, in order (one event per record: the event format).
-std::vector<std::string> DrainIds(RecordQueue& queue) {
+std::vector<std::string> DrainIds(pipeline::RecordQueue& queue) {
   std::vector<std::string> ids;
   DrainData(queue, [&](const std::string& data) {
     ids.push_back(nlohmann::json::parse(data).at("id").get<std::string>());
@@ -776,9 +779,9 @@ TEST_F(TelemetryIngestTest, GivesTheSameLineInAnotherBodyAnotherId) {
 }
 
 TEST(TelemetryIngestEventIdTest, AnotherEnvironmentGivesTheSameBodyOtherIds) {
-  RecordQueue first_queue(kinesis::kMiB);
-  RecordQueue second_queue(kinesis::kMiB);
-  DeliveryStats stats;
+  pipeline::RecordQueue first_queue(kinesis::kMiB);
+  pipeline::RecordQueue second_queue(kinesis::kMiB);
+  pipeline::DeliveryStats stats;
   TelemetryIngest first(Encoder(), first_queue, stats);
   telemetry::FunctionMetadata other;
   other.function_name = "orders-api";
@@ -806,4 +809,4 @@ TEST_F(TelemetryIngestTest, GivesEachFragmentOfAnOversizedEventItsOwnStableId) {
 }
 
 }  // namespace
-}  // namespace tk::pipeline
+}  // namespace tk::telemetry
