@@ -141,7 +141,9 @@ Result<TimedCredentials> ContainerCredentialsSource::Fetch(milliseconds timeout)
   if (!token->empty()) request.headers.push_back({"Authorization", *token});
   const http::Response response = http_.Send(request);
   const std::string where = "credentials endpoint " + settings_.container_uri;
-  if (!response.transport_ok()) return Error{where + ": " + response.transport_error};
+  if (!response.transport_ok()) {
+    return Error{where + ": " + response.transport.message, response.transport.kind};
+  }
   if (response.status != 200) {
     return Error{where + " answered HTTP " + std::to_string(response.status) +
                  (response.status == 401 || response.status == 403
@@ -216,7 +218,8 @@ Result<Credentials> CredentialsProvider::Get(milliseconds timeout) {
         cached_ && !invalidated && (!cached_->expiration || now < *cached_->expiration);
     if (usable) return cached_->credentials;
     return Error{"no usable AWS credentials from the " + source_->Describe() + ": " +
-                 fetched.error().message};
+                     fetched.error().message,
+                 fetched.error().kind};
   }
   if (fetches_++ > 0) ++refreshes_;
   last_refresh_error_.clear();

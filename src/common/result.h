@@ -8,8 +8,26 @@
 
 namespace tk {
 
+// What a caller may decide on besides the message. An error from outside (the network) is
+// classified once, where it is received, so no caller reads its text to retry, hold or drop.
+enum class ErrorKind {
+  kFailed,        // the default: reported as it is (a refusal, a local failure), nothing to decide
+  kInvalidInput,  // the request cannot be carried out as asked (bad URL, method, batch): the same
+                  // request fails again
+  // No answer arrived (http::Response::transport). Which step failed:
+  kDns,             // the host name did not resolve
+  kConnect,         // no connection: refused, unreachable, connect timeout, proxy unreachable
+  kTls,             // TLS handshake or certificate verification failed, or no CA bundle loaded
+  kProxyRefused,    // the proxy refused the tunnel or the request: the endpoint never saw it
+  kConnectionLost,  // the connection closed, reset or broke off before a complete answer
+  kTimeout,         // the request's deadline passed (in the name lookup, a read or a write)
+  kAborted,         // the caller abandoned the request (HttpClient::Abort)
+};
+
+// Aggregate: Error{"text"} is kFailed; Error{"text", ErrorKind::kTimeout} names a kind.
 struct Error {
   std::string message;
+  ErrorKind kind = ErrorKind::kFailed;
 };
 
 // A minimal stand-in for C++23 std::expected: holds either a value or an Error.

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 namespace tk::http {
 
 struct Header {
@@ -33,19 +35,21 @@ struct Response {
   // error's type may be only in x-amzn-ErrorType, and the server's Date is the clock to correct
   // skew against. Successful answers (hundreds a second) are not worth copying headers for.
   std::vector<Header> headers;
-  std::string transport_error;  // empty when an HTTP response arrived
+  // No HTTP response at all: why in words (message, empty when a response arrived) and which step
+  // failed (kind: kDns ... kAborted, common/result.h), decided by the client that saw it fail.
+  Error transport;
   // The request went over a kept-alive connection that an earlier request had used. A transport
   // error then most likely means the peer (or a NAT on the way) forgot the connection while the
   // sandbox was frozen: worth one immediate retry on a fresh connection.
   bool reused_connection = false;
 
-  bool transport_ok() const { return transport_error.empty(); }
+  bool transport_ok() const { return transport.message.empty(); }
   // The first header named `name` (ASCII case-insensitive), or "" when there is none.
   std::string_view FindHeader(std::string_view name) const;
 };
 
 // Sends one request and waits for its response. Never throws on network failures: they come
-// back as Response::transport_error. Implementations are not required to be thread-safe (but for
+// back as Response::transport. Implementations are not required to be thread-safe (but for
 // Abort); one sender thread owns one client.
 class HttpClient {
  public:

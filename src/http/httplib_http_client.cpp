@@ -101,6 +101,25 @@ std::string Describe(httplib::Error error) {
   }
 }
 
+// The step that failed, for callers that decide without reading Describe's words. A failure is
+// a timeout only when it waited out the attempt's whole timeout (`waited_out`): cpp-httplib
+// reports a silent peer and a reset one alike as Read or Write, and a connect cut short by the
+// request's deadline like one that met connect_timeout_ms.
+ErrorKind KindOf(httplib::Error error, bool waited_out) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return ErrorKind::kConnect;
+    case httplib::Error::ConnectionTimeout:
+      return waited_out ? ErrorKind::kTimeout : ErrorKind::kConnect;
+    case httplib::Error::SSLConnection:
+    case httplib::Error::SSLLoadingCerts:
+    case httplib::Error::SSLServerVerification:
+      return ErrorKind::kTls;
+    default:
+      return waited_out ? ErrorKind::kTimeout : ErrorKind::kConnectionLost;
+  }
+}
+
 void SetTimeout(httplib::ClientImpl& client, long timeout_ms,
                 void (httplib::ClientImpl::*setter)(time_t, time_t)) {
   (client.*setter)(static_cast<time_t>(timeout_ms / 1000),
@@ -137,6 +156,8 @@ class TunnelingSslClient final : public httplib::SSLClient {
 
   // Why the last connection failed at the proxy, in words; empty when it did not fail there.
   const std::string& tunnel_error() const { return tunnel_error_; }
+  // Which step failed there: kConnect, kProxyRefused or kConnectionLost (no usable answer).
+  ErrorKind tunnel_error_kind() const { return tunnel_error_kind_; }
   // The last connection failed before the proxy answered: no TCP connection to it.
   bool proxy_unreachable() const { return proxy_unreachable_; }
   // The proxy's address, looked up by the caller within the request's deadline; empty when
@@ -160,6 +181,7 @@ class TunnelingSslClient final : public httplib::SSLClient {
         write_timeout_sec_, write_timeout_usec_, interface_, error);
     if (socket.sock == INVALID_SOCKET) {
       tunnel_error_ = "could not reach proxy " + proxy_name_ + ": " + Describe(error);
+      tunnel_error_kind_ = ErrorKind::kConnect;
       proxy_unreachable_ = true;
       return false;
     }
@@ -185,11 +207,13 @@ class TunnelingSslClient final : public httplib::SSLClient {
     if (!httplib::detail::write_data(stream, request.data(), request.size())) {
       error = httplib::Error::Write;
       tunnel_error_ = "could not send CONNECT to proxy " + proxy_name_;
+      tunnel_error_kind_ = ErrorKind::kConnectionLost;
       return false;
     }
     const int status = ReadAnswer(stream);
     if (status >= 200 && status < 300) return true;
     error = httplib::Error::Connection;
+    tunnel_error_kind_ = status < 0 ? ErrorKind::kConnectionLost : ErrorKind::kProxyRefused;
     tunnel_error_ = status < 0 ? "proxy " + proxy_name_ +
                                      " did not answer CONNECT (read timeout, connection lost or "
                                      "not an HTTP answer)"
@@ -227,6 +251,7 @@ class TunnelingSslClient final : public httplib::SSLClient {
   std::string proxy_authorization_;
   std::string proxy_address_;
   std::string tunnel_error_;
+  ErrorKind tunnel_error_kind_ = ErrorKind::kConnectionLost;
   bool proxy_unreachable_ = false;
 };
 
@@ -237,7 +262,9 @@ long Remaining(Clock::time_point deadline) {
   return std::max<long>(left, 1);
 }
 
-constexpr char kAbortedError[] = "HTTP transport error: abandoned: the caller's deadline passed";
+Error Aborted() {
+  return {"HTTP transport error: abandoned: the caller's deadline passed", ErrorKind::kAborted};
+}
 
 }  // namespace
 
@@ -345,14 +372,14 @@ struct HttplibHttpClient::Impl {
   }
 
   // Makes sure the next connection has an address to go to, looking the host up if need be
-  // within `timeout_ms`. Empty, or why the request cannot be sent (a transport error).
-  std::string PrepareAddress(long timeout_ms) {
+  // within `timeout_ms`. Nothing, or why the request cannot be sent (a transport error).
+  std::optional<Error> PrepareAddress(long timeout_ms) {
     const std::string& name = ConnectHost();
-    if (IsIpLiteral(name)) return "";  // cpp-httplib parses it; nothing can hang
-    if (addresses && Clock::now() - addresses->looked_up < address_lifetime) return "";
+    if (IsIpLiteral(name)) return std::nullopt;  // cpp-httplib parses it; nothing can hang
+    if (addresses && Clock::now() - addresses->looked_up < address_lifetime) return std::nullopt;
     // A live connection needs no address: looking up now could only delay a request that is
     // ready to go. The next connection looks the name up again.
-    if (addresses && !WillConnect()) return "";
+    if (addresses && !WillConnect()) return std::nullopt;
     const Resolution resolution = resolver->Resolve(name, milliseconds(timeout_ms));
     const std::string where =
         options.proxy ? "could not reach proxy " + ProxyName(*options.proxy) + ": " : "";
@@ -360,14 +387,17 @@ struct HttplibHttpClient::Impl {
       case Resolution::Outcome::kResolved:
         break;
       case Resolution::Outcome::kTimedOut:
-        return where + "DNS lookup of " + name + " timed out after " + std::to_string(timeout_ms) +
-               " ms";
+        // The lookup used up the request's timeout: a deadline, like a read that timed out.
+        return Error{where + "DNS lookup of " + name + " timed out after " +
+                         std::to_string(timeout_ms) + " ms",
+                     ErrorKind::kTimeout};
       case Resolution::Outcome::kFailed:
-        return where + "DNS lookup of " + name + " failed: " + resolution.failure;
+        return Error{where + "DNS lookup of " + name + " failed: " + resolution.failure,
+                     ErrorKind::kDns};
     }
     addresses = Addresses{.list = resolution.addresses, .current = 0, .looked_up = Clock::now()};
     UseAddress();
-    return "";
+    return std::nullopt;
   }
 
   // Hands cpp-httplib the current address. Direct: the address map, consulted only when a socket
@@ -399,10 +429,15 @@ struct HttplibHttpClient::Impl {
     return true;
   }
 
-  // A failed request in words. Never the request's headers (Authorization, Proxy-Authorization).
-  std::string DescribeFailure(httplib::Error error, const std::string& host) const {
+  // A failed request in words and kind (KindOf says what `waited_out` is). Never the request's
+  // headers (Authorization, Proxy-Authorization).
+  Error DescribeFailure(httplib::Error error, const std::string& host, bool waited_out) const {
     if (tunnel && !tunnel->tunnel_error().empty()) {
-      return "HTTP transport error: " + tunnel->tunnel_error();
+      // Unreachable: `error` is the connect's own, as for a direct connection.
+      ErrorKind kind =
+          tunnel->proxy_unreachable() ? KindOf(error, waited_out) : tunnel->tunnel_error_kind();
+      if (kind == ErrorKind::kConnectionLost && waited_out) kind = ErrorKind::kTimeout;
+      return {"HTTP transport error: " + tunnel->tunnel_error(), kind};
     }
     std::string message = "HTTP transport error: " + Describe(error);
     if (options.proxy && !tls &&
@@ -416,7 +451,7 @@ struct HttplibHttpClient::Impl {
                                      : std::string(" (certificate problem: ") +
                                            X509_verify_cert_error_string(result) + ")";
     }
-    return message;
+    return {std::move(message), KindOf(error, waited_out)};
   }
 };
 
@@ -452,12 +487,13 @@ Response HttplibHttpClient::Send(const Request& request) {
   const Clock::time_point start = Clock::now();
   Response response;
   if (impl_->aborted) {
-    response.transport_error = kAbortedError;
+    response.transport = Aborted();
     return response;
   }
   SplitUrl url;
   if (!Split(request.url, url)) {
-    response.transport_error = "unsupported URL (expected http:// or https://host[:port]/path)";
+    response.transport = {"unsupported URL (expected http:// or https://host[:port]/path)",
+                          ErrorKind::kInvalidInput};
     return response;
   }
   httplib::ClientImpl& client = impl_->ClientFor(url);
@@ -481,7 +517,7 @@ Response HttplibHttpClient::Send(const Request& request) {
   }
 
   if (request.method != "POST" && request.method != "PUT" && request.method != "GET") {
-    response.transport_error = "unsupported method " + request.method;
+    response.transport = {"unsupported method " + request.method, ErrorKind::kInvalidInput};
     return response;
   }
   // The body is streamed from the caller's buffer: httplib's (pointer, length) overloads would
@@ -491,15 +527,19 @@ Response HttplibHttpClient::Send(const Request& request) {
                                               httplib::DataSink& sink) {
     return sink.write(body.data() + offset, length);
   };
-  if (const std::string failure = impl_->PrepareAddress(timeout_ms); !failure.empty()) {
-    response.transport_error = "HTTP transport error: " + failure;
+  if (std::optional<Error> failure = impl_->PrepareAddress(timeout_ms)) {
+    response.transport = {"HTTP transport error: " + failure->message, failure->kind};
     DropConnections();
     return response;
   }
   // Each attempt gets what is left of the request's timeout after the lookup (and after earlier
   // attempts at other addresses): the connect and TLS handshake at most connect_timeout_ms of it.
+  Clock::time_point attempt_started;
+  long attempt_timeout_ms = 0;
   const auto send = [&] {
     const long left = Remaining(deadline);
+    attempt_started = Clock::now();
+    attempt_timeout_ms = left;
     SetTimeout(client, std::min(impl_->options.connect_timeout_ms, left),
                &httplib::ClientImpl::set_connection_timeout);
     SetTimeout(client, left, &httplib::ClientImpl::set_read_timeout);
@@ -516,17 +556,20 @@ Response HttplibHttpClient::Send(const Request& request) {
   }
 
   if (!result) {
-    response.transport_error =
-        impl_->aborted ? kAbortedError : impl_->DescribeFailure(result.error(), url.host);
+    // A read or write gives up only after the attempt's whole timeout: one that failed sooner
+    // found the connection gone.
+    const bool waited_out = Clock::now() - attempt_started >= milliseconds(attempt_timeout_ms);
+    response.transport =
+        impl_->aborted ? Aborted() : impl_->DescribeFailure(result.error(), url.host, waited_out);
     // The connection may be half-used: start the next request on a fresh one.
     DropConnections();
     return response;
   }
   if (result->status == 407 && impl_->options.proxy) {
     // Only a proxy answers 407 (RFC 9110, 15.5.8): Kinesis never saw the request.
-    response.transport_error =
-        "HTTP transport error: proxy refused the request: 407 (proxy "
-        "authentication required)";
+    response.transport = {
+        "HTTP transport error: proxy refused the request: 407 (proxy authentication required)",
+        ErrorKind::kProxyRefused};
     DropConnections();
     return response;
   }

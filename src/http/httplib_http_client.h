@@ -35,8 +35,9 @@ struct HttpClientOptions {
 // HttpClient over one cpp-httplib client per origin (scheme://host:port). Consecutive requests
 // to the same origin reuse one TCP (+TLS) connection. TLS peer and host name verification are
 // always on: there is no option to turn them off. Not thread-safe (but for Abort): one sender
-// thread owns it. Send() never throws; network and TLS failures come back in
-// Response::transport_error (never with request headers, so never with the Authorization header).
+// thread owns it. Send() never throws; network and TLS failures come back in Response::transport,
+// classified by the step that failed (never with request headers, so never with the
+// Authorization header).
 //
 // Deadlines: the host it connects to (the endpoint's, or the proxy's) is looked up through
 // `resolver` within the request's timeout, before cpp-httplib connects (cpp-httplib's own lookup

@@ -21,6 +21,26 @@ bool Expired(KinesisSession::SteadyClock::time_point deadline) {
   return KinesisSession::SteadyClock::now() >= deadline;
 }
 
+// Whether a request that failed on a reused connection may go through on a fresh one: any failure
+// of the connection itself, not one the client would repeat at once (an aborted client refuses
+// every request; a request it cannot send fails the same way again).
+bool FreshConnectionMayHelp(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kDns:
+    case ErrorKind::kConnect:
+    case ErrorKind::kTls:
+    case ErrorKind::kProxyRefused:
+    case ErrorKind::kConnectionLost:
+    case ErrorKind::kTimeout:
+      return true;
+    case ErrorKind::kFailed:
+    case ErrorKind::kInvalidInput:
+    case ErrorKind::kAborted:
+      return false;
+  }
+  return false;
+}
+
 PutRecordsOutcome Failed(Disposition disposition, std::string code, std::string message) {
   PutRecordsOutcome outcome;
   outcome.disposition = disposition;
@@ -58,7 +78,8 @@ PutRecordsOutcome KinesisSession::Send(std::span<const Record> records,
   PutRecordsOutcome outcome = SendOnce(records, deadline);
   // A kept-alive connection that fails is most often one a freeze outlived (the peer or a NAT
   // forgot it): not a failure of Kinesis, so re-send at once on a fresh one, without backoff.
-  if (outcome.error_code == "Transport" && outcome.on_reused_connection && !Expired(deadline)) {
+  if (outcome.on_reused_connection && FreshConnectionMayHelp(outcome.error_kind) &&
+      !Expired(deadline)) {
     ++stats_.reconnects;
     http_.DropConnections();
     outcome = SendOnce(records, deadline);

@@ -92,6 +92,7 @@ PutRecordsOutcome PutRecordsClient::Send(std::span<const Record> records,
   if (records.size() > kMaxRecordsPerRequest || TotalBytes(records) > max_request_bytes) {
     outcome.disposition = Disposition::kInvalidRequest;
     outcome.error_code = "InvalidBatch";
+    outcome.error_kind = ErrorKind::kInvalidInput;
     outcome.error_message =
         std::to_string(records.size()) + " records, " + std::to_string(TotalBytes(records)) +
         " bytes: over the PutRecords request limits (" + std::to_string(kMaxRecordsPerRequest) +

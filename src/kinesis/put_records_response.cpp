@@ -155,7 +155,8 @@ PutRecordsOutcome ClassifyPutRecordsResponse(const http::Response& response, siz
   // stored, so retry the whole request.
   if (!response.transport_ok()) {
     PutRecordsOutcome outcome =
-        WholeRequest(Disposition::kRetryable, "Transport", response.transport_error);
+        WholeRequest(Disposition::kRetryable, "Transport", response.transport.message);
+    outcome.error_kind = response.transport.kind;
     outcome.on_reused_connection = response.reused_connection;
     return outcome;
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "http/http_client.h"
 #include "kinesis/error_classification.h"
 
@@ -28,6 +29,9 @@ struct PutRecordsOutcome {
   // to the records sent).
   std::string error_code;
   std::string error_message;
+  // "Transport": the step that failed, as the HTTP client classified it (kDns ... kAborted);
+  // "InvalidBatch": kInvalidInput. kFailed otherwise.
+  ErrorKind error_kind = ErrorKind::kFailed;
   // The service's clock (its Date header) when it refused the request for clock skew; 0 when
   // unknown. Unix seconds.
   int64_t server_time = 0;

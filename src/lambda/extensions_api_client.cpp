@@ -26,7 +26,9 @@ int64_t IntegerField(const nlohmann::json& body, const char* name) {
 }
 
 std::string Describe(const http::Response& response) {
-  if (!response.transport_ok()) return "Extensions API unreachable: " + response.transport_error;
+  if (!response.transport_ok()) {
+    return "Extensions API unreachable: " + response.transport.message;
+  }
   return "Extensions API answered " + std::to_string(response.status) + ": " +
          response.body.substr(0, 300);
 }
@@ -61,7 +63,8 @@ Result<Registration> ExtensionsApiClient::Register(const std::string& extension_
       "POST", kRegisterPath, events_body,
       {{"Lambda-Extension-Name", extension_name}, {"Lambda-Extension-Accept-Feature", "accountId"}},
       /*headers_of_success=*/true);
-  if (answer.status != 200) return Error{"register failed: " + Describe(answer)};
+  if (answer.status != 200)
+    return Error{"register failed: " + Describe(answer), answer.transport.kind};
   Registration registration;
   registration.extension_id = std::string(answer.FindHeader(kIdentifierHeader));
   if (registration.extension_id.empty()) {
@@ -79,7 +82,8 @@ Result<Registration> ExtensionsApiClient::Register(const std::string& extension_
 
 Result<LifecycleEvent> ExtensionsApiClient::NextEvent() {
   http::Response answer = Call("GET", kNextPath, "");
-  if (answer.status != 200) return Error{"event/next failed: " + Describe(answer)};
+  if (answer.status != 200)
+    return Error{"event/next failed: " + Describe(answer), answer.transport.kind};
   auto body = nlohmann::json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
   if (!body.is_object()) return Error{"event/next answer is not a JSON object"};
   LifecycleEvent event;
@@ -116,7 +120,7 @@ Status ExtensionsApiClient::ReportError(const char* path, const std::string& err
       Call("POST", path, body.dump(), {{"Lambda-Extension-Function-Error-Type", error_type}});
   // The API documents 202; an emulator answering 200 has accepted it too.
   if (answer.status == 202 || answer.status == 200) return Status::Ok();
-  return Error{"error report failed: " + Describe(answer)};
+  return Error{"error report failed: " + Describe(answer), answer.transport.kind};
 }
 
 }  // namespace tk::lambda

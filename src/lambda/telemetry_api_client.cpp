@@ -32,7 +32,7 @@ http::Response PutSubscription(ExtensionsApiClient& client,
 }
 
 Error Unreachable(const http::Response& answer) {
-  return Error{"Telemetry API unreachable: " + answer.transport_error};
+  return Error{"Telemetry API unreachable: " + answer.transport.message, answer.transport.kind};
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                        429, 500, 502, 503, 504, 0,   299, 301};
   tk::http::Response response;
   response.status = kStatuses[data[0] % std::size(kStatuses)];
-  if (response.status == 0) response.transport_error = "curl error 56 (fuzz)";
+  if (response.status == 0)
+    response.transport = {"curl error 56 (fuzz)", tk::ErrorKind::kConnectionLost};
   const size_t records_sent = ((size_t{data[1]} << 8) | data[2]) % 512;
   response.body.assign(reinterpret_cast<const char*>(data) + 3, size - 3);
 

@@ -158,14 +158,14 @@ class FakeRuntimeApi final : public http::HttpClient {
     next_calls_.push_back(SteadyClock::now());
     http::Response response;
     if (script_.empty()) {
-      response.transport_error = "the test's script has no more events";
+      response.transport = {"the test's script has no more events", ErrorKind::kConnect};
       return response;
     }
     NextStep step = std::move(script_.front());
     script_.pop_front();
     if (step.before) step.before();
     if (!step.event_json) {
-      response.transport_error = "connection refused";
+      response.transport = {"connection refused", ErrorKind::kConnect};
       return response;
     }
     {
@@ -296,15 +296,16 @@ class FakeKinesis {
     ++requests_;
     http::Response response;
     if (aborted_) {
-      response.transport_error = "HTTP transport error: aborted";
+      response.transport = {"HTTP transport error: aborted", ErrorKind::kAborted};
       return response;
     }
     if (mode_ == Mode::kStall) {
       // An endpoint that never answers: the request ends at its own timeout, or when aborted.
       changed_.wait_for(lock, std::chrono::milliseconds(request.timeout_ms),
                         [this] { return released_ || aborted_; });
-      response.transport_error =
-          aborted_ ? "HTTP transport error: aborted" : "HTTP transport error: read timeout";
+      response.transport = aborted_
+                               ? Error{"HTTP transport error: aborted", ErrorKind::kAborted}
+                               : Error{"HTTP transport error: read timeout", ErrorKind::kTimeout};
       return response;
     }
     const nlohmann::json body = nlohmann::json::parse(request.body);

@@ -31,7 +31,7 @@ class ScriptedHttp final : public http::HttpClient {
  public:
   http::Response Send(const http::Request& request) override {
     requests.push_back(request);
-    if (answers.empty()) return {.status = 500, .body = "", .headers = {}, .transport_error = ""};
+    if (answers.empty()) return {.status = 500, .body = "", .headers = {}, .transport = {}};
     http::Response next = answers.front();
     answers.pop_front();
     return next;
@@ -45,7 +45,7 @@ http::Response Credentials200(const std::string& key, const std::string& expirat
           .body = R"({"AccessKeyId":")" + key + R"(","SecretAccessKey":"secret-)" + key +
                   R"(","Token":"token-)" + key + R"(","Expiration":")" + expiration + R"("})",
           .headers = {},
-          .transport_error = ""};
+          .transport = {}};
 }
 
 CredentialsSourceSettings Container(std::string uri, std::string token) {
@@ -142,7 +142,7 @@ TEST(ContainerCredentialsSource, ReadsTheTokenFileAtEachFetch) {
 
 TEST(ContainerCredentialsSource, ARefusedTokenIsNamedWithoutItsValue) {
   ScriptedHttp http;
-  http.answers.push_back({.status = 401, .body = "", .headers = {}, .transport_error = ""});
+  http.answers.push_back({.status = 401, .body = "", .headers = {}, .transport = {}});
   ContainerCredentialsSource source(Container("http://127.0.0.1:1/c", "secret-token"), http);
   auto fetched = source.Fetch(milliseconds(100));
   ASSERT_FALSE(fetched.ok());
@@ -197,7 +197,8 @@ TEST_F(ProviderTest, ShortLivedSetsAreReplacedInTheLastQuarterOfTheirLife) {
 
 TEST_F(ProviderTest, KeepsAValidSetWhenARefreshFails) {
   http_.answers.push_back(Credentials200("A", "2026-12-02T01:00:00Z"));
-  http_.answers.push_back({.status = 0, .body = "", .headers = {}, .transport_error = "refused"});
+  http_.answers.push_back(
+      {.status = 0, .body = "", .headers = {}, .transport = {"refused", ErrorKind::kConnect}});
   CredentialsProvider provider = Provider();
   ASSERT_TRUE(provider.Get(milliseconds(100)).ok());
   now_ += std::chrono::minutes(57);  // inside the margin, before expiry
@@ -209,7 +210,8 @@ TEST_F(ProviderTest, KeepsAValidSetWhenARefreshFails) {
 
 TEST_F(ProviderTest, AnInvalidatedSetIsNeverUsedAgain) {
   http_.answers.push_back(Credentials200("A", "2026-12-02T01:00:00Z"));
-  http_.answers.push_back({.status = 0, .body = "", .headers = {}, .transport_error = "refused"});
+  http_.answers.push_back(
+      {.status = 0, .body = "", .headers = {}, .transport = {"refused", ErrorKind::kConnect}});
   http_.answers.push_back(Credentials200("B", "2026-12-02T01:00:00Z"));
   CredentialsProvider provider = Provider();
   ASSERT_TRUE(provider.Get(milliseconds(100)).ok());

@@ -72,11 +72,14 @@ int UnusedLoopbackPort() {
   return ntohs(address.sin_port);
 }
 
-// Accepts one connection on loopback, records the raw request head, answers 204. Used where
-// cpp-httplib's parser hides what was on the wire (it drops empty header values).
+// Accepts one connection on loopback, records the raw request head, answers `answer` (204 by
+// default; "": closes without one). Used where cpp-httplib's parser hides what was on the wire
+// (it drops empty header values), or to cut a connection off.
 class RawOneShotServer {
  public:
-  RawOneShotServer() {
+  explicit RawOneShotServer(
+      std::string answer = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+      : answer_(std::move(answer)) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
@@ -110,11 +113,11 @@ class RawOneShotServer {
       data.append(buffer, static_cast<size_t>(got));
     }
     head_ = data.substr(0, data.find("\r\n\r\n"));
-    const std::string answer = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
-    ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    ::send(fd, answer_.data(), answer_.size(), MSG_NOSIGNAL);
     ::close(fd);
   }
 
+  std::string answer_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::thread thread_;
@@ -141,7 +144,7 @@ TEST(HttplibHttpClientTest, CapturesStatusAndBody) {
 
   const Response response = client.Send(PostTo(server.Url("/put"), "{}"));
 
-  EXPECT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 400);
   EXPECT_EQ(response.body, R"({"__type":"ValidationException"})");
 }
@@ -164,7 +167,7 @@ TEST(HttplibHttpClientTest, SendsHeadersAndBodyWithoutExpectContinue) {
 
   const Response response = client.Send(request);
 
-  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  ASSERT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 200);
   std::lock_guard lock(mutex);
   EXPECT_EQ(seen.method, "POST");
@@ -182,7 +185,7 @@ TEST(HttplibHttpClientTest, SendsHeadersWithEmptyValuesInsteadOfDroppingThem) {
 
   const Response response = client.Send(request);
 
-  EXPECT_EQ(response.status, 204) << response.transport_error;
+  EXPECT_EQ(response.status, 204) << response.transport.message;
   EXPECT_NE(server.Head().find("\r\nX-Empty:"), std::string::npos) << server.Head();
 }
 
@@ -259,8 +262,9 @@ TEST(HttplibHttpClientTest, ReportsConnectionRefusedAsTransportError) {
 
   EXPECT_FALSE(response.transport_ok());
   EXPECT_EQ(response.status, 0);
-  EXPECT_NE(response.transport_error.find("connect"), std::string::npos)
-      << response.transport_error;
+  EXPECT_NE(response.transport.message.find("connect"), std::string::npos)
+      << response.transport.message;
+  EXPECT_EQ(response.transport.kind, ErrorKind::kConnect);
 }
 
 TEST(HttplibHttpClientTest, ReportsTimeoutAsTransportErrorWithinTheRequestTimeout) {
@@ -278,8 +282,29 @@ TEST(HttplibHttpClientTest, ReportsTimeoutAsTransportErrorWithinTheRequestTimeou
 
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_FALSE(response.transport_ok());
-  EXPECT_NE(response.transport_error.find("imeout"), std::string::npos) << response.transport_error;
+  EXPECT_NE(response.transport.message.find("imeout"), std::string::npos)
+      << response.transport.message;
+  EXPECT_EQ(response.transport.kind, ErrorKind::kTimeout);
   EXPECT_LT(elapsed, std::chrono::milliseconds(1200));
+}
+
+TEST(HttplibHttpClientTest, ReportsAPeerThatClosesWithoutAnAnswerAsALostConnection) {
+  RawOneShotServer server(/*answer=*/"");
+  HttplibHttpClient client;
+
+  const Response response = client.Send(PostTo(server.Url(), "{}"));
+
+  EXPECT_FALSE(response.transport_ok());
+  EXPECT_EQ(response.transport.kind, ErrorKind::kConnectionLost) << response.transport.message;
+}
+
+TEST(HttplibHttpClientTest, ReportsAnAbortedClientsRequestsAsAborted) {
+  HttplibHttpClient client;
+  client.Abort();
+
+  const Response response = client.Send(PostTo("http://127.0.0.1:9/put", "{}"));
+
+  EXPECT_EQ(response.transport.kind, ErrorKind::kAborted) << response.transport.message;
 }
 
 TEST(HttplibHttpClientTest, TransportErrorNeverContainsRequestHeaders) {
@@ -290,7 +315,7 @@ TEST(HttplibHttpClientTest, TransportErrorNeverContainsRequestHeaders) {
   const Response response = client.Send(request);
 
   ASSERT_FALSE(response.transport_ok());
-  EXPECT_EQ(response.transport_error.find("SECRETKEYID"), std::string::npos);
+  EXPECT_EQ(response.transport.message.find("SECRETKEYID"), std::string::npos);
 }
 
 // A port on which connects hang: a listener with a backlog of 0 whose one pending connection is
@@ -341,8 +366,9 @@ TEST(HttplibHttpClientTest, ADnsThatNeverAnswersFailsWithinTheRequestTimeoutNami
 
   EXPECT_LT(Clock::now() - start, milliseconds(1000));
   EXPECT_EQ(response.status, 0);
-  EXPECT_EQ(response.transport_error, std::string("HTTP transport error: DNS lookup of ") +
-                                          kMappedHost + " timed out after 200 ms");
+  EXPECT_EQ(response.transport.message, std::string("HTTP transport error: DNS lookup of ") +
+                                            kMappedHost + " timed out after 200 ms");
+  EXPECT_EQ(response.transport.kind, ErrorKind::kTimeout) << "the request's deadline passed";
   ASSERT_EQ(never->asked().size(), 1u);
   EXPECT_EQ(never->asked()[0].host, kMappedHost);
   EXPECT_EQ(never->asked()[0].timeout, milliseconds(200));
@@ -353,9 +379,10 @@ TEST(HttplibHttpClientTest, AFailedLookupIsATransportErrorNamingTheHost) {
   auto [resolver, table] = Make<TableResolver>(std::map<std::string, std::vector<std::string>>{});
   HttplibHttpClient client({}, std::move(resolver));
   const Response response = client.Send(PostTo("https://kinesis.nowhere.test/", "{}"));
-  EXPECT_EQ(response.transport_error,
+  EXPECT_EQ(response.transport.message,
             "HTTP transport error: DNS lookup of kinesis.nowhere.test failed: Name or service not "
             "known");
+  EXPECT_EQ(response.transport.kind, ErrorKind::kDns);
 }
 
 TEST(HttplibHttpClientTest, ConnectGetsOnlyWhatTheLookupLeftOfTheRequestTimeout) {
@@ -374,11 +401,24 @@ TEST(HttplibHttpClientTest, ConnectGetsOnlyWhatTheLookupLeftOfTheRequestTimeout)
   const Response response = client.Send(request);
 
   const auto elapsed = Clock::now() - start;
-  EXPECT_THAT(response.transport_error, HasSubstr("connect timeout"));
+  EXPECT_THAT(response.transport.message, HasSubstr("connect timeout"));
+  EXPECT_EQ(response.transport.kind, ErrorKind::kTimeout) << "cut short by the request's deadline";
   EXPECT_GE(elapsed, milliseconds(450));
   EXPECT_LT(elapsed, milliseconds(1500));
   ASSERT_EQ(table->asked().size(), 1u);
   EXPECT_EQ(table->asked()[0].timeout, milliseconds(500));
+}
+
+TEST(HttplibHttpClientTest, AConnectTimeoutWithinTheRequestTimeoutIsAFailedConnect) {
+  BlackholePort blackhole;
+  HttplibHttpClient client(
+      HttpClientOptions{.ca_file = "", .connect_timeout_ms = 200, .request_timeout_ms = 5000});
+
+  const Response response =
+      client.Send(PostTo("http://127.0.0.1:" + std::to_string(blackhole.port()) + "/put", "{}"));
+
+  EXPECT_THAT(response.transport.message, HasSubstr("connect timeout"));
+  EXPECT_EQ(response.transport.kind, ErrorKind::kConnect);
 }
 
 TEST(HttplibHttpClientTest, LooksUpLocalhostWithTheSystemResolver) {
@@ -397,7 +437,7 @@ TEST(HttplibHttpClientTest, LooksUpLocalhostWithTheSystemResolver) {
 
   const Response response = client.Send(request);
 
-  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  ASSERT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 200);
   std::lock_guard lock(mutex);
   EXPECT_EQ(host_header, "localhost:" + std::to_string(server.port()));
@@ -495,7 +535,7 @@ TEST(HttplibHttpClientTest, KeepsALiveConnectionWithoutALookupWhenTheAddressIsOl
   ASSERT_TRUE(client.Send(PostTo(MappedUrl(server.port(), "/put"), "1")).transport_ok());
   const Response second = client.Send(PostTo(MappedUrl(server.port(), "/put"), "2"));
 
-  ASSERT_TRUE(second.transport_ok()) << second.transport_error;
+  ASSERT_TRUE(second.transport_ok()) << second.transport.message;
   EXPECT_TRUE(second.reused_connection);
   EXPECT_EQ(table->asked().size(), 1u);
 }
@@ -512,7 +552,7 @@ TEST(HttplibHttpClientTest, TriesTheNextAddressWhenOneRefusesTheConnection) {
 
   const Response response = client.Send(PostTo(MappedUrl(server.port(), "/put"), "{}"));
 
-  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  ASSERT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(table->asked().size(), 1u);
 }
@@ -528,7 +568,7 @@ TEST(HttplibHttpClientTest, SendsToAnIpLiteralWithoutAskingTheResolver) {
 
   const Response response = client.Send(PostTo(server.Url("/put"), "{}"));
 
-  EXPECT_EQ(response.status, 200) << response.transport_error;
+  EXPECT_EQ(response.status, 200) << response.transport.message;
   EXPECT_TRUE(never->asked().empty());
 }
 
@@ -539,6 +579,7 @@ TEST(HttplibHttpClientTest, RefusesUnsupportedSchemes) {
   const Response response = client.Send(request);
 
   EXPECT_FALSE(response.transport_ok());
+  EXPECT_EQ(response.transport.kind, ErrorKind::kInvalidInput);
 }
 
 }  // namespace

@@ -252,7 +252,7 @@ TEST_F(HttplibProxyTest, TunnelsToANameOnlyTheProxyResolvesAndKeepsTheTunnel) {
 
   for (int i = 0; i < 2; ++i) {
     const Response response = client.Send(PostTo(kEndpointUrl));
-    ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+    ASSERT_TRUE(response.transport_ok()) << response.transport.message;
     EXPECT_EQ(response.status, 200);
   }
   EXPECT_EQ(endpoint_.requests(), 2);
@@ -274,9 +274,10 @@ TEST_F(HttplibProxyTest, VerifiesTheEndpointsNameInsideTheTunnel) {
 
   const Response response = client.Send(PostTo(kEndpointUrl));
   EXPECT_FALSE(response.transport_ok());
-  EXPECT_THAT(response.transport_error,
+  EXPECT_THAT(response.transport.message,
               HasSubstr("TLS server verification failed (the certificate does not name "
                         "kinesis.proxy-only.test)"));
+  EXPECT_EQ(response.transport.kind, ErrorKind::kTls);
   EXPECT_EQ(impostor.requests(), 0);
   EXPECT_EQ(proxy.heads().size(), 1u);
 }
@@ -291,8 +292,9 @@ TEST_F(HttplibProxyTest, ReportsARefusedConnectWithItsStatusAndWithoutThePasswor
       EXPECT_FALSE(response.transport_ok());
       EXPECT_EQ(response.status, 0);
       const std::string status = std::string(answer).substr(9, 3);
-      EXPECT_THAT(response.transport_error,
+      EXPECT_THAT(response.transport.message,
                   AllOf(HasSubstr("proxy refused CONNECT: " + status), Not(HasSubstr(kPassword))));
+      EXPECT_EQ(response.transport.kind, ErrorKind::kProxyRefused);
     }
     EXPECT_EQ(proxy.heads().size(), 2u);
   }
@@ -304,8 +306,9 @@ TEST_F(HttplibProxyTest, ReportsAProxyThatIsNotThere) {
   ::close(Listen(port));  // a port with nobody listening
   HttplibHttpClient client(Through(port, certificate_.cert()));
   const Response response = client.Send(PostTo(kEndpointUrl));
-  EXPECT_THAT(response.transport_error,
+  EXPECT_THAT(response.transport.message,
               HasSubstr("could not reach proxy 127.0.0.1:" + std::to_string(port)));
+  EXPECT_EQ(response.transport.kind, ErrorKind::kConnect);
 }
 
 // The proxy's name only the test's resolver knows; the endpoint's name it does not know at all.
@@ -326,7 +329,7 @@ TEST_F(HttplibProxyTest, LooksUpTheProxysNameAndLeavesTheEndpointsToTheProxy) {
 
   const Response response = client.Send(PostTo(kEndpointUrl));
 
-  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  ASSERT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 200);
   ASSERT_EQ(table->asked().size(), 1u);
   EXPECT_EQ(table->asked()[0].host, kProxyHost);
@@ -346,10 +349,11 @@ TEST_F(HttplibProxyTest, GivesUpOnTheProxysNameWithinTheRequestTimeout) {
   const Response response = client.Send(request);
 
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
-  EXPECT_EQ(response.transport_error,
+  EXPECT_EQ(response.transport.message,
             "HTTP transport error: could not reach proxy proxy.by-name.test:" +
                 std::to_string(proxy.port()) +
                 ": DNS lookup of proxy.by-name.test timed out after 200 ms");
+  EXPECT_EQ(response.transport.kind, ErrorKind::kTimeout);
   ASSERT_EQ(never->asked().size(), 1u);
   EXPECT_EQ(never->asked()[0].host, kProxyHost);
   EXPECT_TRUE(proxy.heads().empty());
@@ -363,7 +367,7 @@ TEST_F(HttplibProxyTest, SendsPlainHttpToAProxyByName) {
 
   const Response response = client.Send(PostTo("http://kinesis.proxy-only.test:4567/"));
 
-  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  ASSERT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 204);
   ASSERT_EQ(table->asked().size(), 1u);
   EXPECT_EQ(table->asked()[0].host, kProxyHost);
@@ -375,7 +379,7 @@ TEST_F(HttplibProxyTest, SendsPlainHttpInAbsoluteFormWithProxyCredentials) {
   FakeProxy proxy(0, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
   HttplibHttpClient client(Through(proxy.port(), "", "user", kPassword));
   const Response response = client.Send(PostTo("http://kinesis.proxy-only.test:4567/"));
-  ASSERT_TRUE(response.transport_ok()) << response.transport_error;
+  ASSERT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 204);
   ASSERT_EQ(proxy.heads().size(), 1u);
   EXPECT_THAT(proxy.heads()[0], StartsWith("POST http://kinesis.proxy-only.test:4567/ HTTP/1.1"));
@@ -386,8 +390,9 @@ TEST_F(HttplibProxyTest, PlainHttpProxyAsking407IsATransportError) {
   FakeProxy proxy(0, kAuthRequired);
   HttplibHttpClient client(Through(proxy.port(), "", "user", kPassword));
   const Response response = client.Send(PostTo("http://kinesis.proxy-only.test:4567/"));
-  EXPECT_THAT(response.transport_error,
+  EXPECT_THAT(response.transport.message,
               AllOf(HasSubstr("proxy refused the request: 407"), Not(HasSubstr(kPassword))));
+  EXPECT_EQ(response.transport.kind, ErrorKind::kProxyRefused);
 }
 
 }  // namespace

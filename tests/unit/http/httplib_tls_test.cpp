@@ -142,8 +142,9 @@ TEST_F(HttplibTlsTest, RefusesASelfSignedServerAsATransportErrorNamingTheCertifi
   const Response response = PostTo(server_.Url());
   EXPECT_FALSE(response.transport_ok());
   EXPECT_EQ(response.status, 0);
-  EXPECT_NE(response.transport_error.find("certificate"), std::string::npos)
-      << response.transport_error;
+  EXPECT_NE(response.transport.message.find("certificate"), std::string::npos)
+      << response.transport.message;
+  EXPECT_EQ(response.transport.kind, ErrorKind::kTls);
   EXPECT_EQ(server_.requests(), 0);
 }
 
@@ -151,7 +152,7 @@ TEST_F(HttplibTlsTest, AcceptsTheSameServerOnceItsCertificateIsTheConfiguredBund
   // The control: the refusal above is verification, not a broken server.
   const Response response =
       PostTo(server_.Url(), HttpClientOptions{.ca_file = certificate_.cert()});
-  EXPECT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(server_.requests(), 1);
 }
@@ -163,9 +164,10 @@ TEST_F(HttplibTlsTest, RefusesATrustedCertificateIssuedForAnotherHost) {
   ASSERT_TRUE(elsewhere.valid());
   const Response response = PostTo(elsewhere.Url(), HttpClientOptions{.ca_file = other.cert()});
   EXPECT_FALSE(response.transport_ok());
-  EXPECT_NE(response.transport_error.find("the certificate does not name 127.0.0.1"),
+  EXPECT_NE(response.transport.message.find("the certificate does not name 127.0.0.1"),
             std::string::npos)
-      << response.transport_error;
+      << response.transport.message;
+  EXPECT_EQ(response.transport.kind, ErrorKind::kTls);
   EXPECT_EQ(elsewhere.requests(), 0);
 }
 
@@ -191,7 +193,7 @@ TEST(HttplibTlsNameTest, AcceptsACertificateForLocalhostReachedThroughItsAddress
   ASSERT_TRUE(server.valid());
   const Response response =
       PostTo(UrlFor("localhost", server), HttpClientOptions{.ca_file = localhost.cert()});
-  EXPECT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(server.requests(), 1);
   EXPECT_EQ(server.server_name(), "localhost");
@@ -207,9 +209,9 @@ TEST(HttplibTlsNameTest, RefusesACertificateForTheAddressButNotTheName) {
   const Response response =
       PostTo(UrlFor("localhost", server), HttpClientOptions{.ca_file = other.cert()});
   EXPECT_FALSE(response.transport_ok());
-  EXPECT_NE(response.transport_error.find("the certificate does not name localhost"),
+  EXPECT_NE(response.transport.message.find("the certificate does not name localhost"),
             std::string::npos)
-      << response.transport_error;
+      << response.transport.message;
   EXPECT_EQ(server.requests(), 0);
 }
 
@@ -223,7 +225,7 @@ TEST(HttplibTlsNameTest, VerifiesTheNameOverTheAddressMap) {
   const Response response =
       PostTo(UrlFor(kMappedHost, server), HttpClientOptions{.ca_file = mapped.cert()},
              MapToLoopback(kMappedHost));
-  EXPECT_TRUE(response.transport_ok()) << response.transport_error;
+  EXPECT_TRUE(response.transport_ok()) << response.transport.message;
   EXPECT_EQ(server.requests(), 1);
   EXPECT_EQ(server.server_name(), kMappedHost);
 }
@@ -238,9 +240,9 @@ TEST(HttplibTlsNameTest, RefusesACertificateForAnotherNameOverTheAddressMap) {
              MapToLoopback(kMappedHost));
   EXPECT_FALSE(response.transport_ok());
   EXPECT_NE(
-      response.transport_error.find(std::string("the certificate does not name ") + kMappedHost),
+      response.transport.message.find(std::string("the certificate does not name ") + kMappedHost),
       std::string::npos)
-      << response.transport_error;
+      << response.transport.message;
   EXPECT_EQ(server.server_name(), kMappedHost);
   EXPECT_EQ(server.requests(), 0);
 }
@@ -255,8 +257,8 @@ TEST_F(HttplibTlsTest, InsecureSoundingEnvironmentVariablesChangeNothing) {
   const Response response = PostTo(server_.Url());
   for (const char* name : names) ::unsetenv(name);
   EXPECT_FALSE(response.transport_ok());
-  EXPECT_NE(response.transport_error.find("certificate"), std::string::npos)
-      << response.transport_error;
+  EXPECT_NE(response.transport.message.find("certificate"), std::string::npos)
+      << response.transport.message;
   EXPECT_EQ(server_.requests(), 0);
 }
 

@@ -141,10 +141,11 @@ int LookUpAgainstANameServerThatNeverAnswers() {
   start = Clock::now();
   const Response response = client.Send(request);
   const long send_ms = ElapsedMs(start);
-  std::fprintf(stderr, "Send: %ld ms: %s\n", send_ms, response.transport_error.c_str());
+  std::fprintf(stderr, "Send: %ld ms: %s\n", send_ms, response.transport.message.c_str());
   failures += send_ms > 1000;
-  failures += response.transport_error != std::string("HTTP transport error: DNS lookup of ") +
-                                              kHangingName + " timed out after 200 ms";
+  failures += response.transport.message != std::string("HTTP transport error: DNS lookup of ") +
+                                                kHangingName + " timed out after 200 ms";
+  failures += response.transport.kind != ErrorKind::kTimeout;
   return failures == 0 ? 0 : 1;
 }
 

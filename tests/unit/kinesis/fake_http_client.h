@@ -17,7 +17,7 @@ class FakeHttpClient final : public http::HttpClient {
   http::Response Send(const http::Request& request) override {
     requests_.push_back(request);
     if (responses_.empty()) {
-      return http::Response{.status = 500, .body = "", .headers = {}, .transport_error = ""};
+      return http::Response{.status = 500, .body = "", .headers = {}, .transport = {}};
     }
     http::Response next = std::move(responses_.front());
     responses_.pop_front();

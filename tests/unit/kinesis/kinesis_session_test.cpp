@@ -37,10 +37,8 @@ class ScriptedSource final : public aws::CredentialsSource {
 };
 
 http::Response Answer(long status, std::string body, std::vector<http::Header> headers = {}) {
-  return http::Response{.status = status,
-                        .body = std::move(body),
-                        .headers = std::move(headers),
-                        .transport_error = ""};
+  return http::Response{
+      .status = status, .body = std::move(body), .headers = std::move(headers), .transport = {}};
 }
 
 http::Response StoredOne() {
@@ -147,8 +145,10 @@ TEST_F(KinesisSessionTest, ASkewErrorThatPersistsIsAnOrdinaryRetry) {
 
 TEST_F(KinesisSessionTest, ResendsAtOnceOnAFreshConnectionWhenAReusedOneFails) {
   Start({kOld});
-  http::Response reset{
-      .status = 0, .body = "", .headers = {}, .transport_error = "connection reset by peer"};
+  http::Response reset{.status = 0,
+                       .body = "",
+                       .headers = {},
+                       .transport = {"connection reset by peer", ErrorKind::kConnectionLost}};
   reset.reused_connection = true;
   http_.Enqueue(reset);
   http_.Enqueue(StoredOne());
@@ -158,10 +158,40 @@ TEST_F(KinesisSessionTest, ResendsAtOnceOnAFreshConnectionWhenAReusedOneFails) {
   EXPECT_GE(http_.drops(), 1);
 }
 
+TEST_F(KinesisSessionTest, ResendsAtOnceWhenAReusedConnectionTimesOut) {
+  Start({kOld});
+  http::Response silent{
+      .status = 0, .body = "", .headers = {}, .transport = {"read timeout", ErrorKind::kTimeout}};
+  silent.reused_connection = true;
+  http_.Enqueue(silent);
+  http_.Enqueue(StoredOne());
+
+  EXPECT_EQ(SendOne().disposition, Disposition::kSent);
+  EXPECT_EQ(stats_.reconnects.load(), 1u);
+}
+
+// The decision reads the kind: an aborted client refuses every request, whatever the connection.
+TEST_F(KinesisSessionTest, AnAbortedRequestOnAReusedConnectionIsNotResent) {
+  Start({kOld});
+  http::Response aborted{.status = 0,
+                         .body = "",
+                         .headers = {},
+                         .transport = {"connection reset by peer", ErrorKind::kAborted}};
+  aborted.reused_connection = true;
+  http_.Enqueue(aborted);
+  http_.Enqueue(StoredOne());
+
+  EXPECT_EQ(SendOne().disposition, Disposition::kRetryable);
+  EXPECT_EQ(http_.requests().size(), 1u);
+  EXPECT_EQ(stats_.reconnects.load(), 0u);
+}
+
 TEST_F(KinesisSessionTest, AFailedFreshConnectionIsNotRetriedHere) {
   Start({kOld});
-  http_.Enqueue(http::Response{
-      .status = 0, .body = "", .headers = {}, .transport_error = "could not connect"});
+  http_.Enqueue(http::Response{.status = 0,
+                               .body = "",
+                               .headers = {},
+                               .transport = {"could not connect", ErrorKind::kConnect}});
   EXPECT_EQ(SendOne().disposition, Disposition::kRetryable);
   EXPECT_EQ(http_.requests().size(), 1u);
   EXPECT_EQ(stats_.reconnects.load(), 0u);

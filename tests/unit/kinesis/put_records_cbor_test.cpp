@@ -129,8 +129,7 @@ TEST(PutRecordsCborBodyTest, ReusesTheBufferAndTheProtocolOverloadPicksCbor) {
 }
 
 http::Response Http(long status, std::string body) {
-  return http::Response{
-      .status = status, .body = std::move(body), .headers = {}, .transport_error = ""};
+  return http::Response{.status = status, .body = std::move(body), .headers = {}, .transport = {}};
 }
 
 json Stored(int sequence) {

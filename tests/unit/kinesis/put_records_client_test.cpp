@@ -48,8 +48,7 @@ std::optional<std::string> HeaderValue(const http::Request& request, std::string
 }
 
 http::Response Ok(std::string body) {
-  return http::Response{
-      .status = 200, .body = std::move(body), .headers = {}, .transport_error = ""};
+  return http::Response{.status = 200, .body = std::move(body), .headers = {}, .transport = {}};
 }
 
 constexpr const char* kThreeStored =
@@ -228,6 +227,7 @@ TEST_F(PutRecordsClientTest, RefusesABatchOverTheRequestLimitsWithoutSending) {
 
   EXPECT_EQ(outcome.disposition, Disposition::kInvalidRequest);
   EXPECT_EQ(outcome.error_code, "InvalidBatch");
+  EXPECT_EQ(outcome.error_kind, ErrorKind::kInvalidInput);
   EXPECT_TRUE(http_.requests().empty());
 }
 
@@ -253,8 +253,8 @@ TEST_F(PutRecordsClientTest, SendsARequestOver5MiBOnlyWithTheLargeRecordLimits) 
 }
 
 TEST_F(PutRecordsClientTest, TurnsATransportFailureIntoARetryableOutcome) {
-  http_.Enqueue(
-      http::Response{.status = 0, .body = "", .headers = {}, .transport_error = "curl error 7"});
+  http_.Enqueue(http::Response{
+      .status = 0, .body = "", .headers = {}, .transport = {"curl error 7", ErrorKind::kConnect}});
   PutRecordsClient client(Config(), http_, [] { return kSigningTime; });
   const std::vector<Record> records = ThreeRecords();
 

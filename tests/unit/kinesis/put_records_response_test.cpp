@@ -38,8 +38,7 @@ constexpr const char* kPartialFailure = R"({
 })";
 
 http::Response Http(long status, std::string body) {
-  return http::Response{
-      .status = status, .body = std::move(body), .headers = {}, .transport_error = ""};
+  return http::Response{.status = status, .body = std::move(body), .headers = {}, .transport = {}};
 }
 
 std::string ErrorBody(const std::string& type, const std::string& message) {
@@ -181,7 +180,7 @@ std::vector<Shape> Shapes() {
        http::Response{.status = 0,
                       .body = "",
                       .headers = {},
-                      .transport_error = "curl error 7 (Couldn't connect)"},
+                      .transport = {"curl error 7 (Couldn't connect)", ErrorKind::kConnect}},
        3,
        Disposition::kRetryable,
        "Transport",
@@ -270,11 +269,19 @@ TEST(PutRecordsResponseTest, ReadsACapitalisedMessageField) {
 
 TEST(PutRecordsResponseTest, PassesTheTransportErrorThrough) {
   const PutRecordsOutcome outcome = ClassifyPutRecordsResponse(
-      http::Response{
-          .status = 0, .body = "", .headers = {}, .transport_error = "curl error 28 (Timeout)"},
+      http::Response{.status = 0,
+                     .body = "",
+                     .headers = {},
+                     .transport = {"curl error 28 (Timeout)", ErrorKind::kTimeout}},
       2);
 
   EXPECT_EQ(outcome.error_message, "curl error 28 (Timeout)");
+  EXPECT_EQ(outcome.error_kind, ErrorKind::kTimeout) << "as the HTTP client classified it";
+}
+
+TEST(PutRecordsResponseTest, AnAnswerOfTheServiceHasNoTransportKind) {
+  EXPECT_EQ(ClassifyPutRecordsResponse(Http(500, ""), 1).error_kind, ErrorKind::kFailed);
+  EXPECT_EQ(ClassifyPutRecordsResponse(Http(200, kAllSuccess), 3).error_kind, ErrorKind::kFailed);
 }
 
 TEST(PutRecordsResponseTest, SaysWhyAMalformed200IsRetried) {
@@ -322,7 +329,8 @@ TEST(PutRecordsResponseTest, ASignatureExpiredAnswerCarriesTheServiceClock) {
 }
 
 TEST(PutRecordsResponseTest, MarksATransportErrorOnAReusedConnection) {
-  http::Response response{.status = 0, .body = "", .headers = {}, .transport_error = "reset"};
+  http::Response response{
+      .status = 0, .body = "", .headers = {}, .transport = {"reset", ErrorKind::kConnectionLost}};
   response.reused_connection = true;
   EXPECT_TRUE(ClassifyPutRecordsResponse(response, 1).on_reused_connection);
 }
