@@ -1,7 +1,11 @@
 // Environment variables -> one validated Config; every problem is reported at once, by name.
+#include <algorithm>
 #include <charconv>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "aws/ca_bundle.h"
 #include "aws/credentials_provider.h"
@@ -9,23 +13,45 @@
 #include "common/ascii.h"
 #include "common/text.h"
 #include "config/config.h"
+#include "config/settings.h"
 
 namespace tk::config {
 namespace {
 
-constexpr size_t kMinQueueBytes = 1u * 1024 * 1024;
-constexpr size_t kMaxQueueBytes = 1024u * 1024 * 1024;
-constexpr uint64_t kMaxSpoolBytes = 10ull * 1024 * 1024 * 1024;  // Lambda's /tmp is at most 10 GB
 constexpr size_t kMaxStreamNameChars = 128;  // Kinesis CreateStream: StreamName 1-128 chars
 constexpr std::string_view kStreamMaxRecordBytesVariable =
     "TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES";
 constexpr std::string_view kQueueMaxBytesVariable = "TELEMETRY_KINESIS_QUEUE_MAX_BYTES";
-// The flush before /next is billed time: at most 5 s, well inside any function timeout.
-constexpr uint32_t kMinFlushBudgetMs = 10;
-constexpr uint32_t kMaxFlushBudgetMs = 5'000;
 // CloudWatch Logs API Reference: logGroupName and filterName are 1-512 characters.
 constexpr size_t kMaxLogGroupNameBytes = 512;
 constexpr size_t kMaxFilterNameBytes = 512;
+
+// The value of a typed setting in `text` (a choice's index, 0/1 for a bool); nullopt: refused.
+std::optional<uint64_t> ParseNumber(std::string_view text, uint64_t min, uint64_t max) {
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<uint64_t> ParseChoice(std::string_view text,
+                                    std::span<const std::string_view> choices) {
+  for (size_t index = 0; index < choices.size(); ++index) {
+    if (text == choices[index]) return index;
+  }
+  return std::nullopt;
+}
+
+// AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT take true or false (AWS SDKs and Tools
+// Reference Guide, "Dual-stack and FIPS endpoints"), in any case as botocore's ensure_boolean
+// reads them; anything else is refused rather than read as false.
+std::optional<uint64_t> ParseBool(std::string_view text) {
+  if (EqualsIgnoreAsciiCase(text, "true")) return 1;
+  if (EqualsIgnoreAsciiCase(text, "false")) return 0;
+  return std::nullopt;
+}
 
 class Loader {
  public:
@@ -35,6 +61,7 @@ class Loader {
   LoadedConfig Load() {
     LoadFunction();
     LoadStream();
+    ReadTableSettings();  // before LoadEndpoint, which the FIPS and dual-stack settings steer
     LoadEndpoint();
     LoadProxy();
     LoadCaBundle();
@@ -42,7 +69,7 @@ class Loader {
     LoadSubscription();
     LoadDelivery();
     LoadExecutionMode();
-    LoadRecordFormat();  // after LoadDelivery: its range ends at the stream's maximum record size
+    LoadRecordFormat();  // after ReadTableSettings: the format decides what compression may be
     LoadFilters();
     return std::move(result_);
   }
@@ -51,55 +78,72 @@ class Loader {
   Config& config() { return result_.config; }
   void Fail(std::string message) { result_.errors.push_back(std::move(message)); }
 
-  template <typename Number>
-  void ReadNumber(std::string_view name, uint64_t min, uint64_t max, Number& out) {
-    auto text = env_.Get(name);
-    if (!text) return;  // keep the default
-    uint64_t value = 0;
-    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (error != std::errc() || end != text->data() + text->size() || value < min || value > max) {
-      Fail(std::string(name) + "=\"" + *text + "\" is invalid: expected an integer from " +
-           std::to_string(min) + " to " + std::to_string(max));
-      return;
+  // Every number, choice and boolean of the table but those the loader reads at its own point.
+  void ReadTableSettings() {
+    for (const Setting& setting : kSettings) {
+      if (setting.kind != SettingKind::kBespoke && !setting.loader_reads) Read(setting);
     }
-    out = static_cast<Number>(value);
   }
 
-  // Reads a variable whose value must be one of `choices`; returns the index of the match.
-  std::optional<size_t> ReadChoice(std::string_view name,
-                                   std::initializer_list<std::string_view> choices) {
-    auto text = env_.Get(name);
-    if (!text) return std::nullopt;
-    size_t index = 0;
-    std::string allowed;
-    for (std::string_view choice : choices) {
-      if (*text == choice) return index;
-      allowed.append(allowed.empty() ? "" : ", ").append(choice);
-      ++index;
+  // Keeps the default when the variable is unset; an invalid value is reported and not stored.
+  void Read(const Setting& setting) {
+    auto text = env_.Get(setting.variable);
+    if (!text) return;
+    if (std::optional<uint64_t> value = Parse(setting, *text)) {
+      setting.set(config(), *value);
+      return;
     }
-    Fail(std::string(name) + "=\"" + *text + "\" is invalid: expected one of " + allowed);
+    Fail(std::string(setting.variable) + "=\"" + *text + "\" is invalid: expected " +
+         Expected(setting));
+    refused_.push_back(setting.variable);
+  }
+
+  std::optional<uint64_t> Parse(const Setting& setting, std::string_view text) {
+    switch (setting.kind) {
+      case SettingKind::kNumber:
+        return ParseNumber(text, setting.min, MaxOf(setting));
+      case SettingKind::kChoice:
+        return ParseChoice(text, setting.choices);
+      case SettingKind::kBool:
+        return ParseBool(text);
+      case SettingKind::kBespoke:
+        break;
+    }
     return std::nullopt;
   }
 
-  // AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT take true or false (AWS SDKs and Tools
-  // Reference Guide, "Dual-stack and FIPS endpoints"), in any case as botocore's ensure_boolean
-  // reads them; anything else is refused rather than read as false.
-  void ReadBool(std::string_view name, bool& out) {
-    auto text = env_.Get(name);
-    if (!text) return;  // keep the default
-    std::string lower = *text;
-    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    if (lower != "true" && lower != "false") {
-      Fail(std::string(name) + "=\"" + *text + "\" is invalid: expected true or false");
-      return;
+  // What the setting accepts, for its error message.
+  std::string Expected(const Setting& setting) {
+    switch (setting.kind) {
+      case SettingKind::kNumber:
+        return "an integer from " + std::to_string(setting.min) + " to " +
+               std::to_string(MaxOf(setting));
+      case SettingKind::kChoice: {
+        std::string allowed;
+        for (std::string_view choice : setting.choices) {
+          allowed.append(allowed.empty() ? "" : ", ").append(choice);
+        }
+        return "one of " + allowed;
+      }
+      case SettingKind::kBool:
+        return "true or false";
+      case SettingKind::kBespoke:
+        break;
     }
-    out = lower == "true";
+    return "";
+  }
+
+  uint64_t MaxOf(const Setting& setting) {
+    return setting.max_of != nullptr ? setting.max_of(config()) : setting.max;
+  }
+
+  bool Refused(std::string_view variable) const {
+    return std::find(refused_.begin(), refused_.end(), variable) != refused_.end();
   }
 
   void LoadFunction() {
     config().function_name = env_.Get("AWS_LAMBDA_FUNCTION_NAME").value_or("");
     config().function_version = env_.Get("AWS_LAMBDA_FUNCTION_VERSION").value_or("");
-    ReadNumber("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0, 1'000'000, config().function_memory_mb);
   }
 
   void LoadStream() {
@@ -133,8 +177,6 @@ class Loader {
 
   // After LoadStream: the endpoint depends on the region and on whether the stream is an ARN.
   void LoadEndpoint() {
-    ReadBool(aws::kUseFipsEndpointVariable, config().use_fips_endpoint);
-    ReadBool(aws::kUseDualStackEndpointVariable, config().use_dualstack_endpoint);
     if (config().region.empty()) return;
     const std::string endpoint_url_kinesis =
         env_.Get(aws::kEndpointUrlKinesisVariable).value_or("");
@@ -201,14 +243,7 @@ class Loader {
 
   void LoadSubscription() {
     if (auto types = env_.Get("TELEMETRY_KINESIS_TYPES")) LoadTypes(*types);
-    ReadNumber("TELEMETRY_KINESIS_BUFFER_MAX_ITEMS", kMinBufferItems, kMaxBufferItems,
-               config().buffer_max_items);
-    ReadNumber("TELEMETRY_KINESIS_BUFFER_MAX_BYTES", kMinBufferBytes, kMaxBufferBytes,
-               config().buffer_max_bytes);
-    ReadNumber("TELEMETRY_KINESIS_BUFFER_TIMEOUT_MS", kMinBufferTimeoutMs, kMaxBufferTimeoutMs,
-               config().buffer_timeout_ms);
     if (auto host = env_.Get("TELEMETRY_KINESIS_LISTENER_HOST")) config().listener_host = *host;
-    ReadNumber("TELEMETRY_KINESIS_LISTENER_PORT", 1, 65535, config().listener_port);
   }
 
   void LoadTypes(std::string_view list) {
@@ -225,44 +260,14 @@ class Loader {
   }
 
   void LoadDelivery() {
-    if (auto strategy =
-            ReadChoice("TELEMETRY_KINESIS_PARTITION_KEY", {"sandbox", "random", "tenant"})) {
-      constexpr PartitionKeyStrategy kStrategies[] = {PartitionKeyStrategy::kSandbox,
-                                                      PartitionKeyStrategy::kRandom,
-                                                      PartitionKeyStrategy::kTenant};
-      config().partition_key = kStrategies[*strategy];
-    }
-    if (auto protocol = ReadChoice("TELEMETRY_KINESIS_PROTOCOL",
-                                   {KinesisProtocolName(KinesisProtocol::kCbor),
-                                    KinesisProtocolName(KinesisProtocol::kJson)})) {
-      config().kinesis_protocol = *protocol == 0 ? KinesisProtocol::kCbor : KinesisProtocol::kJson;
-    }
-    ReadNumber(kStreamMaxRecordBytesVariable, kDefaultStreamMaxRecordBytes,
-               kLargestStreamMaxRecordBytes, config().stream_max_record_bytes);
-    const size_t errors_before_queue = result_.errors.size();
-    ReadNumber(kQueueMaxBytesVariable, kMinQueueBytes, kMaxQueueBytes, config().queue_max_bytes);
-    if (result_.errors.size() == errors_before_queue) CheckQueueHoldsLargestRecord();
+    // An invalid budget is reported once, as invalid, not also as too small.
+    if (!Refused(kQueueMaxBytesVariable)) CheckQueueHoldsLargestRecord();
     if (auto dir = env_.Get("TELEMETRY_KINESIS_SPOOL_DIR")) {
       if (!dir->starts_with("/")) {
         Fail("TELEMETRY_KINESIS_SPOOL_DIR=\"" + *dir + "\" is invalid: expected an absolute path");
       } else {
         config().spool_dir = *dir;
       }
-    }
-    ReadNumber("TELEMETRY_KINESIS_SPOOL_MAX_BYTES", 0, kMaxSpoolBytes, config().spool_max_bytes);
-    ReadNumber("TELEMETRY_KINESIS_MAX_BATCH_AGE_MS", 1, 60'000, config().max_batch_age_ms);
-    ReadNumber("TELEMETRY_KINESIS_SHUTDOWN_MARGIN_MS", 0, 1'000, config().shutdown_margin_ms);
-    if (auto metrics = ReadChoice("TELEMETRY_KINESIS_METRICS", {"none", "emf"})) {
-      config().emf_metrics = *metrics == 1;
-    }
-    ReadNumber("TELEMETRY_KINESIS_METRICS_INTERVAL_MS", 1'000, 3'600'000,
-               config().metrics_interval_ms);
-    if (auto mode = ReadChoice("TELEMETRY_KINESIS_ON_INIT_ERROR", {"continue", "fail"})) {
-      config().on_init_error = *mode == 0 ? OnInitError::kContinue : OnInitError::kFail;
-    }
-    if (auto level =
-            ReadChoice("TELEMETRY_KINESIS_LOG_LEVEL", {"debug", "info", "warn", "error"})) {
-      config().log_level = static_cast<log::Level>(*level);
     }
   }
 
@@ -293,26 +298,15 @@ class Loader {
              std::to_string(kMinFlushPeriodMs) + " to " + std::to_string(kMaxFlushPeriodMs));
       }
     }
-    ReadNumber("TELEMETRY_KINESIS_FLUSH_BUDGET_MS", kMinFlushBudgetMs, kMaxFlushBudgetMs,
-               config().flush_budget_ms);
   }
 
   void LoadRecordFormat() {
     RecordOptions& records = config().records;
-    if (auto format = ReadChoice("TELEMETRY_KINESIS_RECORD_FORMAT",
-                                 {"event", "ndjson", "kpl", "cloudwatch-logs"})) {
-      records.format = static_cast<RecordFormat>(*format);
-    }
-    // A packed record cannot be larger than the stream takes.
-    ReadNumber("TELEMETRY_KINESIS_RECORD_MAX_BYTES", kMinPackedRecordBytes,
-               config().stream_max_record_bytes, records.max_record_bytes);
     if (records.format == RecordFormat::kCloudWatchLogs) {
       LoadCloudWatch(records);
       return;
     }
-    if (auto compression = ReadChoice("TELEMETRY_KINESIS_COMPRESSION", {"none", "gzip"})) {
-      records.compression = static_cast<Compression>(*compression);
-    }
+    Read(SettingNamed("TELEMETRY_KINESIS_COMPRESSION"));
     if (records.compression == Compression::kGzip && records.format != RecordFormat::kNdjson) {
       // kpl: KCL de-aggregates only uncompressed aggregates; event: one small event per record
       // saves no payload unit.
@@ -404,6 +398,7 @@ class Loader {
   const Environment& env_;
   const aws::FileExists& file_exists_;
   LoadedConfig result_;
+  std::vector<std::string_view> refused_;  // variables whose value was reported invalid
 };
 
 }  // namespace
