@@ -73,9 +73,10 @@ void DeliveryPipeline::OpenSpool(const config::Config& config) {
   }
 }
 
-DeliveryPipeline::DeliveryPipeline(const config::Config& config)
-    : limits_(kinesis::LimitsForStream(config.stream_max_record_bytes)),
-      queue_(config.queue_max_bytes, limits_) {}
+DeliveryPipeline::DeliveryPipeline(const config::Config& config, const Clock& clock)
+    : clock_(clock),
+      limits_(kinesis::LimitsForStream(config.stream_max_record_bytes)),
+      queue_(config.queue_max_bytes, limits_, clock) {}
 
 DeliveryPipeline::~DeliveryPipeline() {
   if (listener_) listener_->Stop();
@@ -83,8 +84,8 @@ DeliveryPipeline::~DeliveryPipeline() {
 
 Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
     const config::Config& config, const telemetry::FunctionMetadata& metadata,
-    const HttpClientFactory& make_http) {
-  std::unique_ptr<DeliveryPipeline> pipeline(new DeliveryPipeline(config));
+    const HttpClientFactory& make_http, const Clock& clock) {
+  std::unique_ptr<DeliveryPipeline> pipeline(new DeliveryPipeline(config, clock));
   DeliveryPipeline& p = *pipeline;
 
   http::HttpClientOptions http_options;
@@ -99,7 +100,7 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   p.credentials_http_ = make_http(http_options);
   p.credentials_ = std::make_unique<aws::CredentialsProvider>(
       CredentialsSourceFor(config.credentials, *p.credentials_http_),
-      &std::chrono::system_clock::now);
+      [&clock] { return clock.WallNow(); });
   p.session_ = std::make_unique<kinesis::KinesisSession>(KinesisConfigFrom(config), *p.credentials_,
                                                          *p.http_, p.stats_.session);
 
@@ -131,7 +132,7 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
   if (config.emf_metrics) {
     p.emf_ = std::make_unique<pipeline::EmfReporter>(metadata.function_name);
     p.metrics_interval_ = std::chrono::milliseconds(config.metrics_interval_ms);
-    p.last_metrics_ = pipeline::SteadyClock::now();
+    p.last_metrics_ = p.clock_.SteadyNow();
   }
 
   telemetry::RecordEncoder encoder(telemetry::RenderEnvelopePrefix(metadata), config.partition_key,
@@ -224,25 +225,25 @@ EndFlush DeliveryPipeline::FlushBeforeNext(const std::string& request_id,
   ingest_->ShipStaleFragment();
   if (!runtime_done) {
     // Lost (a damaged body) rather than late: what arrived still gets the flush budget.
-    if (pipeline::SteadyClock::now() < runtime_deadline) {
-      sender_->FlushAndWait(pipeline::SteadyClock::now() + budget);
+    if (clock_.SteadyNow() < runtime_deadline) {
+      sender_->FlushAndWait(clock_.SteadyNow() + budget);
     }
     return EndFlush::kNoRuntimeDone;
   }
-  return sender_->FlushAndWait(pipeline::SteadyClock::now() + budget) ? EndFlush::kDelivered
-                                                                      : EndFlush::kBudgetSpent;
+  return sender_->FlushAndWait(clock_.SteadyNow() + budget) ? EndFlush::kDelivered
+                                                            : EndFlush::kBudgetSpent;
 }
 
 void DeliveryPipeline::OnInvoke() {
-  if (emf_ && pipeline::SteadyClock::now() - last_metrics_ >= metrics_interval_) WriteMetrics();
+  if (emf_ && clock_.SteadyNow() - last_metrics_ >= metrics_interval_) WriteMetrics();
 }
 
 void DeliveryPipeline::WriteMetrics() {
-  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.WallNow().time_since_epoch())
+          .count();
   log::WriteRaw(emf_->Render(stats_, now_ms, queue_.held_bytes()));
-  last_metrics_ = pipeline::SteadyClock::now();
+  last_metrics_ = clock_.SteadyNow();
 }
 
 std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
@@ -260,7 +261,7 @@ std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
 std::string DeliveryPipeline::ShutdownOnce(const std::string& last_request_id,
                                            pipeline::SteadyClock::time_point deadline,
                                            std::chrono::milliseconds quiet) {
-  pipeline::SteadyClock::time_point now = pipeline::SteadyClock::now();
+  pipeline::SteadyClock::time_point now = clock_.SteadyNow();
   // What Lambda still buffers arrives within its buffering timeout: wait until no POST has come
   // for `quiet` and every invocation that started has its report (the last invocation's report
   // is sent after our last /next; Managed Instances have many open at once), but never more
@@ -290,12 +291,12 @@ void DeliveryPipeline::UseCloudWatchLogs(const config::Config& config,
   ingest_->PackWith(telemetry::MakeCloudWatchLogsPacker(std::move(source),
                                                         config.records.max_record_bytes, limits_));
   ingest_->EncodeLogEventsWith([format = cloudwatch.log_format, version = metadata.function_version,
-                                sandbox_id = metadata.sandbox_id, first = true]() mutable {
+                                sandbox_id = metadata.sandbox_id, &clock = clock_,
+                                first = true]() mutable {
     const std::string id = first ? sandbox_id : telemetry::DrawSandboxId();
     first = false;
     return telemetry::CloudWatchLogEventEncoder(
-        telemetry::DrawLogStreamName(std::chrono::system_clock::now(), version, id), format,
-        version);
+        telemetry::DrawLogStreamName(clock.WallNow(), version, id), format, version);
   });
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "aws/credentials_provider.h"
+#include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "http/httplib_http_client.h"
@@ -48,7 +49,7 @@ class DeliveryPipeline {
   // cannot bind (port taken).
   static Result<std::unique_ptr<DeliveryPipeline>> Start(
       const config::Config& config, const telemetry::FunctionMetadata& metadata,
-      const HttpClientFactory& make_http);
+      const HttpClientFactory& make_http, const Clock& clock = SystemClock());
   ~DeliveryPipeline();
 
   std::string SubscriptionUri() const { return listener_->SubscriptionUri(); }
@@ -88,7 +89,7 @@ class DeliveryPipeline {
   const pipeline::DeliveryStats& stats() const { return stats_; }
 
  private:
-  explicit DeliveryPipeline(const config::Config& config);
+  DeliveryPipeline(const config::Config& config, const Clock& clock);
   void OpenSpool(const config::Config& config);
   void NoteRestore(const char* source);
   // Record format cloudwatch-logs: the ingest's log-event encoder and DATA_MESSAGE packer.
@@ -97,6 +98,7 @@ class DeliveryPipeline {
   kinesis::PutRecordsOutcome SendOnSenderThread(std::span<const kinesis::Record> records,
                                                 pipeline::SteadyClock::time_point deadline);
 
+  const Clock& clock_;  // the queue's, the sender's and the ingest's too
   pipeline::DeliveryStats stats_;
   // The stream's record and request size limits, from TELEMETRY_KINESIS_STREAM_MAX_RECORD_BYTES:
   // the encoder, the packer, the queue (and so the sender's batches) and the client share them.

@@ -28,12 +28,13 @@ constexpr std::chrono::milliseconds kQuietSlack{150};
 constexpr uint32_t kInvokeDeadlineMarginMs = 100;
 
 // Converts Lambda's wall-clock deadline (Unix ms) to the steady clock, minus our margin.
-SteadyClock::time_point SteadyDeadline(int64_t deadline_ms, uint32_t margin_ms) {
-  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+SteadyClock::time_point SteadyDeadline(const Clock& clock, int64_t deadline_ms,
+                                       uint32_t margin_ms) {
+  int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.WallNow().time_since_epoch())
+          .count();
   int64_t remaining_ms = deadline_ms - now_ms - static_cast<int64_t>(margin_ms);
-  return SteadyClock::now() + std::chrono::milliseconds(std::max<int64_t>(remaining_ms, 0));
+  return clock.SteadyNow() + std::chrono::milliseconds(std::max<int64_t>(remaining_ms, 0));
 }
 
 // Serves /next without shipping anything, so the function keeps working while the
@@ -89,13 +90,13 @@ void NoticeThaw(DeliveryPipeline& pipeline, const config::Config& config, bool f
 
 // Flush before /next: the invocation's telemetry must not wait in a frozen sandbox until the
 // next invocation, which may be hours away. Costs billed time, bounded by the budget.
-void FlushBeforeNext(DeliveryPipeline& pipeline, pipeline::FlushPolicy& policy,
+void FlushBeforeNext(const Clock& clock, DeliveryPipeline& pipeline, pipeline::FlushPolicy& policy,
                      const lambda::LifecycleEvent& invoke, SteadyClock::time_point invoked_at,
                      const config::Config& config) {
-  auto runtime_deadline =
-      invoke.deadline_ms > 0
-          ? SteadyDeadline(invoke.deadline_ms, config.flush_budget_ms + kInvokeDeadlineMarginMs)
-          : SteadyClock::now();
+  auto runtime_deadline = invoke.deadline_ms > 0
+                              ? SteadyDeadline(clock, invoke.deadline_ms,
+                                               config.flush_budget_ms + kInvokeDeadlineMarginMs)
+                              : clock.SteadyNow();
   EndFlush flushed = pipeline.FlushBeforeNext(invoke.request_id, invoked_at, runtime_deadline,
                                               std::chrono::milliseconds(config.flush_budget_ms));
   if (flushed == EndFlush::kNoRuntimeDone && policy.RuntimeDoneMissing()) {
@@ -106,7 +107,7 @@ void FlushBeforeNext(DeliveryPipeline& pipeline, pipeline::FlushPolicy& policy,
   }
 }
 
-int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
+int ServeEvents(const Clock& clock, lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
                 const config::Config& config, pipeline::FlushPolicy& policy) {
   std::string last_request_id;
   bool first_event = true;
@@ -122,13 +123,13 @@ int ServeEvents(lambda::ExtensionsApiClient& api, DeliveryPipeline& pipeline,
     first_event = false;
     if (event->type == lambda::EventType::kInvoke) {
       last_request_id = event->request_id;
-      const SteadyClock::time_point invoked_at = SteadyClock::now();
-      const bool flush_before_next = policy.FlushBeforeNext(SteadyClock::now());
+      const SteadyClock::time_point invoked_at = clock.SteadyNow();
+      const bool flush_before_next = policy.FlushBeforeNext(invoked_at);
       pipeline.OnInvoke();
-      if (flush_before_next) FlushBeforeNext(pipeline, policy, *event, invoked_at, config);
+      if (flush_before_next) FlushBeforeNext(clock, pipeline, policy, *event, invoked_at, config);
       continue;
     }
-    auto deadline = SteadyDeadline(event->deadline_ms, config.shutdown_margin_ms);
+    auto deadline = SteadyDeadline(clock, event->deadline_ms, config.shutdown_margin_ms);
     auto report_wait = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack;
     pipeline.Shutdown(last_request_id, deadline, report_wait);
     return 0;
@@ -147,6 +148,7 @@ std::string DescribeLargeRecords(const config::Config& config) {
 
 int RunExtension(const config::Environment& environment, const std::string& extension_name,
                  const ExtensionWiring& wiring) {
+  const Clock& clock = *wiring.clock;
   config::LoadedConfig loaded = config::LoadConfig(environment);
   log::SetMinLevel(loaded.config.log_level);
   const config::Config& config = loaded.config;
@@ -174,7 +176,7 @@ int RunExtension(const config::Environment& environment, const std::string& exte
   }
 
   auto started =
-      DeliveryPipeline::Start(config, MetadataFrom(config, *registration), wiring.make_http);
+      DeliveryPipeline::Start(config, MetadataFrom(config, *registration), wiring.make_http, clock);
   if (!started) {
     // Nothing to drain: a signal ends the (disabled) extension at once.
     wiring.on_termination_signal([] { return 0; });
@@ -186,9 +188,9 @@ int RunExtension(const config::Environment& environment, const std::string& exte
   // SIGTERM (Managed Instances send it at shutdown) drains like SHUTDOWN, with its own deadline;
   // the settings it needs are copied.
   wiring.on_termination_signal(
-      [pipeline, margin = std::chrono::milliseconds(config.shutdown_margin_ms),
+      [pipeline, &clock, margin = std::chrono::milliseconds(config.shutdown_margin_ms),
        quiet = std::chrono::milliseconds(config.buffer_timeout_ms) + kQuietSlack] {
-        pipeline->Shutdown("", SteadyClock::now() + kSignalDrainBudget - margin, quiet);
+        pipeline->Shutdown("", clock.SteadyNow() + kSignalDrainBudget - margin, quiet);
         return 0;
       });
   lambda::TelemetrySubscription subscription{pipeline->SubscriptionUri(), config.telemetry_types,
@@ -229,7 +231,7 @@ int RunExtension(const config::Environment& environment, const std::string& exte
             *schema + ", flush " + policy.description() + "; records " +
             config::DescribeRecordOptions(config.records) + DescribeLargeRecords(config) +
             config::DescribeFilters(config.filters));
-  return ServeEvents(api, *pipeline, config, policy);
+  return ServeEvents(clock, api, *pipeline, config, policy);
 }
 
 }  // namespace tk::app

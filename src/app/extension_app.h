@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/delivery_pipeline.h"
+#include "common/clock.h"
 #include "config/environment.h"
 #include "http/http_client.h"
 
@@ -19,6 +20,9 @@ struct ExtensionWiring {
   // Installs the SIGTERM/SIGINT drain (WaitForTerminationSignals in the extension). The drain
   // owns a share of the pipeline: it may run after RunExtension has returned.
   std::function<void(std::function<int()> drain)> on_termination_signal;
+  // Decides every deadline and wait of the lifecycle and the pipeline; outlives the signal's
+  // drain.
+  const Clock* clock = &SystemClock();
 };
 
 // Runs the extension until SHUTDOWN and returns the process exit code. On a configuration

@@ -9,7 +9,8 @@ RecordBuffer::RecordBuffer(RecordQueue& queue, Spool* spool, DeliveryStats& stat
 AcceptResult RecordBuffer::Accept(std::vector<kinesis::Record>& records) {
   std::lock_guard lock(order_mutex_);
   // While anything is spooled, new records go behind it, so the order stays oldest first.
-  if (spool_empty() && queue_.PushAll(records, SteadyClock::now())) return AcceptResult::kQueued;
+  if (spool_empty() && queue_.PushAll(records, queue_.clock().SteadyNow()))
+    return AcceptResult::kQueued;
   if (spool_ != nullptr && spool_->Append(records) == SpoolAppendResult::kAppended) {
     stats_.records_spooled += kinesis::EventCount(records);
     records.clear();
@@ -39,7 +40,7 @@ bool RecordBuffer::Refill() {
     stats_.records_dropped_spool_corrupt += report.corrupt_frames;
     if (report.adopted) stats_.events_recovered_from_spool += kinesis::EventCount(records);
     stats_.records_replayed_from_spool += records.size();
-    queue_.PushAll(records, SteadyClock::now(), /*within_budget=*/false);
+    queue_.PushAll(records, queue_.clock().SteadyNow(), /*within_budget=*/false);
     moved = true;
   }
   return moved;

@@ -41,6 +41,7 @@ class RecordBuffer {
 
   bool spool_empty() const { return spool_ == nullptr || spool_->empty(); }
   RecordQueue& queue() { return queue_; }
+  const Clock& clock() const { return queue_.clock(); }
 
  private:
   std::mutex order_mutex_;  // Accept and Refill must not interleave, or order breaks

@@ -59,7 +59,7 @@ bool RecordQueue::PushAll(std::vector<kinesis::Record>& records, SteadyClock::ti
     held_bytes_ += bytes;
   }
   records.clear();
-  ready_.notify_all();
+  clock_.NotifyAll(ready_);
   return true;
 }
 
@@ -73,7 +73,7 @@ void RecordQueue::PushFrontForRetry(std::vector<kinesis::Record>&& records,
       entries_.push_front(Entry{std::move(*it), now});
     }
   }
-  ready_.notify_all();
+  clock_.NotifyAll(ready_);
 }
 
 size_t RecordQueue::PopInto(kinesis::PutRecordsBatch& batch, size_t max_records) {
@@ -102,7 +102,7 @@ void RecordQueue::Release(size_t bytes) {
     std::lock_guard lock(mutex_);
     held_bytes_ -= std::min(bytes, held_bytes_);
   }
-  ready_.notify_all();
+  clock_.NotifyAll(ready_);
 }
 
 size_t RecordQueue::held_bytes() const {

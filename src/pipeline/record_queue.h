@@ -8,6 +8,7 @@
 #include <mutex>
 #include <vector>
 
+#include "common/clock.h"
 #include "kinesis/limits.h"
 #include "kinesis/put_records_batch.h"
 #include "kinesis/record.h"
@@ -21,9 +22,11 @@ using SteadyClock = std::chrono::steady_clock;
 class RecordQueue {
  public:
   // `limits`: the stream's; a full request (what wakes the sender) is measured by them, and the
-  // sender packs its batches to them.
-  explicit RecordQueue(size_t max_bytes, kinesis::Limits limits = {})
-      : max_bytes_(max_bytes), limits_(limits) {}
+  // sender packs its batches to them. `clock`: what the waits' deadlines and a record's age are
+  // measured by (the sender and the buffer use the queue's).
+  explicit RecordQueue(size_t max_bytes, kinesis::Limits limits = {},
+                       const Clock& clock = SystemClock())
+      : max_bytes_(max_bytes), limits_(limits), clock_(clock) {}
 
   // Appends all of `records` (moved out) or none of them: a telemetry batch is accepted whole.
   // Returns false when they do not fit in the byte budget.
@@ -47,6 +50,7 @@ class RecordQueue {
   size_t held_bytes() const;
   size_t max_bytes() const { return max_bytes_; }
   const kinesis::Limits& limits() const { return limits_; }
+  const Clock& clock() const { return clock_; }
   size_t queued_records() const;
   uint64_t queued_events() const;  // events in the queued records (kinesis::Record::events)
   bool empty() const;
@@ -62,13 +66,13 @@ class RecordQueue {
   template <typename Predicate>
   void WaitUntil(SteadyClock::time_point deadline, Predicate wake) {
     std::unique_lock lock(mutex_);
-    ready_.wait_until(lock, deadline, wake);
+    clock_.WaitUntil(ready_, lock, deadline, wake);
   }
   // Wakes WaitForWork after a flag its predicate reads has changed. Taking the lock first
   // means a waiter cannot miss the change between its check and its wait.
   void Notify() {
     { std::lock_guard lock(mutex_); }
-    ready_.notify_all();
+    clock_.NotifyAll(ready_);
   }
 
  private:
@@ -101,6 +105,7 @@ class RecordQueue {
 
   const size_t max_bytes_;
   const kinesis::Limits limits_;
+  const Clock& clock_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   Ring entries_;
@@ -118,10 +123,12 @@ void RecordQueue::WaitForWork(std::chrono::milliseconds max_age, SteadyClock::ti
     SteadyClock::time_point until = deadline;
     if (!entries_.empty()) {
       SteadyClock::time_point due = entries_.front().enqueued + max_age;
-      if (due <= SteadyClock::now()) return;
+      if (due <= clock_.SteadyNow()) return;
       until = std::min(until, due);
     }
-    if (ready_.wait_until(lock, until) == std::cv_status::timeout && until == deadline) return;
+    if (clock_.WaitUntil(ready_, lock, until) == std::cv_status::timeout && until == deadline) {
+      return;
+    }
   }
 }
 

@@ -24,6 +24,7 @@ constexpr std::chrono::seconds kIdleWait{3600};
 Sender::Sender(RecordQueue& queue, SendRecordsFunction send, DeliveryStats& stats,
                SenderOptions options, std::function<double()> uniform01)
     : queue_(queue),
+      clock_(queue.clock()),
       send_(std::move(send)),
       stats_(stats),
       options_(options),
@@ -43,7 +44,7 @@ void Sender::Start() {
       std::lock_guard lock(progress_mutex_);
       finished_ = true;
     }
-    progress_.notify_all();
+    clock_.NotifyAll(progress_);
   });
 }
 
@@ -57,14 +58,14 @@ bool Sender::FlushAndWait(SteadyClock::time_point deadline) {
   std::unique_lock lock(progress_mutex_);
   // held_bytes() is read under the queue's own lock; the sender releases bytes before it takes
   // progress_mutex_ to notify, so a release is either seen here or followed by a notification.
-  progress_.wait_until(lock, deadline,
-                       [this] { return queue_.held_bytes() == 0 || holding_.load(); });
+  clock_.WaitUntil(progress_, lock, deadline,
+                   [this] { return queue_.held_bytes() == 0 || holding_.load(); });
   return queue_.held_bytes() == 0;
 }
 
 void Sender::NotifyProgress() {
   { std::lock_guard lock(progress_mutex_); }
-  progress_.notify_all();
+  clock_.NotifyAll(progress_);
 }
 
 uint64_t Sender::DrainAndStop(SteadyClock::time_point deadline) {
@@ -77,7 +78,7 @@ uint64_t Sender::DrainAndStop(SteadyClock::time_point deadline) {
   // own timeout is up to 10 s, and Lambda ends the Shutdown phase after 2 s).
   if (thread_.joinable()) {
     std::unique_lock lock(progress_mutex_);
-    const bool finished = progress_.wait_until(lock, deadline, [this] { return finished_; });
+    const bool finished = clock_.WaitUntil(progress_, lock, deadline, [this] { return finished_; });
     lock.unlock();
     if (!finished && options_.abort_request) options_.abort_request();
     thread_.join();
@@ -88,7 +89,7 @@ uint64_t Sender::DrainAndStop(SteadyClock::time_point deadline) {
 }
 
 SteadyClock::time_point Sender::RequestDeadline() const {
-  SteadyClock::time_point deadline = SteadyClock::now() + options_.request_timeout;
+  SteadyClock::time_point deadline = clock_.SteadyNow() + options_.request_timeout;
   if (draining_) deadline = std::min(deadline, FromNanos(drain_deadline_ns_));
   return deadline;
 }
@@ -101,14 +102,14 @@ void Sender::Run() {
     if (draining_) {
       // A deployment problem met during the drain will not be fixed in its last second: what is
       // held is counted as unsent now, instead of being re-sent until the deadline.
-      if (queue_.held_bytes() == 0 || SteadyClock::now() >= FromNanos(drain_deadline_ns_) ||
+      if (queue_.held_bytes() == 0 || clock_.SteadyNow() >= FromNanos(drain_deadline_ns_) ||
           held_during_drain_) {
         return;
       }
     }
     if (!WaitOutBackoff()) continue;
     SteadyClock::time_point wait_until =
-        draining_ ? FromNanos(drain_deadline_ns_) : SteadyClock::now() + kIdleWait;
+        draining_ ? FromNanos(drain_deadline_ns_) : clock_.SteadyNow() + kIdleWait;
     queue_.WaitForWork(options_.max_batch_age, wait_until, [this](bool queue_empty) {
       // A boundary flush is done once everything queued at the boundary has been taken.
       if (queue_empty) flush_requested_ = false;
@@ -117,7 +118,7 @@ void Sender::Run() {
     if (stop_) return;
     // A drain that began during the wait may already be past its deadline: send nothing then
     // (the loop's top returns and the record is counted as unsent).
-    if (draining_ && SteadyClock::now() >= FromNanos(drain_deadline_ns_)) continue;
+    if (draining_ && clock_.SteadyNow() >= FromNanos(drain_deadline_ns_)) continue;
     if (options_.refill) options_.refill();
     stats_.records_dropped_invalid += queue_.PopInto(batch, max_records_per_request_);
     if (batch.empty()) {
@@ -138,11 +139,11 @@ bool Sender::WaitOutBackoff() {
   const bool draining = draining_;
   SteadyClock::time_point until = RetryNotBefore(draining);
   if (draining) until = std::min(until, FromNanos(drain_deadline_ns_));
-  if (SteadyClock::now() >= until) return true;
+  if (clock_.SteadyNow() >= until) return true;
   // Queued records must not end this sleep (with a full request queued that would spin), but
   // a drain starting must: its deadline may come before the backoff ends, and it shortens it.
   queue_.WaitUntil(until, [this, draining] { return stop_ || draining_ != draining; });
-  return SteadyClock::now() >= RetryNotBefore(draining_);
+  return clock_.SteadyNow() >= RetryNotBefore(draining_);
 }
 
 // While draining, a retry waits at most one base backoff after the last failure: the SHUTDOWN
@@ -154,11 +155,11 @@ SteadyClock::time_point Sender::RetryNotBefore(bool draining) const {
 }
 
 void Sender::SendBatch(kinesis::PutRecordsBatch& batch) {
-  SteadyClock::time_point started = SteadyClock::now();
+  SteadyClock::time_point started = clock_.SteadyNow();
   kinesis::PutRecordsOutcome outcome = send_(batch.records(), RequestDeadline());
   stats_.requests_sent++;
   stats_.RecordLatency(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started).count()));
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() - started).count()));
   switch (outcome.disposition) {
     case kinesis::Disposition::kSent:
       OnSent(batch, outcome);
@@ -214,7 +215,7 @@ void Sender::OnInvalidRequest(kinesis::PutRecordsBatch& batch,
     if (suspect_records_ == 0) suspect_records_ = records.size();
     max_records_per_request_ = (records.size() + 1) / 2;
     for (kinesis::Record& record : records) record.OwnData();
-    queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
+    queue_.PushFrontForRetry(std::move(records), clock_.SteadyNow());
     return;
   }
   // Several records in a row refused alone: the request itself is refused (the stream target,
@@ -303,9 +304,9 @@ void Sender::Requeue(std::vector<kinesis::Record>&& records, const kinesis::Back
   }
   stats_.records_retried += kinesis::EventCount(records);
   consecutive_failures_++;
-  last_failure_at_ = SteadyClock::now();
+  last_failure_at_ = clock_.SteadyNow();
   retry_not_before_ = last_failure_at_ + backoff.Delay(consecutive_failures_);
-  queue_.PushFrontForRetry(std::move(records), SteadyClock::now());
+  queue_.PushFrontForRetry(std::move(records), clock_.SteadyNow());
 }
 
 void Sender::CountDelivered(std::span<const kinesis::Record> records,

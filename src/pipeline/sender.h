@@ -94,6 +94,7 @@ class Sender {
   SteadyClock::time_point RequestDeadline() const;
 
   RecordQueue& queue_;
+  const Clock& clock_;  // the queue's: the deadlines the sender computes are waited on there
   SendRecordsFunction send_;
   DeliveryStats& stats_;
   SenderOptions options_;

@@ -94,7 +94,7 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     bytes.swap(padded);
   }
   std::lock_guard lock(mutex_);
-  last_batch_at_ = pipeline::SteadyClock::now();
+  last_batch_at_ = buffer_.clock().SteadyNow();
   owned_texts_.clear();
   body_ = bytes;
   std::string_view tail;
@@ -103,8 +103,8 @@ telemetry::ListenerReply TelemetryIngest::HandleBatch(std::string body) {
     if (!Salvage(bytes, tail, why)) {
       stats_.batches_rejected_malformed++;
       // Whatever it held (a runtimeDone perhaps) is lost: a flush must not wait for it.
-      last_damage_at_ = pipeline::SteadyClock::now();
-      report_arrived_.notify_all();
+      last_damage_at_ = buffer_.clock().SteadyNow();
+      buffer_.clock().NotifyAll(report_arrived_);
       LogFirst(logged_malformed_, "rejected a malformed telemetry batch (" +
                                       std::to_string(bytes.size()) +
                                       " bytes): " + parsed.error().message);
@@ -163,7 +163,7 @@ telemetry::ListenerReply TelemetryIngest::AcceptEvents(
   stats_.batches_accepted++;
   if (!report_request_id.empty()) {
     last_report_request_id_.assign(report_request_id);
-    report_arrived_.notify_all();
+    buffer_.clock().NotifyAll(report_arrived_);
   }
   return {200, "OK"};
 }
@@ -287,7 +287,7 @@ std::string_view TelemetryIngest::TrackInvocations() {
       tracked = true;
     }
   }
-  if (tracked) report_arrived_.notify_all();
+  if (tracked) buffer_.clock().NotifyAll(report_arrived_);
   return last_report_request_id;
 }
 
@@ -296,7 +296,7 @@ bool TelemetryIngest::WaitForRuntimeDone(const std::string& request_id,
                                          pipeline::SteadyClock::time_point since) {
   std::unique_lock lock(mutex_);
   bool arrived = false;
-  report_arrived_.wait_until(lock, deadline, [&] {
+  buffer_.clock().WaitUntil(report_arrived_, lock, deadline, [&] {
     arrived = std::find(recent_runtime_done_.begin(), recent_runtime_done_.end(), request_id) !=
               recent_runtime_done_.end();
     // It will not come: a body of the invocation was damaged (runtimeDone may have been in the
@@ -306,11 +306,6 @@ bool TelemetryIngest::WaitForRuntimeDone(const std::string& request_id,
     return arrived || lost;
   });
   return arrived;
-}
-
-bool TelemetryIngest::WaitForOpenInvocations(pipeline::SteadyClock::time_point deadline) {
-  std::unique_lock lock(mutex_);
-  return report_arrived_.wait_until(lock, deadline, [&] { return open_invocations_.empty(); });
 }
 
 void TelemetryIngest::OnRestore(std::function<telemetry::RecordEncoder()> factory,
@@ -333,13 +328,6 @@ bool TelemetryIngest::RenewEncoderLocked() {
   return true;
 }
 
-bool TelemetryIngest::WaitForReport(const std::string& request_id,
-                                    pipeline::SteadyClock::time_point deadline) {
-  std::unique_lock lock(mutex_);
-  return report_arrived_.wait_until(lock, deadline,
-                                    [&] { return last_report_request_id_ == request_id; });
-}
-
 bool TelemetryIngest::Salvage(std::string_view body, std::string_view& tail, std::string& why) {
   const telemetry::SalvagedBody salvaged = telemetry::SalvageBody(body);
   if (salvaged.garbage) {
@@ -352,8 +340,8 @@ bool TelemetryIngest::Salvage(std::string_view body, std::string_view& tail, std
   stats_.batches_salvaged++;
   if (salvaged.damaged_bytes > 0) {
     stats_.bytes_damaged += salvaged.damaged_bytes;
-    last_damage_at_ = pipeline::SteadyClock::now();
-    report_arrived_.notify_all();  // a flush waiting for runtimeDone stops waiting
+    last_damage_at_ = buffer_.clock().SteadyNow();
+    buffer_.clock().NotifyAll(report_arrived_);  // a flush waiting for runtimeDone stops waiting
   }
   LogFirst(logged_salvaged_,
            "a telemetry batch was not valid JSON (" + std::to_string(body.size()) +
@@ -384,7 +372,7 @@ void TelemetryIngest::KeepTail(std::string_view tail) {
   // An event cut into three or more pieces: this body held only its next piece.
   if (!pending_.empty() && events_.empty()) {
     if (std::optional<std::string> longer = telemetry::ExtendSplitHead(pending_.head(), tail)) {
-      pending_.Keep(*longer, pipeline::SteadyClock::now());
+      pending_.Keep(*longer, buffer_.clock().SteadyNow());
       return;
     }
   }
@@ -393,7 +381,7 @@ void TelemetryIngest::KeepTail(std::string_view tail) {
   if (!pending_.empty()) {
     ShipFragmentLocked(pending_.Take(), "split event whose continuation did not come");
   }
-  pending_.Keep(tail, pipeline::SteadyClock::now());
+  pending_.Keep(tail, buffer_.clock().SteadyNow());
 }
 
 telemetry::TelemetryEvent TelemetryIngest::DescribeEvent(std::string_view raw) {
@@ -418,8 +406,8 @@ void TelemetryIngest::AddOwnedEvent(std::string raw, size_t at, bool replace) {
 
 void TelemetryIngest::ShipFragmentLocked(std::string head, std::string_view reason) {
   stats_.events_truncated++;
-  last_damage_at_ = pipeline::SteadyClock::now();
-  report_arrived_.notify_all();
+  last_damage_at_ = buffer_.clock().SteadyNow();
+  buffer_.clock().NotifyAll(report_arrived_);
   LogFirst(logged_fragment_,
            "shipped the head of a split telemetry event (" + std::to_string(head.size()) +
                " bytes) as a " + std::string(telemetry::kFragmentEventType) +
@@ -430,7 +418,7 @@ void TelemetryIngest::ShipFragmentLocked(std::string head, std::string_view reas
 void TelemetryIngest::ShipStaleFragment(bool everything) {
   std::lock_guard lock(mutex_);
   if (pending_.empty()) return;
-  if (!everything && pipeline::SteadyClock::now() - pending_.since() < join_window_) return;
+  if (!everything && buffer_.clock().SteadyNow() - pending_.since() < join_window_) return;
   events_.clear();
   owned_texts_.clear();
   ShipFragmentLocked(pending_.Take(), everything ? "its continuation had not come at shutdown"
@@ -480,10 +468,10 @@ size_t TelemetryIngest::EncodeAsFragments(std::string_view raw, std::vector<kine
 bool TelemetryIngest::WaitForQuiet(std::chrono::milliseconds quiet,
                                    pipeline::SteadyClock::time_point deadline,
                                    const std::string& last_request_id) {
-  const pipeline::SteadyClock::time_point asked_at = pipeline::SteadyClock::now();
+  const pipeline::SteadyClock::time_point asked_at = buffer_.clock().SteadyNow();
   std::unique_lock lock(mutex_);
   while (true) {
-    const auto now = pipeline::SteadyClock::now();
+    const auto now = buffer_.clock().SteadyNow();
     const pipeline::SteadyClock::time_point last_heard = std::max(last_batch_at_, asked_at);
     const bool quiet_enough = now - last_heard >= quiet;
     // The last INVOKE's report too: its platform.start may not have come yet either.
@@ -493,7 +481,7 @@ bool TelemetryIngest::WaitForQuiet(std::chrono::milliseconds quiet,
     if (now >= deadline) return false;
     // Woken by a report; otherwise look again when the quiet period would end.
     const auto until = std::min(deadline, quiet_enough ? deadline : last_heard + quiet);
-    report_arrived_.wait_until(lock, until);
+    buffer_.clock().WaitUntil(report_arrived_, lock, until);
   }
 }
 

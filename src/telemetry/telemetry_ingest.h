@@ -30,6 +30,7 @@
 
 namespace tk::telemetry {
 
+// Time (a POST's arrival, the waits' deadlines) is the clock of the queue the records go to.
 class TelemetryIngest {
  public:
   // Records go to `buffer` (memory, then the spool).
@@ -50,10 +51,6 @@ class TelemetryIngest {
   // PutRecords request (CBOR). With simdjson's padding spare after it (the listener's
   // kListenerBodyPadding of capacity) it is parsed in place; otherwise it is grown first.
   telemetry::ListenerReply HandleBatch(std::string body);
-
-  // Waits until the platform.report of `request_id` has been received, or `deadline`.
-  // Returns whether it arrived.
-  bool WaitForReport(const std::string& request_id, pipeline::SteadyClock::time_point deadline);
 
   // Waits until the platform.runtimeDone of `request_id` has been received (the runtime has
   // finished that invocation, and Lambda has sent its telemetry up to that point), or
@@ -77,11 +74,6 @@ class TelemetryIngest {
   // whether all held.
   bool WaitForQuiet(std::chrono::milliseconds quiet, pipeline::SteadyClock::time_point deadline,
                     const std::string& last_request_id = {});
-
-  // Waits until every invocation whose platform.start arrived has its platform.report too, or
-  // `deadline` (Lambda Managed Instances at SHUTDOWN: invocations overlap, none is "the last").
-  // Returns whether none is open.
-  bool WaitForOpenInvocations(pipeline::SteadyClock::time_point deadline);
 
   // SnapStart. Every environment restored from one snapshot starts with the snapshot's encoder:
   // the same sandbox id (and so the same partition key) and the same random state. `factory`

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "kinesis/put_records_response.h"
 #include "kinesis/record.h"
 #include "pipeline/sender.h"
@@ -61,8 +62,10 @@ inline kinesis::PutRecordsOutcome Invalid() {
 
 class FakePutRecords {
  public:
-  explicit FakePutRecords(kinesis::PutRecordsOutcome otherwise = Delivered())
-      : otherwise_(std::move(otherwise)) {}
+  // `clock` stamps each request's sent_at: a ManualClock's time in tests that drive it.
+  explicit FakePutRecords(kinesis::PutRecordsOutcome otherwise = Delivered(),
+                          const Clock& clock = SystemClock())
+      : clock_(clock), otherwise_(std::move(otherwise)) {}
 
   // The answer to the next unanswered call; once the script is used up, `otherwise`.
   void Script(kinesis::PutRecordsOutcome outcome) {
@@ -87,7 +90,7 @@ class FakePutRecords {
     return [this](std::span<const kinesis::Record> records,
                   std::chrono::steady_clock::time_point deadline) {
       SentRequest request;
-      request.sent_at = std::chrono::steady_clock::now();
+      request.sent_at = clock_.SteadyNow();
       request.deadline = deadline;
       for (const kinesis::Record& record : records) {
         record.AppendDataTo(request.data.emplace_back());
@@ -133,6 +136,7 @@ class FakePutRecords {
   }
 
  private:
+  const Clock& clock_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<kinesis::PutRecordsOutcome> script_;

@@ -5,16 +5,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "kinesis/limits.h"
+#include "support/manual_clock.h"
 
 namespace tk::pipeline {
 namespace {
 
 using std::chrono::milliseconds;
+using tk::testing::ManualClock;
 
 // A record of exactly `bytes` (partition key "k" included), tagged in its data.
 kinesis::Record RecordOf(size_t bytes, char tag = 'x') {
@@ -23,6 +26,17 @@ kinesis::Record RecordOf(size_t bytes, char tag = 'x') {
 
 kinesis::Record Named(const std::string& name) {
   return kinesis::Record{.partition_key = "k", .data = name, .attempts = 0};
+}
+
+// Runs WaitForWork (never woken by its predicate) on another thread; the future gives the clock's
+// time when it returned.
+std::future<SteadyClock::time_point> WaitForWorkAside(RecordQueue& queue, const ManualClock& clock,
+                                                      milliseconds max_age,
+                                                      SteadyClock::time_point deadline) {
+  return std::async(std::launch::async, [&queue, &clock, max_age, deadline] {
+    queue.WaitForWork(max_age, deadline, [](bool) { return false; });
+    return clock.SteadyNow();
+  });
 }
 
 std::vector<std::string> DataOf(const kinesis::PutRecordsBatch& batch) {
@@ -161,17 +175,21 @@ TEST(RecordQueueTest, DiscardsA5MiBRecordOnTheDefaultStream) {
 TEST(RecordQueueTest, AFullRequestIsMeasuredByTheStreamsRequestLimit) {
   // 6 MiB queued: a full request for a 1 MiB stream (5 MiB), not for a large-record one (10 MiB).
   for (const bool large : {false, true}) {
+    ManualClock clock;
     RecordQueue queue(32 * kinesis::kMiB,
-                      large ? kinesis::LimitsForStream(10 * kinesis::kMiB) : kinesis::Limits{});
+                      large ? kinesis::LimitsForStream(10 * kinesis::kMiB) : kinesis::Limits{},
+                      clock);
     std::vector<kinesis::Record> records(6, RecordOf(kinesis::kMiB));
-    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
-    const auto start = SteadyClock::now();
-    queue.WaitForWork(milliseconds(10'000), start + milliseconds(200), [](bool) { return false; });
-    const auto waited = SteadyClock::now() - start;
+    ASSERT_TRUE(queue.PushAll(records, clock.SteadyNow()));
+    const auto deadline = clock.SteadyNow() + milliseconds(200);
     if (large) {
-      EXPECT_GE(waited, milliseconds(200)) << "6 MiB is not a full 10 MiB request";
+      auto returned_at = WaitForWorkAside(queue, clock, milliseconds(10'000), deadline);
+      ASSERT_TRUE(clock.AwaitWaiterUntil(deadline)) << "6 MiB is not a full 10 MiB request";
+      clock.Advance(milliseconds(200));
+      EXPECT_EQ(returned_at.get(), deadline);
     } else {
-      EXPECT_LT(waited, milliseconds(150)) << "6 MiB is a full 5 MiB request";
+      queue.WaitForWork(milliseconds(10'000), deadline, [](bool) { return false; });
+      EXPECT_EQ(clock.blocked_waits(), 0u) << "6 MiB is a full 5 MiB request";
     }
   }
 }
@@ -200,47 +218,69 @@ TEST(RecordQueueTest, DiscardsARecordLargerThanAnyRequestInsteadOfBlockingTheQue
 }
 
 TEST(RecordQueueTest, WaitForWorkReturnsAtTheDeadlineWhenNothingIsQueued) {
-  RecordQueue queue(1000);
-  const auto start = SteadyClock::now();
-  queue.WaitForWork(milliseconds(10'000), start + milliseconds(20), [](bool) { return false; });
-  const auto waited = SteadyClock::now() - start;
-  EXPECT_GE(waited, milliseconds(20));
-  EXPECT_LT(waited, milliseconds(2'000));
+  ManualClock clock;
+  RecordQueue queue(1000, {}, clock);
+  const auto deadline = clock.SteadyNow() + milliseconds(20);
+  auto returned_at = WaitForWorkAside(queue, clock, milliseconds(10'000), deadline);
+  ASSERT_TRUE(clock.AwaitWaiterUntil(deadline));
+  clock.Advance(milliseconds(19));
+  EXPECT_EQ(returned_at.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  clock.Advance(milliseconds(1));
+  EXPECT_EQ(returned_at.get(), deadline);
+}
+
+TEST(RecordQueueTest, WaitForWorkReturnsWhenTheOldestRecordReachesTheBatchAge) {
+  ManualClock clock;
+  RecordQueue queue(1000, {}, clock);
+  std::vector<kinesis::Record> records = {Named("first")};
+  const auto pushed_at = clock.SteadyNow();
+  ASSERT_TRUE(queue.PushAll(records, pushed_at));
+  clock.Advance(milliseconds(30));
+  std::vector<kinesis::Record> later = {Named("second")};
+  ASSERT_TRUE(queue.PushAll(later, clock.SteadyNow()));
+  const auto far = clock.SteadyNow() + std::chrono::hours(1);
+  auto returned_at = WaitForWorkAside(queue, clock, milliseconds(100), far);
+  // Due by the first record's age, not the second's.
+  ASSERT_TRUE(clock.AwaitWaiterUntil(pushed_at + milliseconds(100)));
+  clock.Advance(milliseconds(70));
+  EXPECT_EQ(returned_at.get(), pushed_at + milliseconds(100));
 }
 
 TEST(RecordQueueTest, WaitForWorkReturnsAtOnceForAFullRequestOrAnOldRecord) {
-  const auto far = SteadyClock::now() + std::chrono::hours(1);
   {
-    RecordQueue queue(10 * kinesis::kMiB);
+    ManualClock clock;
+    RecordQueue queue(10 * kinesis::kMiB, {}, clock);
     std::vector<kinesis::Record> records(kinesis::kMaxRecordsPerRequest, Named("r"));
-    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now()));
-    const auto start = SteadyClock::now();
-    queue.WaitForWork(milliseconds(10'000), far, [](bool) { return false; });
-    EXPECT_LT(SteadyClock::now() - start, milliseconds(1'000));
+    ASSERT_TRUE(queue.PushAll(records, clock.SteadyNow()));
+    queue.WaitForWork(milliseconds(10'000), clock.SteadyNow() + std::chrono::hours(1),
+                      [](bool) { return false; });
+    EXPECT_EQ(clock.blocked_waits(), 0u);
   }
   {
-    RecordQueue queue(1000);
+    ManualClock clock;
+    RecordQueue queue(1000, {}, clock);
     std::vector<kinesis::Record> records = {Named("old")};
-    ASSERT_TRUE(queue.PushAll(records, SteadyClock::now() - milliseconds(500)));
-    const auto start = SteadyClock::now();
-    queue.WaitForWork(milliseconds(100), far, [](bool) { return false; });
-    EXPECT_LT(SteadyClock::now() - start, milliseconds(1'000));
+    ASSERT_TRUE(queue.PushAll(records, clock.SteadyNow() - milliseconds(500)));
+    queue.WaitForWork(milliseconds(100), clock.SteadyNow() + std::chrono::hours(1),
+                      [](bool) { return false; });
+    EXPECT_EQ(clock.blocked_waits(), 0u);
   }
 }
 
 TEST(RecordQueueTest, WaitForWorkWakesOnNotifyWhenThePredicateTurnsTrue) {
-  RecordQueue queue(1000);
+  ManualClock clock;
+  RecordQueue queue(1000, {}, clock);
   std::atomic<bool> wake{false};
-  std::thread notifier([&] {
-    std::this_thread::sleep_for(milliseconds(10));
-    wake = true;
-    queue.Notify();
+  const auto start = clock.SteadyNow();
+  auto returned_at = std::async(std::launch::async, [&] {
+    queue.WaitForWork(milliseconds(10'000), start + std::chrono::seconds(10),
+                      [&](bool) { return wake.load(); });
+    return clock.SteadyNow();
   });
-  const auto start = SteadyClock::now();
-  queue.WaitForWork(milliseconds(10'000), start + std::chrono::seconds(10),
-                    [&](bool) { return wake.load(); });
-  EXPECT_LT(SteadyClock::now() - start, milliseconds(5'000));
-  notifier.join();
+  ASSERT_TRUE(clock.AwaitWaiters(1));
+  wake = true;
+  queue.Notify();
+  EXPECT_EQ(returned_at.get(), start);  // woken without any time passing
 }
 
 // Pops at most `room` records (a batch already holding the rest of a request's 500 records) and

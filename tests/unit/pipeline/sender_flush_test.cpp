@@ -1,7 +1,9 @@
 // Tests the sender's flush before /next (FlushAndWait): it sends a partial request at once and
 // returns when everything held is delivered, or at its deadline when Kinesis does not take it.
+// Time is a ManualClock's: the deadline passes when the test moves it, not after a real wait.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -9,6 +11,7 @@
 #include "kinesis/limits.h"
 #include "pipeline/sender.h"
 #include "support/fake_put_records.h"
+#include "support/manual_clock.h"
 
 namespace tk::pipeline {
 namespace {
@@ -17,13 +20,10 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using tk::testing::FakePutRecords;
 
-// Generous bound for "at once" on a loaded 2-core machine or under sanitizers.
-constexpr milliseconds kSoon{1'000};
-
 class SenderFlushTest : public ::testing::Test {
  protected:
   explicit SenderFlushTest(kinesis::PutRecordsOutcome otherwise = tk::testing::Delivered())
-      : kinesis_(std::move(otherwise)) {}
+      : kinesis_(std::move(otherwise), clock_) {}
 
   void StartSender() {
     SenderOptions options;
@@ -40,10 +40,11 @@ class SenderFlushTest : public ::testing::Test {
     for (size_t i = 0; i < count; ++i) {
       records.push_back({.partition_key = "sandbox", .data = "r" + std::to_string(i)});
     }
-    ASSERT_TRUE(queue_.PushAll(records, SteadyClock::now()));
+    ASSERT_TRUE(queue_.PushAll(records, clock_.SteadyNow()));
   }
 
-  RecordQueue queue_{8 * kinesis::kMiB};
+  tk::testing::ManualClock clock_;  // first: it outlives the sender
+  RecordQueue queue_{8 * kinesis::kMiB, {}, clock_};
   DeliveryStats stats_;
   FakePutRecords kinesis_;
   std::unique_ptr<Sender> sender_;
@@ -52,18 +53,18 @@ class SenderFlushTest : public ::testing::Test {
 TEST_F(SenderFlushTest, FlushAndWaitReturnsOnceAPartialRequestIsDelivered) {
   StartSender();
   Push(3);
-  const auto start = SteadyClock::now();
+  const auto start = clock_.SteadyNow();
   EXPECT_TRUE(sender_->FlushAndWait(start + seconds(30)));
-  EXPECT_LT(SteadyClock::now() - start, kSoon);
+  EXPECT_EQ(clock_.SteadyNow(), start);  // no time had to pass
   EXPECT_EQ(stats_.records_delivered.load(), 3u);
   EXPECT_EQ(queue_.held_bytes(), 0u);
 }
 
 TEST_F(SenderFlushTest, FlushAndWaitWithNothingHeldReturnsAtOnce) {
   StartSender();
-  const auto start = SteadyClock::now();
+  const auto start = clock_.SteadyNow();
   EXPECT_TRUE(sender_->FlushAndWait(start + seconds(30)));
-  EXPECT_LT(SteadyClock::now() - start, kSoon);
+  EXPECT_EQ(clock_.SteadyNow(), start);
   EXPECT_EQ(kinesis_.requests().size(), 0u);
 }
 
@@ -75,14 +76,20 @@ class FailingSenderFlushTest : public SenderFlushTest {
 TEST_F(FailingSenderFlushTest, FlushAndWaitGivesUpAtItsDeadlineAndKeepsTheRecords) {
   StartSender();
   Push(2);
-  const auto start = SteadyClock::now();
-  EXPECT_FALSE(sender_->FlushAndWait(start + milliseconds(150)));
-  const auto waited = SteadyClock::now() - start;
-  EXPECT_GE(waited, milliseconds(150));
-  EXPECT_LT(waited, milliseconds(150) + kSoon);
+  const auto deadline = clock_.SteadyNow() + milliseconds(150);
+  auto flushed = std::async(std::launch::async, [&] {
+    const bool delivered = sender_->FlushAndWait(deadline);
+    return std::make_pair(delivered, clock_.SteadyNow());
+  });
+  // The flush and the sender's backoffs (5, 10, 20, 25 ms...) wait; time passes until the flush
+  // returns.
+  const auto [delivered, returned_at] = clock_.RunUntilReady(flushed, 2);
+  EXPECT_FALSE(delivered);
+  EXPECT_EQ(returned_at, deadline);
+  EXPECT_GE(kinesis_.request_count(), 5u);  // it kept retrying meanwhile
   // Nothing is lost: the records are still held, to be retried in the background.
   EXPECT_GT(queue_.held_bytes(), 0u);
-  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now()), 2u);
+  EXPECT_EQ(sender_->DrainAndStop(clock_.SteadyNow()), 2u);
 }
 
 }  // namespace

@@ -6,14 +6,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <ctime>
+#include <future>
 #include <memory>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include "kinesis/limits.h"
 #include "support/fake_put_records.h"
+#include "support/manual_clock.h"
 
 namespace tk::pipeline {
 namespace {
@@ -23,6 +24,7 @@ using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using tk::testing::FakePutRecords;
+using tk::testing::ManualClock;
 using tk::testing::SentRequest;
 
 // Generous bound for "soon" on a loaded 2-core machine or under sanitizers.
@@ -49,8 +51,11 @@ std::vector<std::string> Names(const std::string& prefix, size_t count) {
 // The queue, stats and fake Kinesis around one sender; the sender is destroyed first.
 class SenderTest : public ::testing::Test {
  protected:
-  explicit SenderTest(kinesis::PutRecordsOutcome otherwise = tk::testing::Delivered())
-      : kinesis_(std::move(otherwise)) {}
+  explicit SenderTest(kinesis::PutRecordsOutcome otherwise = tk::testing::Delivered(),
+                      const Clock& clock = SystemClock())
+      : clock_(clock),
+        queue_(64 * kinesis::kMiB, {}, clock),
+        kinesis_(std::move(otherwise), clock) {}
 
   void StartSender(SenderOptions options) {
     // uniform01 == 0: every backoff is exactly half its exponential window.
@@ -64,7 +69,7 @@ class SenderTest : public ::testing::Test {
     for (const std::string& name : names) {
       records.push_back({.partition_key = "sandbox", .data = name, .attempts = 0});
     }
-    ASSERT_TRUE(queue_.PushAll(records, SteadyClock::now()));
+    ASSERT_TRUE(queue_.PushAll(records, clock_.SteadyNow()));
     received_ += names.size();
   }
 
@@ -73,11 +78,50 @@ class SenderTest : public ::testing::Test {
                              stats_.records_unsent_at_shutdown.load());
   }
 
-  RecordQueue queue_{64 * kinesis::kMiB};
+  const Clock& clock_;
+  RecordQueue queue_;
   DeliveryStats stats_;
   FakePutRecords kinesis_;
   std::unique_ptr<Sender> sender_;
   uint64_t received_ = 0;
+};
+
+// The sender on a ManualClock: a test moves time itself, and sees the sender blocked in a wait by
+// its deadline instead of sleeping.
+struct ManualTime {
+  ManualClock manual_clock;  // a base, so it outlives the sender
+};
+
+class ManualTimeSenderTest : protected ManualTime, public SenderTest {
+ protected:
+  explicit ManualTimeSenderTest(kinesis::PutRecordsOutcome otherwise = tk::testing::Delivered())
+      : SenderTest(std::move(otherwise), manual_clock) {}
+
+  SteadyClock::time_point Now() const { return manual_clock.SteadyNow(); }
+
+  // Once the sender waits until exactly `deadline` (a batch age, a backoff), moves time there.
+  void AdvanceToWait(SteadyClock::time_point deadline) {
+    ASSERT_TRUE(manual_clock.AwaitWaiterUntil(deadline)) << "the sender is not waiting for it";
+    manual_clock.AdvanceTo(deadline);
+  }
+
+  // DrainAndStop on another thread, time passing whenever it and the sender both wait for it.
+  // Returns the unsent events; `returned_at`: the clock's time when the drain returned.
+  uint64_t DrainLettingTimePass(SteadyClock::time_point deadline,
+                                SteadyClock::time_point* returned_at = nullptr) {
+    auto drained = std::async(std::launch::async, [this, deadline] {
+      const uint64_t unsent = sender_->DrainAndStop(deadline);
+      return std::make_pair(unsent, Now());
+    });
+    const auto [unsent, at] = manual_clock.RunUntilReady(drained, 2);
+    if (returned_at != nullptr) *returned_at = at;
+    return unsent;
+  }
+};
+
+class FailingManualTimeSenderTest : public ManualTimeSenderTest {
+ protected:
+  FailingManualTimeSenderTest() : ManualTimeSenderTest(tk::testing::Throttled()) {}
 };
 
 TEST_F(SenderTest, RetriesOnlyFailedRecordsAfterPartialFailure) {
@@ -131,23 +175,29 @@ TEST_F(SenderTest, CountsUnsentEventsOfPackedRecordsAtShutdown) {
   EXPECT_EQ(stats_.records_unsent_at_shutdown.load(), 7u);
 }
 
-TEST_F(SenderTest, ResendsTheWholeRequestWithBackoffAfterARetryableFailure) {
+TEST_F(ManualTimeSenderTest, ResendsTheWholeRequestWithBackoffAfterARetryableFailure) {
   kinesis_.Script(tk::testing::Throttled());
   kinesis_.Script(tk::testing::Throttled());
   Push(Names("r", 3));
+  const auto pushed_at = Now();
   // Backoff windows 40 ms then 80 ms; with uniform01 == 0 the waits are 20 ms and 40 ms.
   StartSender(Options(milliseconds(1), milliseconds(40), milliseconds(1'000)));
-
+  AdvanceToWait(pushed_at + milliseconds(1));  // the batch age
+  ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+  AdvanceToWait(pushed_at + milliseconds(21));
+  ASSERT_TRUE(kinesis_.WaitForRequests(2, kSoon));
+  AdvanceToWait(pushed_at + milliseconds(61));
   ASSERT_TRUE(kinesis_.WaitForRequests(3, kSoon));
+
   const std::vector<SentRequest> requests = kinesis_.requests();
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_THAT(requests[i].data, ElementsAre("r0", "r1", "r2")) << "request " << i;
     EXPECT_THAT(requests[i].attempts, ::testing::Each(static_cast<uint32_t>(i))) << i;
   }
-  EXPECT_GE(requests[1].sent_at - requests[0].sent_at, milliseconds(20));
-  EXPECT_GE(requests[2].sent_at - requests[1].sent_at, milliseconds(40));
+  EXPECT_EQ(requests[1].sent_at - requests[0].sent_at, milliseconds(20));
+  EXPECT_EQ(requests[2].sent_at - requests[1].sent_at, milliseconds(40));
 
-  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(sender_->DrainAndStop(Now() + seconds(5)), 0u);
   EXPECT_EQ(stats_.requests_failed.load(), 2u);
   EXPECT_EQ(stats_.records_retried.load(), 6u);
   EXPECT_EQ(stats_.records_delivered.load(), 3u);
@@ -173,15 +223,16 @@ TEST_F(SenderTest, HoldsRecordsOnADeploymentErrorAndDeliversThemOnceItIsFixed) {
   ExpectEveryRecordAccountedFor();
 }
 
-TEST_F(SenderTest, AFlushBeforeNextDoesNotWaitForHeldRecords) {
+TEST_F(ManualTimeSenderTest, AFlushBeforeNextDoesNotWaitForHeldRecords) {
   kinesis_.AnswerOtherwise(tk::testing::NotFound());
   Push(Names("a", 3));
   StartSender(Options(milliseconds(1), seconds(10), seconds(10)));
+  AdvanceToWait(Now() + milliseconds(1));
   ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
-  const auto started = SteadyClock::now();
+  const auto started = Now();
   EXPECT_FALSE(sender_->FlushAndWait(started + seconds(5)));
-  EXPECT_LT(SteadyClock::now() - started, kSoon);  // returned without spending the budget
-  sender_->DrainAndStop(SteadyClock::now());
+  EXPECT_EQ(Now(), started);  // returned without spending any of the budget
+  sender_->DrainAndStop(Now());
 }
 
 TEST_F(SenderTest, IsolatesAnInvalidRecordByHalvingAndDropsOnlyThatRecord) {
@@ -216,46 +267,49 @@ TEST_F(SenderTest, HoldsInsteadOfDroppingWhenEveryRecordIsRefusedAlone) {
   ExpectEveryRecordAccountedFor();
 }
 
-TEST_F(SenderTest, FlushSoonSendsAPartialBatchWithoutWaitingForTheBatchAge) {
+TEST_F(ManualTimeSenderTest, FlushSoonSendsAPartialBatchWithoutWaitingForTheBatchAge) {
   StartSender(Options(seconds(10)));
+  const auto pushed_at = Now();
   Push(Names("r", 3));
   // Without a flush, a partial request waits for its age (10 s).
-  EXPECT_FALSE(kinesis_.WaitForRequests(1, milliseconds(100)));
+  ASSERT_TRUE(manual_clock.AwaitWaiterUntil(pushed_at + seconds(10)));
+  manual_clock.Advance(seconds(9));
+  EXPECT_EQ(kinesis_.request_count(), 0u);
 
-  const auto flushed_at = SteadyClock::now();
   sender_->FlushSoon();
   ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
   const SentRequest request = kinesis_.requests()[0];
-  EXPECT_LT(request.sent_at - flushed_at, kSoon);
+  EXPECT_EQ(request.sent_at, pushed_at + seconds(9));  // at the flush, before the age
   EXPECT_THAT(request.data, ElementsAre("r0", "r1", "r2"));
 
-  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(sender_->DrainAndStop(Now() + seconds(5)), 0u);
   ExpectEveryRecordAccountedFor();
 }
 
-TEST_F(SenderTest, FlushSoonWithNothingQueuedSendsNothing) {
+TEST_F(ManualTimeSenderTest, FlushSoonWithNothingQueuedSendsNothing) {
   StartSender(Options(seconds(10)));
   sender_->FlushSoon();
-  EXPECT_FALSE(kinesis_.WaitForRequests(1, milliseconds(100)));
-  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
-  EXPECT_EQ(kinesis_.request_count(), 0u);
+  manual_clock.Advance(seconds(60));
+  EXPECT_EQ(sender_->DrainAndStop(Now() + seconds(5)), 0u);
+  EXPECT_EQ(kinesis_.request_count(), 0u);  // not even an empty request, at any time
 }
 
-TEST_F(SenderTest, SendsAFullRequestOfFiveHundredRecordsWithoutAFlush) {
+TEST_F(ManualTimeSenderTest, SendsAFullRequestOfFiveHundredRecordsWithoutAFlush) {
   StartSender(Options(seconds(10)));
-  const auto pushed_at = SteadyClock::now();
+  const auto pushed_at = Now();
   Push(Names("r", kinesis::kMaxRecordsPerRequest + 1));
 
   ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
   const SentRequest request = kinesis_.requests()[0];
-  EXPECT_LT(request.sent_at - pushed_at, kSoon);
+  EXPECT_EQ(request.sent_at, pushed_at);  // at once: no time has passed
   EXPECT_EQ(request.data.size(), kinesis::kMaxRecordsPerRequest);
   EXPECT_EQ(request.data.front(), "r0");
   EXPECT_EQ(request.data.back(), "r499");
   // The one left over is a partial request: it waits for its age or a flush.
-  EXPECT_FALSE(kinesis_.WaitForRequests(2, milliseconds(100)));
+  ASSERT_TRUE(manual_clock.AwaitWaiterUntil(pushed_at + seconds(10)));
+  EXPECT_EQ(kinesis_.request_count(), 1u);
 
-  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now() + seconds(5)), 0u);
+  EXPECT_EQ(sender_->DrainAndStop(Now() + seconds(5)), 0u);
   EXPECT_THAT(kinesis_.requests()[1].data, ElementsAre("r500"));
   EXPECT_EQ(stats_.records_delivered.load(), 501u);
   ExpectEveryRecordAccountedFor();
@@ -328,80 +382,96 @@ TEST_F(SenderTest, DrainAndStopSendsEverythingHeldBeforeTheDeadline) {
   ExpectEveryRecordAccountedFor();
 }
 
-TEST_F(SenderTest, DrainAndStopReturnsAtOnceWhenNothingIsHeld) {
+TEST_F(ManualTimeSenderTest, DrainAndStopReturnsAtOnceWhenNothingIsHeld) {
   StartSender(Options(seconds(10)));
-  const auto start = SteadyClock::now();
+  const auto start = Now();
   EXPECT_EQ(sender_->DrainAndStop(start + seconds(10)), 0u);
-  EXPECT_LT(SteadyClock::now() - start, kSoon);
+  EXPECT_EQ(Now(), start);
 }
 
-class FailingSenderTest : public SenderTest {
- protected:
-  FailingSenderTest() : SenderTest(tk::testing::Throttled()) {}
-};
+TEST_F(ManualTimeSenderTest, DrainAndStopSendsAPartialRequestWithoutWaitingForItsAge) {
+  StartSender(Options(seconds(10)));
+  Push(Names("r", 3));
+  const auto start = Now();
+  EXPECT_EQ(sender_->DrainAndStop(start + seconds(2)), 0u);
+  EXPECT_EQ(Now(), start);
+  EXPECT_EQ(stats_.records_delivered.load(), 3u);
+}
 
-TEST_F(FailingSenderTest, DrainAndStopReturnsByTheDeadlineAndCountsUnsentRecords) {
+TEST_F(FailingManualTimeSenderTest, DrainAndStopReturnsAtTheDeadlineAndCountsUnsentRecords) {
   StartSender(Options(seconds(10), milliseconds(10), milliseconds(50)));
   Push(Names("r", 10));
 
-  const auto deadline = SteadyClock::now() + milliseconds(300);
-  EXPECT_EQ(sender_->DrainAndStop(deadline), 10u);
-  EXPECT_LT(SteadyClock::now(), deadline + milliseconds(200));
+  const auto deadline = Now() + milliseconds(300);
+  SteadyClock::time_point returned_at;
+  EXPECT_EQ(DrainLettingTimePass(deadline, &returned_at), 10u);
+  EXPECT_EQ(returned_at, deadline);
   EXPECT_EQ(stats_.records_unsent_at_shutdown.load(), 10u);
   EXPECT_EQ(stats_.records_delivered.load(), 0u);
   const std::vector<SentRequest> requests = kinesis_.requests();
-  ASSERT_GE(requests.size(), 2u);  // it did keep retrying within the deadline
+  // It kept retrying within the deadline: backoffs of 5, 10, 20, 25, 25... ms (uniform01 == 0).
+  EXPECT_GE(requests.size(), 10u);
   for (const SentRequest& request : requests) EXPECT_LE(request.deadline, deadline);
   ExpectEveryRecordAccountedFor();
 }
 
-TEST_F(FailingSenderTest, DrainAndStopCutsALongBackoffShortAtTheDeadline) {
+TEST_F(FailingManualTimeSenderTest, DrainAndStopCutsALongBackoffShortAtTheDeadline) {
   // One failure, then a 2 s backoff (4 s window, uniform01 == 0): longer than the drain has.
   StartSender(Options(milliseconds(1), seconds(4), seconds(4)));
   Push(Names("r", 5));
+  AdvanceToWait(Now() + milliseconds(1));
   ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+  ASSERT_TRUE(manual_clock.AwaitWaiterUntil(Now() + seconds(2)));
 
-  const auto start = SteadyClock::now();
-  EXPECT_EQ(sender_->DrainAndStop(start + milliseconds(100)), 5u);
-  EXPECT_LT(SteadyClock::now() - start, milliseconds(700));
+  const auto deadline = Now() + milliseconds(100);
+  SteadyClock::time_point returned_at;
+  EXPECT_EQ(DrainLettingTimePass(deadline, &returned_at), 5u);
+  EXPECT_EQ(returned_at, deadline);
   EXPECT_EQ(kinesis_.request_count(), 1u);
   ExpectEveryRecordAccountedFor();
 }
 
-TEST_F(SenderTest, ADrainRetriesAfterOneBaseBackoffNotAfterTheEscalatedOne) {
+TEST_F(ManualTimeSenderTest, ADrainRetriesAfterOneBaseBackoffNotAfterTheEscalatedOne) {
   // Four throttled requests escalate the backoff to 4 x base (uniform01 == 0: half of 8 x base);
   // Kinesis has recovered by the time SHUTDOWN drains, which then waits one base only.
   const milliseconds base(250);
   for (int i = 0; i < 4; ++i) kinesis_.Script(tk::testing::Throttled());
   StartSender(Options(milliseconds(1), base, seconds(60)));
   Push(Names("r", 5));
-  ASSERT_TRUE(kinesis_.WaitForRequests(4, seconds(10)));
+  for (size_t sent = 1; sent <= 4; ++sent) {
+    ASSERT_TRUE(manual_clock.AwaitWaiters(1));  // the batch age, then each backoff
+    manual_clock.AdvanceTo(manual_clock.EarliestDeadline());
+    ASSERT_TRUE(kinesis_.WaitForRequests(sent, kSoon));
+  }
+  const auto failed_at = kinesis_.requests()[3].sent_at;
+  ASSERT_TRUE(manual_clock.AwaitWaiterUntil(failed_at + 4 * base));  // escalated
 
-  const auto drain_started = SteadyClock::now();
-  EXPECT_EQ(sender_->DrainAndStop(drain_started + seconds(10)), 0u);
+  EXPECT_EQ(DrainLettingTimePass(Now() + seconds(10)), 0u);
   const std::vector<SentRequest> requests = kinesis_.requests();
   ASSERT_EQ(requests.size(), 5u);
-  const auto escalated_retry_at = requests[3].sent_at + 4 * base;
-  EXPECT_LT(requests[4].sent_at, escalated_retry_at - base);
-  EXPECT_GE(requests[4].sent_at, requests[3].sent_at + base);
+  EXPECT_EQ(requests[4].sent_at, failed_at + base);
   EXPECT_EQ(stats_.records_delivered.load(), 5u);
   ExpectEveryRecordAccountedFor();
 }
 
-double ProcessCpuSeconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
-
-TEST_F(FailingSenderTest, WaitsOutABackoffWithoutSpinningWhenAFullRequestIsQueued) {
+TEST_F(FailingManualTimeSenderTest, WaitsOutABackoffWhenAFullRequestIsQueued) {
   StartSender(Options(milliseconds(1), seconds(4), seconds(4)));  // 2 s backoff
   Push(Names("r", 600));                                          // more than one request
   ASSERT_TRUE(kinesis_.WaitForRequests(1, kSoon));
+  const auto failed_at = kinesis_.requests()[0].sent_at;
 
-  const double cpu_before = ProcessCpuSeconds();
-  std::this_thread::sleep_for(milliseconds(300));
-  const double cpu_used = ProcessCpuSeconds() - cpu_before;
-  EXPECT_LT(cpu_used, 0.15) << "the sender thread busy-waits during its backoff";
-  EXPECT_EQ(kinesis_.request_count(), 1u);  // and the backoff is honoured
+  // Blocked until the backoff's end although a full request is queued (a wait that the queued
+  // records ended would spin), and not woken by time short of it.
+  ASSERT_TRUE(manual_clock.AwaitWaiterUntil(failed_at + seconds(2)));
+  const size_t waits = manual_clock.blocked_waits();
+  manual_clock.Advance(seconds(1));
+  EXPECT_EQ(kinesis_.request_count(), 1u);
+  EXPECT_EQ(manual_clock.blocked_waits(), waits);
+  manual_clock.AdvanceTo(failed_at + seconds(2));
+  ASSERT_TRUE(kinesis_.WaitForRequests(2, kSoon));
+  EXPECT_EQ(kinesis_.requests()[1].sent_at, failed_at + seconds(2));
 
-  EXPECT_EQ(sender_->DrainAndStop(SteadyClock::now()), 600u);
+  EXPECT_EQ(sender_->DrainAndStop(Now()), 600u);
   ExpectEveryRecordAccountedFor();
 }
 

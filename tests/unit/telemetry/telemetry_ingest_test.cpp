@@ -6,13 +6,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <future>
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include "kinesis/limits.h"
+#include "support/manual_clock.h"
 #include "support/tenant_events.h"
 
 namespace tk::telemetry {
@@ -109,6 +111,18 @@ std::vector<std::string> Drain(pipeline::RecordQueue& queue) {
 class TelemetryIngestTest : public ::testing::Test {
  protected:
   pipeline::RecordQueue queue_{4 * kinesis::kMiB};  // room for an event shipped as fragments
+  pipeline::DeliveryStats stats_;
+  TelemetryIngest ingest_{Encoder(), queue_, stats_};
+};
+
+// The ingest's waits on a ManualClock (the queue's): a test moves time, and knows the wait is
+// blocked by asking the clock.
+class ManualTimeIngestTest : public ::testing::Test {
+ protected:
+  pipeline::SteadyClock::time_point Now() const { return clock_.SteadyNow(); }
+
+  tk::testing::ManualClock clock_;
+  pipeline::RecordQueue queue_{4 * kinesis::kMiB, {}, clock_};
   pipeline::DeliveryStats stats_;
   TelemetryIngest ingest_{Encoder(), queue_, stats_};
 };
@@ -263,12 +277,11 @@ TEST_F(TelemetryIngestTest, ShipsAnEventOverTheRecordLimitAsFragmentsAndQueuesTh
   EXPECT_EQ(stats_.events_received.load(), 5u);  // the event counts once per fragment shipped
 }
 
-TEST_F(TelemetryIngestTest, AFlushStopsWaitingForARuntimeDoneLostInADamagedBody) {
-  const auto invoked_at = pipeline::SteadyClock::now();
+TEST_F(ManualTimeIngestTest, AFlushStopsWaitingForARuntimeDoneLostInADamagedBody) {
+  const auto invoked_at = Now();
   EXPECT_EQ(ingest_.HandleBatch(Batch({FunctionEvent("x"), "garbage"})).status, 200);
-  const auto started = pipeline::SteadyClock::now();
-  EXPECT_FALSE(ingest_.WaitForRuntimeDone("req-1", started + std::chrono::seconds(10), invoked_at));
-  EXPECT_LT(pipeline::SteadyClock::now() - started, std::chrono::seconds(5));
+  EXPECT_FALSE(ingest_.WaitForRuntimeDone("req-1", Now() + std::chrono::seconds(10), invoked_at));
+  EXPECT_EQ(clock_.blocked_waits(), 0u);  // at once
 }
 
 TEST(TelemetryIngestLargeRecordTest, QueuesA5MiBEventOnlyWhenTheStreamTakes10MiBRecords) {
@@ -348,36 +361,8 @@ TEST(TelemetryIngestQueueFullTest, AnswersAFullQueueWith503AndQueuesNothingOfThe
   // Every received event is queued or counted as dropped.
   EXPECT_EQ(stats.events_received.load(), 3u);
   EXPECT_EQ(stats.events_dropped_overflow.load(), 2u);
-  // The refused batch's report was not taken either.
-  EXPECT_FALSE(ingest.WaitForReport("req-9", pipeline::SteadyClock::now()));
-}
-
-TEST_F(TelemetryIngestTest, WaitForReportReturnsTrueWhenTheReportArrivesFromAnotherThread) {
-  std::thread listener([this] {
-    std::this_thread::sleep_for(milliseconds(20));
-    ingest_.HandleBatch(Batch({FunctionEvent("log line")}));
-    ingest_.HandleBatch(Batch({FunctionEvent("last words"), ReportEvent("req-42")}));
-  });
-  const auto start = pipeline::SteadyClock::now();
-  EXPECT_TRUE(ingest_.WaitForReport("req-42", start + std::chrono::seconds(10)));
-  EXPECT_LT(pipeline::SteadyClock::now() - start, std::chrono::seconds(5));
-  listener.join();
-}
-
-TEST_F(TelemetryIngestTest, WaitForReportReturnsTrueAtOnceForAReportAlreadyReceived) {
-  ASSERT_EQ(ingest_.HandleBatch(Batch({ReportEvent("req-7")})).status, 200);
-  const auto start = pipeline::SteadyClock::now();
-  EXPECT_TRUE(ingest_.WaitForReport("req-7", start + std::chrono::seconds(10)));
-  EXPECT_LT(pipeline::SteadyClock::now() - start, std::chrono::seconds(1));
-}
-
-TEST_F(TelemetryIngestTest, WaitForReportReturnsFalseAtTheDeadlineWithoutThatReport) {
-  ASSERT_EQ(ingest_.HandleBatch(Batch({ReportEvent("req-1")})).status, 200);
-  const auto start = pipeline::SteadyClock::now();
-  EXPECT_FALSE(ingest_.WaitForReport("req-2", start + milliseconds(50)));
-  const auto waited = pipeline::SteadyClock::now() - start;
-  EXPECT_GE(waited, milliseconds(50));
-  EXPECT_LT(waited, std::chrono::seconds(2));
+  // The refused batch's report was not taken either: the shutdown still waits for it.
+  EXPECT_FALSE(ingest.WaitForQuiet(milliseconds(0), pipeline::SteadyClock::now(), "req-9"));
 }
 
 std::string PlatformEvent(const std::string& type, const std::string& request_id) {
@@ -389,40 +374,86 @@ std::string RestoreStartEvent() {
   return R"({"time":"2024-01-01T00:00:00Z","type":"platform.restoreStart","record":{}})";
 }
 
-TEST_F(TelemetryIngestTest, WaitForRuntimeDoneReturnsWhenThatRequestsRuntimeDoneArrives) {
+TEST_F(ManualTimeIngestTest, WaitForRuntimeDoneReturnsWhenThatRequestsRuntimeDoneArrives) {
   ASSERT_EQ(ingest_.HandleBatch(Batch({PlatformEvent("platform.runtimeDone", "req-1")})).status,
             200);
-  std::thread listener([this] {
-    std::this_thread::sleep_for(milliseconds(20));
-    ingest_.HandleBatch(
-        Batch({FunctionEvent("done"), PlatformEvent("platform.runtimeDone", "req-2")}));
+  const auto start = Now();
+  auto arrived = std::async(std::launch::async, [&] {
+    return ingest_.WaitForRuntimeDone("req-2", start + std::chrono::seconds(10));
   });
-  const auto start = pipeline::SteadyClock::now();
-  EXPECT_TRUE(ingest_.WaitForRuntimeDone("req-2", start + std::chrono::seconds(10)));
-  EXPECT_LT(pipeline::SteadyClock::now() - start, std::chrono::seconds(5));
-  listener.join();
-  EXPECT_TRUE(
-      ingest_.WaitForRuntimeDone("req-1", pipeline::SteadyClock::now()));  // arrived earlier
-  EXPECT_FALSE(
-      ingest_.WaitForRuntimeDone("req-3", pipeline::SteadyClock::now() + milliseconds(20)));
+  ASSERT_TRUE(clock_.AwaitWaiters(1));  // waiting for it
+  ingest_.HandleBatch(Batch({FunctionEvent("done")}));
+  ingest_.HandleBatch(
+      Batch({FunctionEvent("done"), PlatformEvent("platform.runtimeDone", "req-2")}));
+  EXPECT_TRUE(arrived.get());
+  EXPECT_EQ(Now(), start);                                  // woken by the event, not by time
+  EXPECT_TRUE(ingest_.WaitForRuntimeDone("req-1", Now()));  // arrived earlier
 }
 
-TEST_F(TelemetryIngestTest, WaitForOpenInvocationsWaitsForTheReportOfEveryStartedInvocation) {
-  EXPECT_TRUE(ingest_.WaitForOpenInvocations(pipeline::SteadyClock::now()));  // none started
+TEST_F(ManualTimeIngestTest, WaitForRuntimeDoneGivesUpAtTheDeadlineAndAtTheReport) {
+  const auto deadline = Now() + milliseconds(20);
+  auto arrived =
+      std::async(std::launch::async, [&] { return ingest_.WaitForRuntimeDone("req-3", deadline); });
+  ASSERT_TRUE(clock_.AwaitWaiterUntil(deadline));
+  clock_.Advance(milliseconds(20));
+  EXPECT_FALSE(arrived.get());
+  // The report comes after runtimeDone: once it is here, runtimeDone is not waited for.
+  auto after_report = std::async(std::launch::async, [&] {
+    return ingest_.WaitForRuntimeDone("req-4", Now() + std::chrono::seconds(10));
+  });
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  ingest_.HandleBatch(Batch({ReportEvent("req-4")}));
+  EXPECT_FALSE(after_report.get());
+}
+
+TEST_F(ManualTimeIngestTest, WaitForQuietWaitsForTheQuietPeriodAfterTheLastPost) {
+  const auto asked_at = Now();
+  auto quiet = std::async(std::launch::async, [&] {
+    const bool all = ingest_.WaitForQuiet(milliseconds(250), asked_at + std::chrono::seconds(1));
+    return std::make_pair(all, Now());
+  });
+  // Quiet for 250 ms from the call, even after a long silence before it.
+  ASSERT_TRUE(clock_.AwaitWaiterUntil(asked_at + milliseconds(250)));
+  clock_.Advance(milliseconds(100));
+  ingest_.HandleBatch(Batch({FunctionEvent("late")}));  // restarts the quiet period
+  clock_.Advance(milliseconds(150));
+  ASSERT_TRUE(clock_.AwaitWaiterUntil(asked_at + milliseconds(350)));
+  clock_.Advance(milliseconds(100));
+  const auto [all, returned_at] = quiet.get();
+  EXPECT_TRUE(all);
+  EXPECT_EQ(returned_at, asked_at + milliseconds(350));
+}
+
+TEST_F(ManualTimeIngestTest, WaitForQuietWaitsForEveryStartedInvocationsReportAndTheLastOne) {
   ASSERT_EQ(ingest_
                 .HandleBatch(Batch({PlatformEvent("platform.start", "a"),
                                     PlatformEvent("platform.start", "b"),
                                     PlatformEvent("platform.report", "a")}))
                 .status,
             200);
-  EXPECT_FALSE(ingest_.WaitForOpenInvocations(pipeline::SteadyClock::now() + milliseconds(20)));
-  std::thread listener([this] {
-    std::this_thread::sleep_for(milliseconds(20));
-    ingest_.HandleBatch(Batch({PlatformEvent("platform.report", "b")}));
+  const auto asked_at = Now();
+  auto quiet = std::async(std::launch::async, [&] {
+    return ingest_.WaitForQuiet(milliseconds(0), asked_at + std::chrono::seconds(1), "c");
   });
-  EXPECT_TRUE(
-      ingest_.WaitForOpenInvocations(pipeline::SteadyClock::now() + std::chrono::seconds(10)));
-  listener.join();
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  ingest_.HandleBatch(Batch({PlatformEvent("platform.report", "b")}));  // "c" still missing
+  ASSERT_TRUE(clock_.AwaitWaiters(1));
+  ingest_.HandleBatch(Batch({PlatformEvent("platform.report", "c")}));
+  EXPECT_TRUE(quiet.get());
+  EXPECT_EQ(Now(), asked_at);
+}
+
+TEST_F(ManualTimeIngestTest, WaitForQuietGivesUpAtItsDeadlineWithAnInvocationOpen) {
+  ASSERT_EQ(ingest_.HandleBatch(Batch({PlatformEvent("platform.start", "a")})).status, 200);
+  const auto deadline = Now() + milliseconds(500);
+  auto quiet = std::async(std::launch::async, [&] {
+    const bool all = ingest_.WaitForQuiet(milliseconds(100), deadline);
+    return std::make_pair(all, Now());
+  });
+  // Quiet after 100 ms; then only the report is missing, until the deadline.
+  const auto [all, returned_at] = clock_.RunUntilReady(quiet, 1);
+  EXPECT_FALSE(all);
+  EXPECT_EQ(returned_at, deadline);
 }
 
 // A record's sandbox id, from its envelope.
@@ -561,7 +592,7 @@ TEST_F(TelemetryIngestFormatTest, FilteredEventsAreNotQueuedAndAreCountedWhileRe
   EXPECT_EQ(stats_.events_received.load(), 3u);
   EXPECT_EQ(stats_.events_filtered.load(), 2u);
   // A filtered report still ends the shutdown wait: the extension follows it, ships it or not.
-  EXPECT_TRUE(ingest_.WaitForReport("req-5", pipeline::SteadyClock::now()));
+  EXPECT_TRUE(ingest_.WaitForQuiet(milliseconds(0), pipeline::SteadyClock::now(), "req-5"));
 }
 
 TEST_F(TelemetryIngestFormatTest, RecordsBorrowTheirEventsFromTheBodyUntilTheLastOneIsGone) {
