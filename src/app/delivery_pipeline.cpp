@@ -191,25 +191,22 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
 kinesis::PutRecordsOutcome DeliveryPipeline::SendOnSenderThread(
     std::span<const kinesis::Record> records, pipeline::SteadyClock::time_point deadline) {
   // The jitter source belongs to this thread: a restore noticed elsewhere re-seeds it here.
-  if (restore_for_sender_.exchange(false)) random_->seed(std::random_device{}());
+  if (restore_.TakeForSender()) random_->seed(std::random_device{}());
   return session_->Send(records, deadline);
 }
 
 void DeliveryPipeline::NoteRestore(const char* source) {
-  if (restored_.exchange(true)) return;
-  restore_for_sender_ = true;
-  session_->OnRestore();
-  restore_notice_ = source;
+  restore_.Note(source, [this] { session_->OnRestore(); });
 }
 
 void DeliveryPipeline::OnRestore(const char* source) {
-  if (restored_.load()) return;
+  if (restore_.noted()) return;
   ingest_->RenewEncoderOnce();
   NoteRestore(source);
 }
 
 std::optional<std::string> DeliveryPipeline::TakeRestoreNotice() {
-  const char* source = restore_notice_.exchange(nullptr);
+  const char* source = restore_.TakeNotice();
   if (source == nullptr) return std::nullopt;
   return std::string("SnapStart restore noticed (") + source +
          "): new sandbox id and partition-key randomness; before its next request the sender "
@@ -249,13 +246,13 @@ void DeliveryPipeline::WriteMetrics() {
 std::string DeliveryPipeline::Shutdown(const std::string& last_request_id,
                                        pipeline::SteadyClock::time_point deadline,
                                        std::chrono::milliseconds quiet) {
-  std::lock_guard lock(shutdown_mutex_);
-  if (shutdown_summary_) return *shutdown_summary_;  // the other caller drained and logged it
-  shutdown_summary_ = ShutdownOnce(last_request_id, deadline, quiet);
-  // Logged under the lock: a second caller (a signal's drain, which then exits the process)
-  // returns only once the line is out.
-  log::Info(*shutdown_summary_);
-  return *shutdown_summary_;
+  // Logged inside Run: a second caller (a signal's drain, which then exits the process) returns
+  // only once the line is out.
+  return shutdown_.Run([&] {
+    std::string summary = ShutdownOnce(last_request_id, deadline, quiet);
+    log::Info(summary);
+    return summary;
+  });
 }
 
 std::string DeliveryPipeline::ShutdownOnce(const std::string& last_request_id,

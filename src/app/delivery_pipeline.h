@@ -1,10 +1,8 @@
 // Everything between the telemetry listener and Kinesis, built from one Config.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <span>
@@ -20,8 +18,10 @@
 #include "kinesis/record_recycler.h"
 #include "pipeline/delivery_stats.h"
 #include "pipeline/emf_metrics.h"
+#include "pipeline/once_summary.h"
 #include "pipeline/record_buffer.h"
 #include "pipeline/record_queue.h"
+#include "pipeline/restore_latch.h"
 #include "pipeline/sender.h"
 #include "pipeline/spool.h"
 #include "telemetry/listener.h"
@@ -118,17 +118,14 @@ class DeliveryPipeline {
   std::unique_ptr<pipeline::EmfReporter> emf_;  // null unless TELEMETRY_KINESIS_METRICS=emf
   std::chrono::milliseconds metrics_interval_{0};
   pipeline::SteadyClock::time_point last_metrics_{};
-  std::atomic<bool> restored_{false};                 // the restore was handled (once per process)
-  std::atomic<bool> restore_for_sender_{false};       // ... and the sender has yet to apply it
-  std::atomic<const char*> restore_notice_{nullptr};  // how the restore was noticed, until logged
+  pipeline::RestoreLatch restore_;  // noticed by the lifecycle or listener, applied by the sender
 
   void WriteMetrics();
   std::string ShutdownOnce(const std::string& last_request_id,
                            pipeline::SteadyClock::time_point deadline,
                            std::chrono::milliseconds quiet);
 
-  std::mutex shutdown_mutex_;
-  std::optional<std::string> shutdown_summary_;  // set by the first Shutdown()
+  pipeline::OnceSummary shutdown_;  // SHUTDOWN and a SIGTERM drain may race
 };
 
 }  // namespace tk::app
