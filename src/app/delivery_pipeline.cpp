@@ -102,7 +102,8 @@ Result<std::unique_ptr<DeliveryPipeline>> DeliveryPipeline::Start(
       CredentialsSourceFor(config.credentials, *p.credentials_http_),
       [&clock] { return clock.WallNow(); });
   p.session_ = std::make_unique<kinesis::KinesisSession>(KinesisConfigFrom(config), *p.credentials_,
-                                                         *p.http_, p.stats_.session);
+                                                         *p.http_, p.stats_.session,
+                                                         [&clock] { return clock.WallNow(); });
 
   p.OpenSpool(config);
   p.buffer_ = std::make_unique<pipeline::RecordBuffer>(p.queue_, p.spool_.get(), p.stats_);
