@@ -232,6 +232,8 @@ class TelemetryListener::Loop {
       : handler_(std::move(handler)),
         limits_{kListenerMaxHeadBytes, options.max_body_bytes, kListenerBodyPadding},
         max_connections_(std::max<size_t>(options.max_connections, 1)),
+        head_deadline_(options.head_deadline),
+        request_deadline_(std::max(options.request_deadline, options.head_deadline)),
         body_budget_(kListenerBodiesInMemory * (options.max_body_bytes + kListenerBodyPadding)),
         listen_(std::move(listen_fd)),
         epoll_(std::move(epoll_fd)),
@@ -253,10 +255,15 @@ class TelemetryListener::Loop {
     workers_.Shutdown();
   }
 
+  uint64_t accepted() const { return accepted_.load(); }
+  // From any thread: open_ is the reader's, its size is mirrored.
+  size_t open_connections() const { return incomplete_.load() + handed_off_.load(); }
+
  private:
   struct Connection {
-    Connection(int socket, Clock::time_point now, const RequestLimits& limits)
-        : fd(socket), accepted_at(now), deadline(now + kListenerHeadDeadline), parser(limits) {}
+    Connection(int socket, Clock::time_point now, milliseconds head_deadline,
+               const RequestLimits& limits)
+        : fd(socket), accepted_at(now), deadline(now + head_deadline), parser(limits) {}
     int fd;
     Clock::time_point accepted_at;
     Clock::time_point deadline;  // the head's, then the whole request's
@@ -331,7 +338,9 @@ class TelemetryListener::Loop {
         ::close(fd);
         continue;
       }
-      open_.emplace(fd, std::make_unique<Connection>(fd, now, limits_));
+      open_.emplace(fd, std::make_unique<Connection>(fd, now, head_deadline_, limits_));
+      ++incomplete_;
+      ++accepted_;
       // Lambda's request is usually in the socket already: read it without another turn.
       OnReadable(fd, EPOLLIN, now);
     }
@@ -381,7 +390,7 @@ class TelemetryListener::Loop {
               Close(connection.fd, parser.refusal_status());
               return false;
             }
-            connection.deadline = connection.accepted_at + kListenerRequestDeadline;
+            connection.deadline = connection.accepted_at + request_deadline_;
             state = connection.parser.DiscardBody();
             break;
           }
@@ -392,7 +401,7 @@ class TelemetryListener::Loop {
           }
           connection.charged = needed;
           charged_ += needed;
-          connection.deadline = connection.accepted_at + kListenerRequestDeadline;
+          connection.deadline = connection.accepted_at + request_deadline_;
           if (parser.expects_continue()) {
             SendNow(connection.fd, "HTTP/1.1 " + std::to_string(kHttpContinue) + " " +
                                        Reason(kHttpContinue) + "\r\n\r\n");
@@ -454,6 +463,7 @@ class TelemetryListener::Loop {
     handed_off_bytes_ += charged;
     ++handed_off_;
     open_.erase(fd);  // the socket stays open: the job answers and closes it
+    --incomplete_;
     workers_.Enqueue([this, fd, charged, body = std::move(body)]() mutable {
       AnswerOnWorker(fd, charged, std::move(body));
     });
@@ -490,6 +500,7 @@ class TelemetryListener::Loop {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     ::close(fd);
     open_.erase(found);
+    --incomplete_;
   }
 
   void ExpireOverdue(Clock::time_point now) {
@@ -575,6 +586,8 @@ class TelemetryListener::Loop {
   const BatchHandler handler_;
   const RequestLimits limits_;
   const size_t max_connections_;
+  const milliseconds head_deadline_;
+  const milliseconds request_deadline_;
   const size_t body_budget_;
   UniqueFd listen_;
   UniqueFd epoll_;
@@ -587,7 +600,9 @@ class TelemetryListener::Loop {
   Clock::time_point accept_retry_at_{};
   std::array<char, kReadChunk> buffer_{};
   // Shared with the workers.
-  std::atomic<size_t> handed_off_{0};        // complete requests not yet answered
+  std::atomic<size_t> handed_off_{0};  // complete requests not yet answered
+  std::atomic<size_t> incomplete_{0};  // open_.size(), for other threads
+  std::atomic<uint64_t> accepted_{0};
   std::atomic<size_t> handed_off_bytes_{0};  // body budget they hold until the handler runs
   std::atomic<bool> stopping_{false};
   std::atomic<bool> logged_too_large_{false};
@@ -643,6 +658,10 @@ TelemetryListener::~TelemetryListener() { Stop(); }
 std::string TelemetryListener::SubscriptionUri() const {
   return "http://" + host_ + ":" + std::to_string(port_) + "/";
 }
+
+uint64_t TelemetryListener::accepted_connections() const { return loop_ ? loop_->accepted() : 0; }
+
+size_t TelemetryListener::open_connections() const { return loop_ ? loop_->open_connections() : 0; }
 
 void TelemetryListener::Stop() {
   if (loop_) loop_->Stop();

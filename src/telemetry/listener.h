@@ -79,6 +79,9 @@ struct ListenerOptions {
   size_t max_body_bytes = 2 * 1024 * 1024;  // larger bodies get 413 and are not kept
   size_t worker_threads = 2;                // run the handler; never wait for a peer's bytes
   size_t max_connections = kListenerMaxConnections;
+  // The defaults are the production bounds; tests shorten them rather than wait out a second.
+  std::chrono::milliseconds head_deadline = kListenerHeadDeadline;
+  std::chrono::milliseconds request_deadline = kListenerRequestDeadline;  // at least the head's
 };
 
 class TelemetryListener {
@@ -102,6 +105,11 @@ class TelemetryListener {
   std::string SubscriptionUri() const;
   const std::string& host() const { return host_; }
   uint16_t port() const { return port_; }
+
+  // Connections accepted since Start(), and those held now (incomplete, or complete and not yet
+  // answered): what the connection cap counts. Read from any thread.
+  uint64_t accepted_connections() const;
+  size_t open_connections() const;
 
   // Stops accepting, closes the connections whose request is not complete, answers those that
   // are (the handler runs for them) and joins the threads; idempotent.

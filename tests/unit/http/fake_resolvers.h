@@ -30,6 +30,8 @@ class NeverAnswers final : public Resolver {
   static constexpr std::chrono::milliseconds kLongest{5000};
   Resolution Resolve(const std::string& host, std::chrono::milliseconds timeout) override {
     asked_.push_back({host, timeout});
+    // The simulated silent name server, not a wait for the code under test: the client is blocked
+    // in this call (it relies on the resolver's bound), so nothing gives up sooner to release it.
     std::this_thread::sleep_for(std::min(timeout, kLongest));
     return Resolution{.outcome = Resolution::Outcome::kTimedOut, .addresses = {}, .failure = ""};
   }
@@ -48,7 +50,7 @@ class TableResolver final : public Resolver {
       : table_(std::move(table)), delay_(delay) {}
   Resolution Resolve(const std::string& host, std::chrono::milliseconds timeout) override {
     asked_.push_back({host, timeout});
-    std::this_thread::sleep_for(std::min(delay_, timeout));
+    std::this_thread::sleep_for(std::min(delay_, timeout));  // the simulated server's answer time
     if (delay_ >= timeout) {
       return Resolution{.outcome = Resolution::Outcome::kTimedOut, .addresses = {}, .failure = ""};
     }

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <mutex>
 #include <string>
@@ -269,8 +270,12 @@ TEST(HttplibHttpClientTest, ReportsConnectionRefusedAsTransportError) {
 
 TEST(HttplibHttpClientTest, ReportsTimeoutAsTransportErrorWithinTheRequestTimeout) {
   LoopbackServer server;
-  server.server().Post("/slow", [](const httplib::Request&, httplib::Response& res) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The peer stalls until the client gave up (or 5 s at most): then the test need not wait the
+  // stall out before the server stops. Destroyed before the server, the promise releases it too.
+  std::promise<void> client_gave_up;
+  server.server().Post("/slow", [released = client_gave_up.get_future().share()](
+                                    const httplib::Request&, httplib::Response& res) {
+    released.wait_for(std::chrono::seconds(5));
     res.set_content("late", "text/plain");
   });
   server.Start();
@@ -281,6 +286,7 @@ TEST(HttplibHttpClientTest, ReportsTimeoutAsTransportErrorWithinTheRequestTimeou
   const Response response = client.Send(PostTo(server.Url("/slow"), "{}"));
 
   const auto elapsed = std::chrono::steady_clock::now() - start;
+  client_gave_up.set_value();
   EXPECT_FALSE(response.transport_ok());
   EXPECT_NE(response.transport.message.find("imeout"), std::string::npos)
       << response.transport.message;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "http/httplib_http_client.h"
+#include "support/wait_until.h"
 #include "unit/http/fake_resolvers.h"
 
 namespace tk::http {
@@ -198,9 +199,9 @@ class TlsEndpoint {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 2'000 && !server_.is_running(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    // stop() is a no-op until the loop runs.
+    EXPECT_TRUE(tk::testing::WaitUntil([this] { return server_.is_running(); },
+                                       "the TLS endpoint running"));
   }
   ~TlsEndpoint() {
     server_.stop();

@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
-#include <thread>
 
 namespace tk::telemetry {
 namespace {
@@ -24,27 +23,29 @@ class Gate {
  public:
   std::function<void()> Job() {
     return [this] {
-      started_++;
       std::unique_lock lock(mutex_);
-      opened_.wait(lock, [this] { return open_; });
+      started_++;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return open_; });
       finished_++;
     };
   }
   void Open() {
     std::lock_guard lock(mutex_);
     open_ = true;
-    opened_.notify_all();
+    changed_.notify_all();
   }
+  // True as soon as `count` jobs have started; false if they have not within kSoon.
   bool WaitStarted(int count) {
-    for (int i = 0; i < 400 && started_ < count; ++i) std::this_thread::sleep_for(milliseconds(5));
-    return started_ >= count;
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kSoon, [&] { return started_ >= count; });
   }
   std::atomic<int> started_{0};
   std::atomic<int> finished_{0};
 
  private:
   std::mutex mutex_;
-  std::condition_variable opened_;
+  std::condition_variable changed_;  // a job started, or the gate opened
   bool open_ = false;
 };
 

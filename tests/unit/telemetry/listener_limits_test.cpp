@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "support/wait_until.h"
 #include "telemetry/listener.h"
 
 namespace tk::telemetry {
@@ -23,6 +24,7 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
+using tk::testing::WaitUntil;
 
 // Slack on top of the listener's own timeouts for a loaded 2-core machine.
 constexpr milliseconds kSlack{2000};
@@ -119,17 +121,22 @@ constexpr char kPartialHead[] = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-L
 
 TEST(ListenerLimitsTest, ClosesAStalledConnectionAfterTheReadTimeoutAndServesOthersMeanwhile) {
   std::atomic<int> calls{0};
-  auto listener = StartOrDie(Loopback(), CountingHandler(calls));
+  ListenerOptions options = Loopback();
+  options.head_deadline = milliseconds(500);  // waited out: shorter than the production second
+  auto listener = StartOrDie(options, CountingHandler(calls));
   ASSERT_NE(listener, nullptr);
+  const auto connecting = steady_clock::now();  // no later than the listener's accept
   RawClient stalled(listener->port());
   ASSERT_TRUE(stalled.connected());
   ASSERT_TRUE(stalled.Send(kPartialHead));
 
   const auto start = steady_clock::now();
   EXPECT_EQ(PostStatus(listener->port(), "[]"), 200);
-  EXPECT_LT(steady_clock::now() - start, kListenerHeadDeadline)
+  EXPECT_LT(steady_clock::now() - start, options.head_deadline)
       << "a stalled client delayed another client's POST";
-  EXPECT_TRUE(stalled.ClosedByServerWithin(kListenerHeadDeadline + kSlack));
+  EXPECT_TRUE(stalled.ClosedByServerWithin(options.head_deadline + kSlack));
+  EXPECT_GE(steady_clock::now() - connecting, options.head_deadline)
+      << "closed before its deadline";
   EXPECT_EQ(calls.load(), 1);
 }
 
@@ -219,7 +226,10 @@ TEST(ListenerLimitsTest, StopsPromptlyWhileAClientIsStalledMidRequest) {
   ASSERT_NE(listener, nullptr);
   RawClient stalled(listener->port());
   ASSERT_TRUE(stalled.Send(kPartialHead));
-  std::this_thread::sleep_for(milliseconds(50));  // let a worker pick it up
+  // Stopped while the listener holds it, its request incomplete.
+  ASSERT_TRUE(WaitUntil([&] { return listener->accepted_connections() == 1; },
+                        "the listener accepted the stalled client"));
+  ASSERT_EQ(listener->open_connections(), 1u);
   const auto start = steady_clock::now();
   listener->Stop();
   EXPECT_LT(steady_clock::now() - start, kListenerHeadDeadline + kSlack);

@@ -4,7 +4,8 @@
 // bodies trickled slowly cannot hold the body budget; Expect: 100-continue and other methods.
 // No speed target is asserted here (a loaded 2-core machine): the bounds are generous waits, and
 // the POST's latency is printed. tests/integration/listener_slow_clients.test.mjs measures it
-// against the real extension.
+// against the real extension. The listener's deadlines are shortened here (tests wait them out),
+// and a test waits for what the listener has accepted rather than sleeping for it.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -23,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/wait_until.h"
 #include "telemetry/listener.h"
 
 namespace tk::telemetry {
@@ -30,9 +32,14 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
+using tk::testing::WaitUntil;
 
 // Slack on top of the listener's own deadlines for a loaded 2-core machine.
 constexpr milliseconds kSlack{2000};
+// The deadlines the tests' listeners get: half a second still leaves a POST on a loaded machine
+// (or under TSan) ample time to be answered while the slow clients are open.
+constexpr milliseconds kHeadDeadline{500};
+constexpr milliseconds kRequestDeadline{600};
 // How long a valid POST may take here before the test calls it starved: generous, far below what
 // waiting for the slow clients' deadlines would take in sum, and far below Lambda's 5 s timeout.
 constexpr milliseconds kServedWithin{2000};
@@ -45,6 +52,8 @@ ListenerOptions Loopback(size_t max_body_bytes = 1 << 20) {
   ListenerOptions options;
   options.host = "127.0.0.1";
   options.max_body_bytes = max_body_bytes;
+  options.head_deadline = kHeadDeadline;
+  options.request_deadline = kRequestDeadline;
   return options;
 }
 
@@ -88,6 +97,12 @@ bool ClosedByServer(int fd, milliseconds within) {
   return false;
 }
 
+// True while the server has neither answered nor closed `fd`, without waiting.
+bool OpenNow(int fd) {
+  pollfd readable{fd, POLLIN, 0};
+  return ::poll(&readable, 1, 0) == 0;
+}
+
 // Connections that send a request one byte every 100-200 ms from a thread of their own, until
 // told to stop or the server closes them.
 class SlowClients {
@@ -116,10 +131,7 @@ class SlowClients {
   // Connections the server has not closed (nor answered) yet, without waiting.
   int StillOpen() const {
     int open = 0;
-    for (const Client& client : clients_) {
-      pollfd readable{client.fd, POLLIN, 0};
-      if (::poll(&readable, 1, 0) == 0) ++open;
-    }
+    for (const Client& client : clients_) open += OpenNow(client.fd) ? 1 : 0;
     return open;
   }
   // Every connection closed by the server within `within` of their opening.
@@ -152,7 +164,7 @@ class SlowClients {
         ++client.sent;
         client.next = now + milliseconds(interval_ms(random));
       }
-      std::this_thread::sleep_for(milliseconds(5));
+      std::this_thread::sleep_for(milliseconds(5));  // the simulated clients' pace: see `next`
     }
   }
 
@@ -184,7 +196,8 @@ TEST(ListenerSlowClientsTest, AnswersAPostWhileTwentySlowHeadersAreOpenAndCloses
   ASSERT_NE(listener, nullptr);
   SlowClients slow(listener->port(), 20);
   ASSERT_EQ(slow.size(), 20);
-  std::this_thread::sleep_for(milliseconds(200));  // all accepted and trickling
+  ASSERT_TRUE(WaitUntil([&] { return listener->accepted_connections() == 20; },
+                        "the listener accepted the 20 slow clients"));
 
   const TimedPost post = Post(listener->port());
   const int still_open = slow.StillOpen();
@@ -196,7 +209,7 @@ TEST(ListenerSlowClientsTest, AnswersAPostWhileTwentySlowHeadersAreOpenAndCloses
   EXPECT_EQ(still_open, 20);
   EXPECT_EQ(calls.load(), 1);
   // A byte every 100-200 ms never completes a head within its deadline.
-  EXPECT_TRUE(slow.AllClosedByServerWithin(kListenerHeadDeadline + kSlack));
+  EXPECT_TRUE(slow.AllClosedByServerWithin(kHeadDeadline + kSlack));
 }
 
 TEST(ListenerSlowClientsTest, AnswersAPostWhileAHundredSlowHeadersExceedTheConnectionCap) {
@@ -205,7 +218,10 @@ TEST(ListenerSlowClientsTest, AnswersAPostWhileAHundredSlowHeadersExceedTheConne
   ASSERT_NE(listener, nullptr);
   SlowClients slow(listener->port(), 100);
   ASSERT_EQ(slow.size(), 100);
-  std::this_thread::sleep_for(milliseconds(200));
+  // Those past the cap were accepted in place of the oldest (evicted once past their grace): the
+  // cap is full of slow clients.
+  ASSERT_TRUE(WaitUntil([&] { return listener->accepted_connections() == 100; },
+                        "the listener accepted the 100 slow clients"));
 
   // At the cap, the POST's connection takes the place of the oldest slow one instead of waiting
   // in the kernel's backlog behind them.
@@ -220,24 +236,28 @@ TEST(ListenerSlowClientsTest, AnswersAPostWhileAHundredSlowHeadersExceedTheConne
   EXPECT_EQ(calls.load(), 1);
   // Evicted or cut off at their deadline, every one is closed; the backlog's last ones are
   // accepted late, so their deadline runs from then: allow it twice.
-  EXPECT_TRUE(slow.AllClosedByServerWithin(2 * kListenerHeadDeadline + kSlack));
+  EXPECT_TRUE(slow.AllClosedByServerWithin(2 * kHeadDeadline + kSlack));
 }
 
 TEST(ListenerSlowClientsTest, KeepsServingPostsWhileSlowClientsComeAndGo) {
   std::atomic<int> calls{0};
   auto listener = StartOrDie(Loopback(), CountingHandler(calls));
   ASSERT_NE(listener, nullptr);
-  // Two waves, the second opened while the first is being cut off.
+  // Two waves, the second opened while the first is being cut off. The pauses between POSTs are
+  // the simulated Lambda's pace, in parts of the head deadline so that the waves overlap: the
+  // second opens at 3/4 of the first's deadline, and POSTs go on until the second's.
+  const milliseconds first_pace = kHeadDeadline * 3 / 20;
+  const milliseconds second_pace = kHeadDeadline / 10;
   SlowClients first(listener->port(), 40);
   std::vector<TimedPost> posts;
   for (int i = 0; i < 5; ++i) {
     posts.push_back(Post(listener->port()));
-    std::this_thread::sleep_for(milliseconds(150));
+    std::this_thread::sleep_for(first_pace);
   }
   SlowClients second(listener->port(), 40);
   for (int i = 0; i < 10; ++i) {
     posts.push_back(Post(listener->port()));
-    std::this_thread::sleep_for(milliseconds(100));
+    std::this_thread::sleep_for(second_pace);
   }
   milliseconds slowest{0};
   for (const TimedPost& post : posts) {
@@ -267,14 +287,24 @@ TEST(ListenerSlowClientsTest, SlowBodiesCannotHoldTheBodyBudget) {
     ASSERT_EQ(::send(fd, "[", 1, MSG_NOSIGNAL), 1);  // and then nothing more of the body
     slow_bodies.push_back(fd);
   }
-  std::this_thread::sleep_for(milliseconds(100));  // past the eviction grace
+  // Those past the budget evicted the oldest once past their grace: the budget is full of slow
+  // bodies.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return listener->accepted_connections() == slow_bodies.size() &&
+               listener->open_connections() == kListenerBodiesInMemory;
+      },
+      "the slow bodies accepted and as many left open as the budget holds"));
 
   const TimedPost post = Post(listener->port(), R"([{"type":"function","record":"x"}])");
+  int still_open = 0;
+  for (const int fd : slow_bodies) still_open += OpenNow(fd) ? 1 : 0;
   EXPECT_EQ(post.status, 200);
   EXPECT_LT(post.took, kServedWithin);
+  EXPECT_GE(still_open, 1) << "the POST waited for the slow bodies' deadline";
   EXPECT_EQ(calls.load(), 1);
   for (const int fd : slow_bodies) {
-    EXPECT_TRUE(ClosedByServer(fd, kListenerRequestDeadline + kSlack));
+    EXPECT_TRUE(ClosedByServer(fd, kRequestDeadline + kSlack));
     ::close(fd);
   }
 }
@@ -286,7 +316,7 @@ std::string Exchange(uint16_t port, const std::string& request, const std::strin
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string got;
   char buffer[512];
-  const auto deadline = steady_clock::now() + kListenerRequestDeadline + kSlack;
+  const auto deadline = steady_clock::now() + kRequestDeadline + kSlack;
   bool sent_rest = then.empty();
   while (steady_clock::now() < deadline) {
     pollfd readable{fd, POLLIN, 0};
@@ -341,7 +371,8 @@ TEST(ListenerSlowClientsTest, StopsPromptlyWithAHundredSlowClientsOpen) {
   auto listener = StartOrDie(Loopback(), CountingHandler(calls));
   ASSERT_NE(listener, nullptr);
   SlowClients slow(listener->port(), 100);
-  std::this_thread::sleep_for(milliseconds(100));
+  ASSERT_TRUE(WaitUntil([&] { return listener->accepted_connections() == 100; },
+                        "the listener accepted the 100 slow clients"));
   const auto start = steady_clock::now();
   listener->Stop();
   EXPECT_LT(steady_clock::now() - start, milliseconds(500) + kSlack);
