@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/wait_until.h"
+
 namespace tk::testing {
 
 // One request as the server saw it.
@@ -46,10 +48,8 @@ class LoopbackServer {
     if (port_ <= 0) return false;
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     // stop() is a no-op until the loop runs: wait (bounded) for it.
-    for (int i = 0; i < 2'000 && !server_.is_running(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return server_.is_running();
+    return static_cast<bool>(
+        WaitUntil([this] { return server_.is_running(); }, "the loopback server's loop runs"));
   }
 
   void Stop() {
