@@ -256,7 +256,7 @@ class TelemetryListener::Loop {
   }
 
   uint64_t accepted() const { return accepted_.load(); }
-  // From any thread: open_ is the reader's, its size is mirrored.
+  // From any thread: held(), with open_'s size as the reader published it after its last turn.
   size_t open_connections() const { return incomplete_.load() + handed_off_.load(); }
 
  private:
@@ -303,9 +303,14 @@ class TelemetryListener::Loop {
       GrantRoom(now);
       ExpireOverdue(now);
       UpdateAccepting(now);
+      // Published once per turn, not at every place open_ changes; in this order, so that a thread
+      // that sees a connection accepted also sees it held.
+      incomplete_ = open_.size();
+      accepted_ = accepted_count_;
     }
     // Incomplete requests are not answered: Lambda retries what it did not get an answer to.
     while (!open_.empty()) Close(open_.begin()->first, 0);
+    incomplete_ = 0;
     listen_.reset();
   }
 
@@ -339,8 +344,7 @@ class TelemetryListener::Loop {
         continue;
       }
       open_.emplace(fd, std::make_unique<Connection>(fd, now, head_deadline_, limits_));
-      ++incomplete_;
-      ++accepted_;
+      ++accepted_count_;
       // Lambda's request is usually in the socket already: read it without another turn.
       OnReadable(fd, EPOLLIN, now);
     }
@@ -463,7 +467,6 @@ class TelemetryListener::Loop {
     handed_off_bytes_ += charged;
     ++handed_off_;
     open_.erase(fd);  // the socket stays open: the job answers and closes it
-    --incomplete_;
     workers_.Enqueue([this, fd, charged, body = std::move(body)]() mutable {
       AnswerOnWorker(fd, charged, std::move(body));
     });
@@ -500,7 +503,6 @@ class TelemetryListener::Loop {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     ::close(fd);
     open_.erase(found);
-    --incomplete_;
   }
 
   void ExpireOverdue(Clock::time_point now) {
@@ -598,11 +600,12 @@ class TelemetryListener::Loop {
   size_t charged_ = 0;       // body budget held by open_
   bool accepting_ = true;
   Clock::time_point accept_retry_at_{};
+  uint64_t accepted_count_ = 0;
   std::array<char, kReadChunk> buffer_{};
   // Shared with the workers.
-  std::atomic<size_t> handed_off_{0};  // complete requests not yet answered
-  std::atomic<size_t> incomplete_{0};  // open_.size(), for other threads
-  std::atomic<uint64_t> accepted_{0};
+  std::atomic<size_t> handed_off_{0};        // complete requests not yet answered
+  std::atomic<size_t> incomplete_{0};        // open_.size() after the reader's last turn
+  std::atomic<uint64_t> accepted_{0};        // accepted_count_ after the reader's last turn
   std::atomic<size_t> handed_off_bytes_{0};  // body budget they hold until the handler runs
   std::atomic<bool> stopping_{false};
   std::atomic<bool> logged_too_large_{false};
