@@ -50,16 +50,22 @@ bool RecordQueue::PushAll(std::vector<kinesis::Record>& records, SteadyClock::ti
   size_t bytes = 0;
   for (const kinesis::Record& record : records) bytes += record.Size();
   const uint64_t events = kinesis::EventCount(records);
+  bool wake_sender = false;
   {
     std::lock_guard lock(mutex_);
     if (within_budget && held_bytes_ + bytes > max_bytes_) return false;
+    // The sender's wait changes only when the queue stops being empty (its age timer starts) or
+    // holds a full request: otherwise it is already timed to the oldest record, and waking it
+    // at every Telemetry POST cost a futex wake and a context switch for nothing (issue 15).
+    const bool was_empty = entries_.empty();
     for (kinesis::Record& record : records) entries_.push_back(Entry{std::move(record), now});
     queued_bytes_ += bytes;
     queued_events_ += events;
     held_bytes_ += bytes;
+    wake_sender = was_empty || FullRequestQueuedLocked();
   }
   records.clear();
-  clock_.NotifyAll(ready_);
+  if (wake_sender) clock_.NotifyAll(ready_);
   return true;
 }
 
