@@ -7,10 +7,16 @@
 // scripts/bench.sh builds the tools and calls this, then bench/report.mjs writes the docs.
 //
 //   node bench/run.mjs --build-dir DIR --results DIR [--smoke] [--only name,name]
+//                      [--before-extension EXE --before-label COMMIT]
 //
+// --before-extension: also measure the per-invocation costs of another build of the extension
+// (the "before" column of docs/benchmarks.md); without it the "before" already in the results
+// folder is kept.
 // --smoke: every scenario once, for a second or two (the test suite runs this).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +36,8 @@ function parseArgs(argv) {
     else if (argv[i] === '--build-dir') args.buildDir = path.resolve(argv[++i]);
     else if (argv[i] === '--results') args.results = path.resolve(argv[++i]);
     else if (argv[i] === '--only') args.only = argv[++i].split(',');
+    else if (argv[i] === '--before-extension') args.beforeExtension = path.resolve(argv[++i]);
+    else if (argv[i] === '--before-label') args.beforeLabel = argv[++i];
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
@@ -54,6 +62,7 @@ const PLAN = args.smoke ? {
   kinesisLocal: { events: 1000, runs: 1 },
   microArgs: ['--benchmark_min_time=0.01'],
   floorStarts: 3,
+  perInvocation: { short: 5, long: 15, runs: 1 },
   recordFormatEvents: 1000,
   flushModeInvocations: 2,
 } : {
@@ -68,6 +77,7 @@ const PLAN = args.smoke ? {
   kinesisLocal: { events: 10000, runs: 3 },
   microArgs: ['--benchmark_repetitions=5', '--benchmark_report_aggregates_only=true'],
   floorStarts: 30,
+  perInvocation: { short: 50, long: 250, runs: 3 },
   recordFormatEvents: 10000,
   flushModeInvocations: 10,
 };
@@ -153,6 +163,8 @@ async function scenarioSustained() {
         cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3),
         peak_rss_kb: r.peak_rss_kb, peak_rss_anon_kb: result.peakAnonKb, peak_rss_file_kb: result.peakFileKb,
         overhead_ms: r.overhead_ms, next_call_ms: nextCallStats(r),
+        // Issue 15: a frequent series from its third invocation on (the first two may flush).
+        overhead_from_third_ms_p99: round(percentile((r.per_invocation_overhead_ms ?? []).slice(2), 99), 3),
         requests_per_10k_events: round((stats.requests * 10000) / stats.records, 2),
         payload_units_per_10k_events: round((stats.payload_units * 10000) / stats.records, 1),
         smaps_kb: result.smaps,
@@ -167,6 +179,7 @@ async function scenarioSustained() {
       peak_rss_file_kb: pick((x) => x.peak_rss_file_kb),
       overhead_ms_p99: pick((x) => x.overhead_ms.p99),
       overhead_ms_median: pick((x) => x.overhead_ms.median),
+      overhead_from_third_ms_p99: pick((x) => x.overhead_from_third_ms_p99),
       next_call_ms_p99: pick((x) => x.next_call_ms.p99),
       next_call_ms_median: pick((x) => x.next_call_ms.median),
       requests_per_10k_events: pick((x) => x.requests_per_10k_events),
@@ -373,28 +386,152 @@ async function scenarioMicro() {
 }
 
 // What the libraries cost before main(): a do-nothing program linked like the extension vs one
-// linked with nothing, started many times (and their resident memory at main).
+// linked with nothing, started many times by tk-bench-spawn-timer, which starts a program as the
+// sandbox starts the extension (fork, execve) and times it to its first output line, the end of
+// main(): the same clock and start-up path as the sandbox's init figure (start to first /next).
 async function scenarioFloors() {
   const starts = async (file, argv = []) => {
-    const ms = [];
-    let memory = null;
-    for (let i = 0; i < PLAN.floorStarts; i += 1) {
-      const started = process.hrtime.bigint();
-      const result = await run(path.join(args.buildDir, 'bench', file), argv, { timeoutMs: 10000 });
-      ms.push(Number(process.hrtime.bigint() - started) / 1e6);
-      memory = JSON.parse(result.stdout);
-    }
-    return { start_ms_median: round(median(ms), 3), ...memory };
+    const result = await run(path.join(args.buildDir, 'bench', 'tk-bench-spawn-timer'),
+      [String(PLAN.floorStarts), path.join(args.buildDir, 'bench', file), ...argv], { timeoutMs: 60000 });
+    if (result.code !== 0) throw new Error(`tk-bench-spawn-timer ${file} exited ${result.code}: ${result.stderr}`);
+    const timed = JSON.parse(result.stdout);
+    return { start_ms_median: round(median(timed.start_ms), 3), ...timed.output };
   };
   const value = {
+    timed_by: 'tk-bench-spawn-timer (fork + execve to the first line, as the sandbox times init)',
     plain: await starts('tk-bench-plain-empty'),
     linked: await starts('tk-bench-linked-empty'),
     linked_tls_init: await starts('tk-bench-linked-empty', ['--tls-init']),
   };
   value.loader_and_constructors_ms = round(value.linked.start_ms_median - value.plain.start_ms_median, 3);
-  log(`floors: linking the extension's libraries costs ${value.loader_and_constructors_ms} ms at start and `
+  log(`floors: plain ${value.plain.start_ms_median} ms, linked ${value.linked.start_ms_median} ms at start, `
     + `${value.linked.rss_kb} KiB resident at main (${value.linked.rss_file_kb} KiB of it library pages)`);
   save('floors', value);
+}
+
+// Issue 15: what one invocation costs the extension at 1k events/s (100 lines of 250 bytes in 100 ms
+// invocations): CPU, context switches (a voluntary one is a blocking wait, ended by a wake-up), and,
+// from a second pair of runs under strace -f, system calls by name and the bytes the read- and
+// write-like ones copied between the kernel and the extension.
+// Each figure is the difference between a long and a short run divided by the invocations between
+// them, so init and shutdown cancel out.
+// System calls by name and the bytes the data-moving ones carried (their return values), from a
+// full \`strace -f\` trace (a call interrupted by another thread's is counted once, where it resumes).
+const DATA_CALLS = new Set(['read', 'write', 'recvfrom', 'sendto', 'recvmsg', 'sendmsg', 'readv', 'writev',
+  'pread64', 'pwrite64']);
+function straceTotals(file) {
+  const counts = {};
+  let bytes = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.includes('<unfinished ...>')) continue;
+    const m = line.match(/^\d+\s+(?:<\.\.\. (\w+) resumed>|(\w+)\().*\)\s+=\s+(-?\d+)/);
+    if (!m) continue;
+    const name = m[1] ?? m[2];
+    counts[name] = (counts[name] ?? 0) + 1;
+    const ret = Number(m[3]);
+    if (DATA_CALLS.has(name) && ret > 0) bytes += ret;
+  }
+  return { counts, bytes };
+}
+
+async function perInvocationRun(extension, invocations, underStrace) {
+  const { env } = await extensionEnv(sink.endpoint, spoolDir());
+  await sink.reset();
+  let exe = extension;
+  let straceOut = null;
+  if (underStrace) {
+    // The wrapper keeps the executable's file name (the extension's registered name).
+    const dir = mkdtempSync(path.join(scratch, 'strace-'));
+    straceOut = path.join(dir, 'strace.txt');
+    exe = path.join(dir, 'telemetry-kinesis');
+    writeFileSync(exe, `#!/bin/sh\nexec strace -f -qq -o ${straceOut} ${extension}\n`, { mode: 0o755 });
+  }
+  const result = await runSandbox(args.buildDir, {
+    extension: exe,
+    args: ['--invocations', String(invocations), '--log-lines', '100', '--log-line-bytes', String(LINE_BYTES),
+      '--invoke-duration-ms', String(INVOCATION_MS)],
+    env, timeoutMs: (invocations * INVOCATION_MS * 3) + 60000,
+  });
+  requireOk(result, `per-invocation ${invocations}`);
+  const r = result.report;
+  return { cpu_us: (r.cpu_user_ms + r.cpu_sys_ms) * 1000, voluntary: r.voluntary_context_switches,
+    involuntary: r.involuntary_context_switches, traced: straceOut ? straceTotals(straceOut) : null,
+    records: (await sink.stats()).records };
+}
+
+function hasStrace() {
+  try { execFileSync('strace', ['-V'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+async function measurePerInvocation(extension) {
+  const { short, long, runs } = PLAN.perInvocation;
+  const between = long - short;
+  const per = (a, b, f) => (f(b) - f(a)) / between;
+  const samples = [];
+  for (let i = 0; i < runs; i += 1) {
+    const a = await perInvocationRun(extension, short, false);
+    const b = await perInvocationRun(extension, long, false);
+    samples.push({ cpu_us: per(a, b, (x) => x.cpu_us), voluntary: per(a, b, (x) => x.voluntary),
+      involuntary: per(a, b, (x) => x.involuntary), events: per(a, b, (x) => x.records) });
+  }
+  const pick = (f, digits = 1) => round(median(samples.map(f)), digits);
+  const value = {
+    invocations: `${long} - ${short}`, runs, events_per_invocation: pick((x) => x.events),
+    cpu_us: pick((x) => x.cpu_us), voluntary_context_switches: pick((x) => x.voluntary),
+    involuntary_context_switches: pick((x) => x.involuntary), samples,
+  };
+  value.cpu_us_per_event = round(value.cpu_us / value.events_per_invocation, 3);
+  if (hasStrace()) {
+    const a = await perInvocationRun(extension, short, true);
+    const b = await perInvocationRun(extension, long, true);
+    const names = new Set([...Object.keys(a.traced.counts), ...Object.keys(b.traced.counts)]);
+    value.syscalls_by_name = {};
+    for (const name of names) {
+      const n = round(((b.traced.counts[name] ?? 0) - (a.traced.counts[name] ?? 0)) / between, 1);
+      if (n > 0) value.syscalls_by_name[name] = n;
+    }
+    value.syscalls = round(Object.values(value.syscalls_by_name).reduce((x, y) => x + y, 0), 1);
+    value.syscall_bytes = round((b.traced.bytes - a.traced.bytes) / between, 0);
+  } else {
+    value.syscalls = null;
+    value.syscall_bytes = null;
+    value.syscalls_note = 'strace is not installed (scripts/setup.sh and scripts/bench.sh install it)';
+  }
+  return value;
+}
+
+async function scenarioPerInvocation() {
+  const file = path.join(args.results, 'per_invocation.json');
+  const previous = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const value = { rate: 1000, invocation_ms: INVOCATION_MS, line_bytes: LINE_BYTES,
+    after: await measurePerInvocation(path.join(args.buildDir, 'telemetry-kinesis')) };
+  if (args.beforeExtension) {
+    value.before = { label: args.beforeLabel ?? args.beforeExtension, ...await measurePerInvocation(args.beforeExtension) };
+  } else if (previous.before) {
+    value.before = previous.before;
+  }
+  log(`per invocation at 1k/s: ${value.after.cpu_us} us CPU, ${value.after.voluntary_context_switches} wake-ups, `
+    + `${value.after.syscalls} system calls, ${value.after.syscall_bytes} bytes through system calls`);
+  save('per_invocation', value);
+}
+
+// Issue 15: the size of the x86_64 layer zip (scripts/bench.sh builds it), entry by entry.
+function scenarioLayer() {
+  const zip = path.join(args.buildDir, 'telemetry-kinesis-layer-x86_64.zip');
+  if (!existsSync(zip)) {
+    if (!args.smoke) throw new Error(`${zip} is missing (scripts/bench.sh builds the layer-x86_64 target)`);
+    log(`layer: ${zip} not built (smoke run): not measured`);
+    save('layer', { zip_bytes: null, entries: [] });
+    return;
+  }
+  const entries = [];
+  for (const line of execFileSync('unzip', ['-v', zip], { encoding: 'utf8' }).split('\n')) {
+    const m = line.trim().match(/^(\d+)\s+\S+\s+(\d+)\s+-?\d+%\s+\S+\s+\S+\s+[0-9a-f]{8}\s+(\S+)$/);
+    if (m) entries.push({ name: m[3], bytes: Number(m[1]), zipped_bytes: Number(m[2]) });
+  }
+  const value = { zip_bytes: statSync(zip).size, entries };
+  log(`layer: x86_64 zip ${value.zip_bytes} bytes, ${entries.length} entries`);
+  save('layer', value);
 }
 
 // Issue 6: records, PUT payload units, requests and bytes per 10,000 events for each record format
@@ -453,7 +590,7 @@ const SCENARIOS = {
   init: scenarioInit, sustained: scenarioSustained, protocols: scenarioProtocols, packing: scenarioPacking,
   throughput: scenarioThroughput, drain: scenarioDrain, kinesis_local: scenarioKinesisLocal,
   micro: scenarioMicro, floors: scenarioFloors, record_formats: scenarioRecordFormats,
-  flush_modes: scenarioFlushModes,
+  flush_modes: scenarioFlushModes, per_invocation: scenarioPerInvocation, layer: scenarioLayer,
 };
 
 const started = Date.now();

@@ -10,6 +10,7 @@
 #   bash scripts/bench.sh --smoke    # every scenario once, for a second or two, into a temporary folder
 #                                    # (checks the suite works; publishes nothing)
 #   bash scripts/bench.sh --smoke --build-dir DIR --no-build   # use an existing build (the test suite)
+#   bash scripts/bench.sh --before EXE LABEL   # also measure EXE's per-invocation costs ("before")
 set -euo pipefail
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,13 +18,16 @@ cd "$repo_root"
 
 smoke=0
 build=1
+before=()
 build_dir="$repo_root/build-bench"
 while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=1 ;;
     --no-build) build=0 ;;
     --build-dir) build_dir=$(cd "$2" 2>/dev/null && pwd || echo "$2"); shift ;;
-    *) echo "usage: bash scripts/bench.sh [--smoke] [--build-dir DIR] [--no-build]" >&2; exit 2 ;;
+    # Another build of the extension whose per-invocation costs are the "before" column.
+    --before) before=(--before-extension "$2" --before-label "$3"); shift 2 ;;
+    *) echo "usage: bash scripts/bench.sh [--smoke] [--build-dir DIR] [--no-build] [--before EXE LABEL]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -38,7 +42,7 @@ started=$(date +%s)
 # 1. What the build and the suite need: Debian packages (only the missing ones), Node packages.
 if [ "$build" = 1 ]; then
   packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcbor-dev nlohmann-json3-dev
-            libbenchmark-dev dpkg-dev xz-utils)
+            libbenchmark-dev dpkg-dev xz-utils patchelf strace)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
   # The native architecture's package (the arm64 build of scripts/setup.sh installs some twice).
   native_arch=$(dpkg --print-architecture)
@@ -65,7 +69,7 @@ fi
 if [ "$build" = 1 ]; then
   echo "== building $build_dir (Release)"
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DTK_BUILD_TESTS=OFF -DTK_BUILD_BENCH=ON >/dev/null
-  cmake --build "$build_dir" --target bench-tools -j2 >/dev/null
+  cmake --build "$build_dir" --target bench-tools layer-x86_64 -j2 >/dev/null
 fi
 
 # 3. Run, then write the page and the chart from the results.
@@ -75,7 +79,7 @@ if [ "$smoke" = 1 ]; then
   node bench/run.mjs --build-dir "$build_dir" --results "$out/results" --smoke
   node bench/report.mjs --results "$out/results" --docs "$out/docs"
 else
-  node bench/run.mjs --build-dir "$build_dir" --results bench/results
+  node bench/run.mjs --build-dir "$build_dir" --results bench/results "${before[@]}"
   node bench/report.mjs --results bench/results --docs docs
 fi
 echo "bench.sh: done in $(( $(date +%s) - started )) s"

@@ -92,14 +92,14 @@ export function smapsByMapping(pid) {
 }
 
 /**
- * Runs build/lambda-sandbox on the extension with `args`; samples the extension's RssAnon/RssFile
+ * Runs build/lambda-sandbox on the extension (`extension`, default the build's) with `args`; samples the extension's RssAnon/RssFile
  * every 50 ms (their peaks) and, when `snapshotAtMs` is given, its smaps once at that time.
  * Resolves { report, stdout, stderr, code, peakAnonKb, peakFileKb, smaps }.
  */
-export async function runSandbox(buildDir, { args, env, timeoutMs, snapshotAtMs, during }) {
+export async function runSandbox(buildDir, { args, env, timeoutMs, snapshotAtMs, during, extension }) {
   const workDir = mkdtempSync(path.join(tmpdir(), 'tk-bench-sandbox-'));
   const reportPath = path.join(workDir, 'report.json');
-  const fullArgs = ['--extension', path.join(buildDir, 'telemetry-kinesis'), '--report', reportPath,
+  const fullArgs = ['--extension', extension ?? path.join(buildDir, 'telemetry-kinesis'), '--report', reportPath,
     '--no-log-passthrough', ...args,
     ...Object.entries(env).flatMap(([key, value]) => ['--env', `${key}=${value}`])];
   let peakAnonKb = 0;

@@ -205,6 +205,8 @@ void ChildProcess::reap() {
       exit_.cpu_user_ms = toMillis(usage.ru_utime);
       exit_.cpu_sys_ms = toMillis(usage.ru_stime);
       exit_.ru_maxrss_kb = usage.ru_maxrss;
+      exit_.voluntary_switches = usage.ru_nvcsw;
+      exit_.involuntary_switches = usage.ru_nivcsw;
     }
     exited_.store(true);
   }

@@ -23,6 +23,10 @@ struct ChildExit {
   double cpu_user_ms = 0;
   double cpu_sys_ms = 0;
   long ru_maxrss_kb = 0;  // includes the pre-exec fork image of the sandbox: see README
+  // Context switches of all its threads: voluntary ones are blocking waits, each ended by a
+  // wake-up (bench/run.mjs reports them per invocation).
+  long voluntary_switches = 0;
+  long involuntary_switches = 0;
   std::chrono::steady_clock::time_point exited_at{};
 };
 

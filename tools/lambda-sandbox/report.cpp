@@ -198,6 +198,8 @@ std::string reportJson(const RunResult& r, const Options& o) {
       {"ru_maxrss_kb", r.exit.ru_maxrss_kb},
       {"cpu_user_ms", round3(r.exit.cpu_user_ms)},
       {"cpu_sys_ms", round3(r.exit.cpu_sys_ms)},
+      {"voluntary_context_switches", r.exit.voluntary_switches},
+      {"involuntary_context_switches", r.exit.involuntary_switches},
       {"shutdown_reason", r.shutdown_reason.empty() ? json(nullptr) : json(r.shutdown_reason)},
       {"shutdown_ms", r.shutdown_ms ? json(round3(*r.shutdown_ms)) : json(nullptr)},
       {"exit_code", optionalJson(r.exit.exit_code)},
