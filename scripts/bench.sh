@@ -42,7 +42,7 @@ started=$(date +%s)
 # 1. What the build and the suite need: Debian packages (only the missing ones), Node packages.
 if [ "$build" = 1 ]; then
   packages=(build-essential cmake pkg-config libssl-dev zlib1g-dev libcbor-dev nlohmann-json3-dev
-            libbenchmark-dev dpkg-dev xz-utils patchelf strace)
+            libbenchmark-dev dpkg-dev xz-utils patchelf strace lld-16 valgrind)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
   # The native architecture's package (the arm64 build of scripts/setup.sh installs some twice).
   native_arch=$(dpkg --print-architecture)

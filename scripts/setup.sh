@@ -53,7 +53,7 @@ is_installed() {
 # 1. Debian packages: compilers, libraries, test and format tools.
 packages=(build-essential cmake pkg-config git curl ca-certificates libssl-dev zlib1g-dev
           libcbor-dev nlohmann-json3-dev libgtest-dev libgmock-dev googletest
-          libbenchmark-dev clang clang-format dpkg-dev xz-utils python3 patchelf strace)
+          libbenchmark-dev clang clang-format dpkg-dev xz-utils python3 patchelf strace lld-16)
 # Node for kinesis-local and the integration tests: keep a node that is already there (whatever its
 # origin); otherwise Debian's (v18 on Debian 12), which every pinned npm package supports.
 if ! command -v node >/dev/null 2>&1; then
