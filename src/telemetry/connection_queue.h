@@ -14,7 +14,9 @@
 
 namespace tk::telemetry {
 
-// Runs jobs (one per complete request) on `worker_threads` threads, in order. Thread-safe.
+// Runs jobs (one per complete request) on up to `worker_threads` threads, in order. Thread-safe.
+// A thread starts when a job finds none idle, not in the constructor: nothing reaches the pool
+// before Lambda's first POST, and each thread started during init delayed the first /next.
 class ConnectionQueue {
  public:
   explicit ConnectionQueue(size_t worker_threads);
@@ -38,7 +40,9 @@ class ConnectionQueue {
   mutable std::mutex mutex_;
   std::condition_variable job_ready_;
   std::deque<std::function<void()>> jobs_;
+  const size_t max_workers_;
   size_t running_ = 0;
+  size_t idle_ = 0;  // workers waiting for a job
   bool shutting_down_ = false;
   std::vector<std::thread> workers_;
 };

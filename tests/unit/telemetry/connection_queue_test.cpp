@@ -1,6 +1,6 @@
 // Tests the listener's worker pool: jobs run on the workers, Enqueue() never waits (the reader
 // thread hands requests over and must stay free), Shutdown() runs what is queued, and a job
-// handed over after it still runs.
+// handed over after it still runs; threads start only when jobs need them.
 #include "telemetry/connection_queue.h"
 
 #include <gtest/gtest.h>
@@ -8,7 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
+#include <iterator>
 #include <mutex>
 
 namespace tk::telemetry {
@@ -88,6 +90,33 @@ TEST(ConnectionQueueTest, ShutdownIsIdempotentAndAJobHandedOverAfterItStillRuns)
   bool late_ran = false;
   queue.Enqueue([&late_ran] { late_ran = true; });  // runs here: its connection must be closed
   EXPECT_TRUE(late_ran);
+}
+
+// Threads of this process now.
+size_t ThreadCount() {
+  const std::filesystem::directory_iterator tasks("/proc/self/task");
+  return static_cast<size_t>(std::distance(begin(tasks), end(tasks)));
+}
+
+TEST(ConnectionQueueTest, StartsAThreadOnlyWhenAJobFindsNoneIdle) {
+  const size_t before = ThreadCount();
+  ConnectionQueue queue(2);
+  EXPECT_EQ(ThreadCount(), before) << "a worker started before any job (it would delay init)";
+  queue.Enqueue([] {});
+  queue.Enqueue([] {});  // may find the first worker still busy: then the second one starts
+  EXPECT_LE(ThreadCount(), before + 2);
+  Gate gate;
+  queue.Enqueue(gate.Job());
+  queue.Enqueue(gate.Job());
+  ASSERT_TRUE(gate.WaitStarted(2)) << "two blocked jobs need both workers";
+  EXPECT_EQ(ThreadCount(), before + 2);
+  queue.Enqueue(gate.Job());  // waits for a worker: no third thread
+  EXPECT_EQ(ThreadCount(), before + 2);
+  EXPECT_EQ(queue.held(), 3u);
+  gate.Open();
+  queue.Shutdown();
+  EXPECT_EQ(gate.finished_.load(), 3);
+  EXPECT_EQ(ThreadCount(), before);
 }
 
 TEST(ConnectionQueueTest, HasAtLeastOneWorker) {
