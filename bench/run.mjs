@@ -580,7 +580,9 @@ function machine() {
     compiler: sh('c++', ['--version'])?.split('\n')[0] ?? null,
     // Outside a git checkout (an exported tree), TK_BENCH_COMMIT says what was measured.
     commit: sh('git', ['-C', sourceDir, 'rev-parse', '--short', 'HEAD']) ?? process.env.TK_BENCH_COMMIT ?? null,
-    worktree_dirty: (sh('git', ['-C', sourceDir, 'status', '--porcelain']) ?? 'unknown') !== '',
+    // The results and the page this run rewrites do not count as changes to what is measured.
+    worktree_dirty: (sh('git', ['-C', sourceDir, 'status', '--porcelain']) ?? 'unknown').split('\n')
+      .filter((line) => line && !/ (bench\/results\/|docs\/benchmarks\.)/.test(line)).length > 0,
     load_average_at_start: os.loadavg().map((v) => round(v, 2)),
     smoke: args.smoke,
   };
