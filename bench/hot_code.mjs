@@ -15,7 +15,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { extensionEnv, runSandbox, startSink } from './lib/processes.mjs';
+import {
+  extensionEnv, runSandbox, startSink, wrapExtension,
+} from './lib/processes.mjs';
 
 const sourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -27,11 +29,8 @@ execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'tk-hot-code-'));
 const extension = path.join(buildDir, 'telemetry-kinesis');
 const sink = await startSink(buildDir);
-// The wrapper keeps the executable's file name (the extension's registered name).
-const wrapper = path.join(scratch, 'telemetry-kinesis');
-writeFileSync(wrapper, `#!/bin/sh\nexec valgrind --tool=callgrind --demangle=no --compress-strings=no `
-  + `--compress-pos=no --trace-children=no --callgrind-out-file=${scratch}/callgrind.%p.out ${extension}\n`,
-{ mode: 0o755 });
+const wrapper = wrapExtension(scratch, 'valgrind --tool=callgrind --demangle=no --compress-strings=no '
+  + `--compress-pos=no --trace-children=no --callgrind-out-file=${scratch}/callgrind.%p.out`, extension);
 
 // Under callgrind the extension runs ~50 times slower: generous deadlines, few invocations.
 const runs = [
@@ -67,9 +66,7 @@ for (const file of readdirSync(scratch).filter((f) => f.startsWith('callgrind.')
       // The line after calls= is the inclusive cost of that call, not this function's own.
       if (inCall) { inCall = false; continue; }
       if (fn) cost.set(fn, (cost.get(fn) ?? 0) + Number(line.split(' ')[1] ?? 0));
-      continue;
     }
-    if (/^c(ob|fi|fn|fe)=/.test(line) || line.startsWith('fi=') || line.startsWith('fe=')) continue;
   }
 }
 rmSync(scratch, { recursive: true, force: true });

@@ -141,7 +141,9 @@ const smapsRows = Object.entries(smaps).sort((a, b) => b[1] - a[1]).slice(0, 12)
 // The machine's speed against the run of 2026-11-27 (commit d3379cf), by the one benchmark no code
 // of ours is in: base64 + SHA-256 of the same records took 544 ns per event then.
 const machineFactor = round(micro.floor_ns_per_event / 544.4, 2);
-const exeSmaps = smaps[Object.keys(smaps).find((k) => k.endsWith('telemetry-kinesis')) ?? ''] ?? null;
+// Resident KiB of the first mapping whose path passes `test` (null when the snapshot has none).
+const mappingKb = (test) => smaps[Object.keys(smaps).find(test) ?? ''] ?? null;
+const exeSmaps = mappingKb((k) => k.endsWith('telemetry-kinesis'));
 const after = perInvocation.after;
 const before = perInvocation.before;
 
@@ -160,7 +162,7 @@ const MISS_NOTES = {
   the sandbox's own answer time.`,
   'Peak RSS, idle (one empty invocation)': `the executable's own pages (at the end of the 10k/s run, the one smaps
   snapshot of this run) are ${fmt(exeSmaps, 0)} KiB (code, read-only data and the 400 KiB of relocated read-only data: vtables and OpenSSL's
-  method tables, which the loader writes, so they are private pages), \`libc.so.6\` ${fmt(smaps[Object.keys(smaps).find((k) => k.endsWith('libc.so.6')) ?? ''], 0)} KiB and the loader ${fmt(smaps[Object.keys(smaps).find((k) => k.includes('ld-linux')) ?? ''], 0)} KiB (see
+  method tables, which the loader writes, so they are private pages), \`libc.so.6\` ${fmt(mappingKb((k) => k.endsWith('libc.so.6')), 0)} KiB and the loader ${fmt(mappingKb((k) => k.includes('ld-linux')), 0)} KiB (see
   "Where the memory goes"). Done: the code that runs is linked first and together (lld with
   \`cmake/hot-code-order.txt\`, from a callgrind record: bench/hot_code.mjs); idle, the executable's resident code
   fell from 3,484 KiB to 1,116 KiB of its 4,444 KiB (smaps of an idle extension, before and after that commit), the

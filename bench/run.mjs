@@ -22,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKinesisLocal } from '../tests/integration/support/kinesis_local.mjs';
 import {
-  extensionEnv, run, runSandbox, startSink, waitForListener,
+  extensionEnv, run, runSandbox, startSink, waitForListener, wrapExtension,
 } from './lib/processes.mjs';
 import { median, percentile, round, steadyRatePerSecond } from './lib/stats.mjs';
 
@@ -440,11 +440,9 @@ async function perInvocationRun(extension, invocations, underStrace) {
   let exe = extension;
   let straceOut = null;
   if (underStrace) {
-    // The wrapper keeps the executable's file name (the extension's registered name).
     const dir = mkdtempSync(path.join(scratch, 'strace-'));
     straceOut = path.join(dir, 'strace.txt');
-    exe = path.join(dir, 'telemetry-kinesis');
-    writeFileSync(exe, `#!/bin/sh\nexec strace -f -qq -o ${straceOut} ${extension}\n`, { mode: 0o755 });
+    exe = wrapExtension(dir, `strace -f -qq -o ${straceOut}`, extension);
   }
   const result = await runSandbox(args.buildDir, {
     extension: exe,

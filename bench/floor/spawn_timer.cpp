@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,7 +44,10 @@ Start TimeOneStart(char** argv) {
   ssize_t n;
   bool first = true;
   while ((n = ::read(out[0], buffer, sizeof buffer)) != 0) {
-    if (n < 0) continue;  // EINTR
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;  // the run fails below if the program did not write
+    }
     if (first) {
       start.ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)

@@ -1,7 +1,9 @@
 // The processes a benchmark run drives: the loopback PutRecords sink, the Lambda sandbox running the
 // extension, the load driver, and the bench tools; each bounded by a timeout and killed on exit.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -132,6 +134,17 @@ export async function runSandbox(buildDir, { args, env, timeoutMs, snapshotAtMs,
   const report = existsSync(reportPath) ? JSON.parse(readFileSync(reportPath, 'utf8')) : null;
   rmSync(workDir, { recursive: true, force: true });
   return { ...result, report, peakAnonKb, peakFileKb, smaps, during: duringResults[0] };
+}
+
+/**
+ * Writes `dir`/telemetry-kinesis, a script that runs `extension` under `tool` (a command line that
+ * ends where the program goes): the wrapper keeps the executable's file name, which is the name
+ * the extension registers with. Returns the wrapper's path, for runSandbox's `extension`.
+ */
+export function wrapExtension(dir, tool, extension) {
+  const wrapper = path.join(dir, 'telemetry-kinesis');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ${tool} ${extension}\n`, { mode: 0o755 });
+  return wrapper;
 }
 
 /** Waits (at most `ms`) until something accepts TCP connections on 127.0.0.1:port. */
