@@ -146,6 +146,10 @@ std::string FormatAnswer(int status, std::string_view message) {
   return text;
 }
 
+std::string FormatAnswer(const ListenerReply& reply) {
+  return FormatAnswer(reply.status, reply.message);
+}
+
 // What the socket buffer takes now: the reader thread never waits for a peer. Its answers are a
 // few hundred bytes, which an empty socket buffer always takes.
 void SendNow(int fd, std::string_view bytes) {
@@ -270,6 +274,7 @@ class TelemetryListener::Loop {
     RequestParser parser;
     size_t charged = 0;  // of the body budget
     bool waiting_for_room = false;
+    bool polled = false;  // in the epoll set
   };
   using State = RequestParser::State;
 
@@ -333,20 +338,14 @@ class TelemetryListener::Loop {
         return;  // EAGAIN: none left in the backlog
       }
       if (evict != nullptr) Close(evict->fd, kHttpServiceUnavailable);
-      // The answer and a 100 Continue are small writes; Nagle would hold the second one back.
-      const int yes = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
-      epoll_event event{};
-      event.events = EPOLLIN;
-      event.data.fd = fd;
-      if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
-        ::close(fd);
-        continue;
-      }
-      open_.emplace(fd, std::make_unique<Connection>(fd, now, head_deadline_, limits_));
+      Connection& connection =
+          *open_.emplace(fd, std::make_unique<Connection>(fd, now, head_deadline_, limits_))
+               .first->second;
       ++accepted_count_;
-      // Lambda's request is usually in the socket already: read it without another turn.
+      // Lambda's request is usually in the socket already: it is read, answered and closed
+      // before the connection would ever be polled. Only one still coming joins the epoll set.
       OnReadable(fd, EPOLLIN, now);
+      if (open_.count(fd) != 0 && !connection.polled && !Watch(connection, EPOLLIN)) Close(fd, 0);
     }
   }
 
@@ -407,6 +406,9 @@ class TelemetryListener::Loop {
           charged_ += needed;
           connection.deadline = connection.accepted_at + request_deadline_;
           if (parser.expects_continue()) {
+            // The answer follows this one soon: Nagle would hold it back until an ACK.
+            const int yes = 1;
+            ::setsockopt(connection.fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
             SendNow(connection.fd, "HTTP/1.1 " + std::to_string(kHttpContinue) + " " +
                                        Reason(kHttpContinue) + "\r\n\r\n");
           }
@@ -441,7 +443,7 @@ class TelemetryListener::Loop {
   void WaitForRoom(Connection& connection) {
     connection.waiting_for_room = true;
     waiting_.push_back(connection.fd);
-    SetInterest(connection.fd, 0);
+    Watch(connection, 0);
   }
 
   // Connections waiting for room, in the order they came, as long as there is room for the next.
@@ -452,37 +454,51 @@ class TelemetryListener::Loop {
       if (!MakeRoom(connection.parser.body_bytes_needed() + kListenerBodyPadding, fd, now)) return;
       waiting_.pop_front();
       connection.waiting_for_room = false;
-      SetInterest(fd, EPOLLIN);
+      Watch(connection, EPOLLIN);
       // Then read what came meanwhile: level-triggered epoll reports it on the next turn.
       Advance(connection, connection.parser.state(), now);
     }
   }
 
+  // A small request the reader handles and answers itself: a hand-off costs two thread wake-ups
+  // (the worker's, then the reader's again for the room it frees), more than the handler of a
+  // small batch takes. A larger one goes to a worker, so that the reading of other connections
+  // never waits for more than a small batch's handler (kListenerInlineBodyBytes).
   void HandOver(Connection& connection) {
     const int fd = connection.fd;
     const size_t charged = connection.charged;
+    const bool polled = connection.polled;
     std::string body = connection.parser.TakeBody();
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     charged_ -= charged;
+    open_.erase(fd);  // the socket stays open: the answer closes it
+    if (body.size() <= kListenerInlineBodyBytes) {
+      // Its answer is a few hundred bytes, which the socket's empty buffer takes at once.
+      SendNow(fd, FormatAnswer(RunHandler(std::move(body))));
+      ::close(fd);  // which also takes it out of the epoll set
+      return;
+    }
+    if (polled) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     handed_off_bytes_ += charged;
     ++handed_off_;
-    open_.erase(fd);  // the socket stays open: the job answers and closes it
     workers_.Enqueue([this, fd, charged, body = std::move(body)]() mutable {
       AnswerOnWorker(fd, charged, std::move(body));
     });
   }
 
+  ListenerReply RunHandler(std::string body) {
+    try {
+      return handler_(std::move(body));
+    } catch (const std::exception& error) {  // a handler bug must not end the thread
+      log::Error(std::string("telemetry batch handler failed: ") + error.what());
+      return ListenerReply{kHttpInternalError, "internal error"};
+    }
+  }
+
   // On a worker thread.
   void AnswerOnWorker(int fd, size_t charged, std::string body) {
-    ListenerReply reply;
-    try {
-      reply = handler_(std::move(body));
-    } catch (const std::exception& error) {  // a handler bug must not end the worker thread
-      log::Error(std::string("telemetry batch handler failed: ") + error.what());
-      reply = ListenerReply{kHttpInternalError, "internal error"};
-    }
+    const ListenerReply reply = RunHandler(std::move(body));
     handed_off_bytes_ -= charged;  // the handler owns the body now (the queue's budget counts it)
-    SendAll(fd, FormatAnswer(reply.status, reply.message), Clock::now() + kListenerWriteTimeout);
+    SendAll(fd, FormatAnswer(reply), Clock::now() + kListenerWriteTimeout);
     ::close(fd);
     --handed_off_;
     Wake();  // room under the cap and the body budget
@@ -500,7 +516,7 @@ class TelemetryListener::Loop {
     if (found->second->waiting_for_room) {
       waiting_.erase(std::find(waiting_.begin(), waiting_.end(), fd));
     }
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    if (found->second->polled) ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     ::close(fd);
     open_.erase(found);
   }
@@ -571,6 +587,20 @@ class TelemetryListener::Loop {
     event.events = events;
     event.data.fd = fd;
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event);
+  }
+
+  // Polls `connection` for `events` (0: only hang-ups and errors), adding it to the set if it is
+  // not there yet; false if it could not be added.
+  bool Watch(Connection& connection, uint32_t events) {
+    if (connection.polled) {
+      SetInterest(connection.fd, events);
+      return true;
+    }
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = connection.fd;
+    connection.polled = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, connection.fd, &event) == 0;
+    return connection.polled;
   }
 
   void Wake() {

@@ -2,10 +2,12 @@
 //
 // Design: one reader thread, a few workers. The reader accepts connections and collects each
 // one's request bytes with epoll, never blocking on any one peer; llhttp parses them as they
-// arrive (request_parser.h). Only a complete request goes to a worker (connection_queue.h), which
-// runs the handler and writes the answer. A worker is never tied to a connection whose request is
-// still coming, so however many slow or idle clients are connected, Lambda's POST (whole within a
-// millisecond or two over loopback) waits only for the handler of the POSTs before it.
+// arrive (request_parser.h). Only a complete request is handled: a small one by the reader itself
+// (an invocation's usual POST: no thread hand-off, one wake-up per POST), a larger one by a worker
+// (connection_queue.h), which runs the handler and writes the answer. No thread is ever
+// tied to a connection whose request is still coming, so however many slow or idle clients are
+// connected, Lambda's POST (whole within a millisecond or two over loopback) waits only for the
+// handlers of the POSTs before it.
 //
 // Why not cpp-httplib's Server, used before: it gives each connection to a worker for its whole
 // life and its timeouts are per read, so a client sending a byte every 500 ms held a worker (of
@@ -66,6 +68,10 @@ inline constexpr size_t kListenerMaxConnections = 64;
 inline constexpr int kListenerAcceptBacklog = 1024;
 // Bodies of max_body_bytes held at once (being read or waiting for a worker): the memory bound.
 inline constexpr size_t kListenerBodiesInMemory = 4;
+// Bodies up to this size are handled on the reader thread, larger ones by a worker. A 100-event
+// invocation's batch (250-byte lines) is about 35 KB; its handler takes a fraction of a
+// millisecond, which is all other connections' reading may wait.
+inline constexpr size_t kListenerInlineBodyBytes = 64 * 1024;
 // Request line and headers; longer ones are answered 431. Lambda's head is about 150 bytes.
 inline constexpr size_t kListenerMaxHeadBytes = 8192;
 
@@ -88,7 +94,7 @@ class TelemetryListener {
  public:
   // The handler takes the body over (records may keep pointing into it). Its capacity leaves at
   // least kListenerBodyPadding bytes after it, so the handler can parse it in place. Called on
-  // the worker threads, up to worker_threads at once.
+  // the reader thread (small bodies) or a worker, on up to worker_threads + 1 at once.
   using BatchHandler = std::function<ListenerReply(std::string body)>;
 
   // Binds and starts serving on background threads. Errors: the port is taken, the host cannot

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace tk::telemetry {
 namespace {
@@ -122,6 +124,31 @@ TEST(TelemetryListenerTest, RefusesABodyOverTheLimitWith413WithoutCallingTheHand
   ASSERT_TRUE(at_limit) << httplib::to_string(at_limit.error());
   EXPECT_EQ(at_limit->status, 200);
   EXPECT_EQ(handler.calls(), 1);
+}
+
+// A small batch is answered by the reader thread (no hand-off: one wake-up per POST), a larger
+// one by a worker, so the reader never waits long for a handler.
+TEST(TelemetryListenerTest, HandlesSmallBodiesOnTheReaderAndLargerOnesOnAWorker) {
+  std::mutex mutex;
+  std::vector<std::thread::id> handled_on;
+  auto listener = StartOrDie(LoopbackOptions(4 * kListenerInlineBodyBytes), [&](std::string) {
+    std::lock_guard lock(mutex);
+    handled_on.push_back(std::this_thread::get_id());
+    return ListenerReply{200, "OK"};
+  });
+  ASSERT_NE(listener, nullptr);
+  for (const size_t size :
+       {size_t{2}, kListenerInlineBodyBytes, kListenerInlineBodyBytes + 1, size_t{2}}) {
+    httplib::Client client = ClientFor(*listener);
+    auto result = client.Post("/", std::string(size, ' '), "application/json");
+    ASSERT_TRUE(result) << httplib::to_string(result.error());
+    EXPECT_EQ(result->status, 200);
+  }
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(handled_on.size(), 4u);
+  EXPECT_EQ(handled_on[0], handled_on[1]) << "both small bodies on the reader";
+  EXPECT_EQ(handled_on[0], handled_on[3]);
+  EXPECT_NE(handled_on[2], handled_on[0]) << "the larger body on a worker";
 }
 
 TEST(ResolveListenerHostTest, FallsBackToLoopbackForAnUnresolvableName) {
