@@ -152,14 +152,15 @@ const before = perInvocation.before;
 const MISS_NOTES = {
   'Init (start → first /next), median, vs the linked-empty floor + 0.3 ms': `what runs before the first \`/next\`
   (\`strace -f -tt\` of one start): the loader maps the executable and 3 libraries (libm is gone); the configuration is
-  read; \`register\` is one round trip to the Runtime API; the spool folder is opened; five threads start (the sender,
-  the listener's reader and its two workers, the termination-signal thread), each a stack mapping and a clone; the
-  listener binds; \`subscribe\` is a second round trip. The floor does none of that. Done: OpenSSL is no longer
+  read; \`register\` is one round trip to the Runtime API; the spool folder is opened; three threads start (the sender,
+  the listener's reader, the termination-signal thread), each a stack mapping and a clone; the listener binds;
+  \`subscribe\` is a second round trip. cpp-httplib writes each request's head and body in two \`sendto\`, each after a
+  \`select\` for room and one for a dead connection. The floor does none of that. Done: OpenSSL is no longer
   initialised before \`main()\` (cpp-httplib did it in a static constructor: its config file, error strings and
-  algorithms; the floor with OpenSSL's TLS initialised starts ${fmt(floors.linked_tls_init.start_ms_median - floors.linked.start_ms_median, 2)} ms later than without), libm is no longer loaded, and the
-  code that runs is linked together (fewer page faults). Left: start the workers and the sender on first use
-  (nothing reaches them before the first POST), and both round trips, which Lambda requires before \`/next\`, include
-  the sandbox's own answer time.`,
+  algorithms; the floor with OpenSSL's TLS initialised starts ${fmt(floors.linked_tls_init.start_ms_median - floors.linked.start_ms_median, 2)} ms later than without), libm is no longer loaded, the
+  code that runs is linked together (fewer page faults), and the listener's workers start only when a POST needs one.
+  Left: start the sender on first use (nothing reaches it before the first POST), and both round trips, which Lambda
+  requires before \`/next\`, include the sandbox's own answer time.`,
   'Peak RSS, idle (one empty invocation)': `the executable's own pages (at the end of the 10k/s run, the one smaps
   snapshot of this run) are ${fmt(exeSmaps, 0)} KiB (code, read-only data and the 400 KiB of relocated read-only data: vtables and OpenSSL's
   method tables, which the loader writes, so they are private pages), \`libc.so.6\` ${fmt(mappingKb((k) => k.endsWith('libc.so.6')), 0)} KiB and the loader ${fmt(mappingKb((k) => k.includes('ld-linux')), 0)} KiB (see
@@ -176,14 +177,15 @@ const MISS_NOTES = {
   'CPU per 250-byte event at 1k events/s (100-event invocations)': `it is a fixed cost per invocation:
   ${fmt(after.cpu_us, 0)} µs (before: ${before ? fmt(before.cpu_us, 0) : 'n/a'}), of which ${fmt(r100k.cpu_us_per_event * after.events_per_invocation, 0)} µs would be the per-event work at 100k/s. Per invocation (table "What one invocation
   costs"): ${fmt(after.voluntary_context_switches, 1)} wake-ups and ${fmt(after.syscalls, 1)} system calls for one \`/next\`, one Telemetry POST (a new TCP
-  connection: accept, read, hand-off to a worker, answer, close, the worker waking the reader again) and half a
-  PutRecords request. On this VM a wake-up of a sleeping thread costs several µs of CPU on each side, and the machine
-  is ${fmt(machineFactor, 2)}× slower than on 2026-11-27 (the same-run floor, base64 + SHA-256, ${fmt(micro.floor_ns_per_event, 0)} ns per event then 544).
-  Done: the queue wakes the sender only when its wait changes (futex calls ${before ? fmt(before.syscalls_by_name?.futex, 1) : 'n/a'} → ${fmt(after.syscalls_by_name?.futex, 1)} per
-  invocation); within this run's spread the CPU did not move. Left: answer a small POST on the reader thread (two
-  wake-ups per POST), cpp-httplib's \`select\` before every \`recv\` (${fmt(after.syscalls_by_name?.pselect6, 1)} \`pselect6\` per invocation), and fewer POSTs for
-  frequent invocations, which needs a longer buffering timeout once they are frequent: re-subscribing is not
-  documented by AWS, and one value for both cases trades against the rare-invocation target (below).`,
+  connection: accept, read, answer, close, all on the listener's reader thread) and half a PutRecords request. On
+  this VM a wake-up of a sleeping thread costs several µs of CPU on each side, and the machine is ${fmt(machineFactor, 2)}× slower
+  than on 2026-11-27 (the same-run floor, base64 + SHA-256, ${fmt(micro.floor_ns_per_event, 0)} ns per event then 544).
+  Done: the queue wakes the sender only when its wait changes, and the listener's reader answers a POST of up to
+  64 KiB itself instead of handing it to a worker (futex calls ${before ? fmt(before.syscalls_by_name?.futex, 1) : 'n/a'} → ${fmt(after.syscalls_by_name?.futex, 1)}, wake-ups
+  ${before ? fmt(before.voluntary_context_switches, 1) : 'n/a'} → ${fmt(after.voluntary_context_switches, 1)} per invocation). Left: cpp-httplib's \`select\` before every \`send\` and \`recv\`
+  (${fmt(after.syscalls_by_name?.pselect6, 1)} \`pselect6\` per invocation), and fewer POSTs for frequent invocations, which needs a longer
+  buffering timeout once they are frequent: re-subscribing is not documented by AWS, and one value for both cases
+  trades against the rare-invocation target (below).`,
   'CPU per 250-byte event at 10k events/s': `the hot path against its floor is unchanged (${fmt(micro.hot_path_over_floor)}×, target ≤ 3×) while
   the floor itself, no code of ours, is ${fmt(machineFactor, 2)}× slower than in the run of 2026-11-27, which measured 1.63 µs here;
   the rest is the fixed cost per invocation and per POST described for 1k/s.`,
