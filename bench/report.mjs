@@ -33,6 +33,7 @@ const recordFormats = load('record_formats');
 const flushModes = load('flush_modes');
 const perInvocation = load('per_invocation');
 const layer = load('layer');
+const beforeAfter = load('before_after'); // only when a run was given --before (or kept from one)
 for (const [name, value] of Object.entries({
   machine, init, sustained, protocols, packing, throughput, drain, kinesisLocal, micro, floors, recordFormats, flushModes,
   perInvocation, layer,
@@ -118,6 +119,25 @@ function perInvocationTable() {
   return `${head}\n${body.join('\n')}\n| most frequent system calls | ${top(before)} | ${top(after)} |`;
 }
 
+// The existing targets for the --before build and this one, in the same run (interleaved runs).
+function beforeAfterSection() {
+  if (!beforeAfter) return 'Not measured: run `bash scripts/bench.sh --before EXE LABEL` with an earlier build.';
+  const b = beforeAfter.before.summary;
+  const a = beforeAfter.after.summary;
+  const rows = [
+    [`maximum events/s into the sink (${beforeAfter.max_seconds} s × ${beforeAfter.after.max.length})`, (x) => x.max_events_per_s, 0],
+    ['CPU µs per event at the maximum', (x) => x.max_cpu_us_per_event, 3],
+    [`CPU µs per event at ${fmt(beforeAfter.sustained_rate, 0)} events/s (${beforeAfter.sustained_seconds} s × ${beforeAfter.after.sustained.length})`, (x) => x.cpu_us_per_event, 3],
+    ['peak RSS KiB at that rate', (x) => x.peak_rss_kb, 0],
+    ['PutRecords requests per 10,000 events', (x) => x.requests_per_10k_events, 2],
+    ['PUT payload units per 10,000 events', (x) => x.payload_units_per_10k_events, 1],
+    ['events lost', (x) => x.lost_events, 0],
+  ];
+  const ratio = (f) => (f(b) ? `${fmt(f(a) / f(b), 2)}×` : '');
+  return `| | before (${beforeAfter.label}) | after (this build) | after ÷ before |\n| --- | ---: | ---: | ---: |\n${
+    rows.map(([name, f, digits]) => `| ${name} | ${fmt(f(b), digits)} | ${fmt(f(a), digits)} | ${ratio(f)} |`).join('\n')}`;
+}
+
 const targetRows = targets.map((t) => `| ${t.name} | ${t.kind === 'max' ? '≤' : '≥'} ${fmt(t.goal)} ${t.unit} | **${fmt(t.measured, t.digits)} ${t.unit}** | ${t.pass ? '✅ pass' : '❌ miss'} | ${t.note} |`);
 
 const sustainedRows = sustained.rates.map((r) => `| ${fmt(r.rate, 0)} | ${r.seconds} s × ${r.runs_count} | ${fmt(r.cpu_us_per_event)} | ${fmt(mib(r.peak_rss_kb), 1)} (${fmt(mib(r.peak_rss_anon_kb), 1)} anon) | ${fmt(r.overhead_ms_median)} / ${fmt(r.overhead_ms_p99)} | ${fmt(r.next_call_ms_median)} / ${fmt(r.next_call_ms_p99)} | ${fmt(r.requests_per_10k_events, 1)} | ${fmt(r.payload_units_per_10k_events, 0)} | ${r.lost_events} |`);
@@ -189,8 +209,12 @@ const MISS_NOTES = {
   'CPU per 250-byte event at 10k events/s': `the hot path against its floor is unchanged (${fmt(micro.hot_path_over_floor)}×, target ≤ 3×) while
   the floor itself, no code of ours, is ${fmt(machineFactor, 2)}× slower than in the run of 2026-11-27, which measured 1.63 µs here;
   the rest is the fixed cost per invocation and per POST described for 1k/s.`,
-  'Maximum sustained events/s into the loopback sink': `${fmt(throughput.max.cpu_us_per_event)} µs per event at the maximum: the same machine factor
-  (${fmt(machineFactor, 2)}×; 1,340,000 events/s on 2026-11-27 with the same pipeline). Left: as for CPU per event.`,
+  'Maximum sustained events/s into the loopback sink': `${fmt(throughput.max.cpu_us_per_event)} µs per event at the maximum: the machine
+  (${fmt(machineFactor, 2)}× slower by the same-run floor than on 2026-11-27, when 1,340,000 events/s were measured)${beforeAfter ? `; the build
+  before issue 15 (${beforeAfter.label}) reached ${fmt(beforeAfter.before.summary.max_events_per_s, 0)} events/s, this one ${fmt(beforeAfter.after.summary.max_events_per_s, 0)}
+  ("Before and after, same run")` : ''}. The profile (\`perf record -e cpu-clock\` of a paced 300,000/s run, 2026-12-04): SHA-256 of the
+  request bodies for SigV4 21%, copies (memmove and the kernel's) 11%, simdjson 7%, decoding the CBOR answers 5%, the
+  queue 3%. Left: as for CPU per event.`,
   'Rare invocation: flush before /next, added time, median': `the flush waits for \`platform.runtimeDone\`, which
   the Telemetry API sends after the subscription's buffering timeout (100 ms by default here). With the API's
   minimum, 25 ms, the same run measured ${fmt(flushModes.strategies.find((x) => x.name.includes('25 ms'))?.added_ms.median)} ms (row "buffer timeout 25 ms" below), but every
@@ -285,6 +309,15 @@ threads (each blocking wait ends with one); system calls and *bytes through syst
 kernel and the extension, their return values summed) come from a second pair of runs under \`strace -f\`.
 
 ${perInvocationTable()}
+
+## Before and after, same run
+
+The targets that stood before issue 15 (maximum rate, requests and PUT payload units per 10,000 events), with
+CPU and memory, for the build named "before" and this one: their runs interleaved in the same run of
+\`${command} --before EXE LABEL\`, so both see the same machine${beforeAfter && beforeAfter.measured_at !== machine.date ? ` (this table: a run of
+\`node bench/run.mjs --only before_after\` on ${beforeAfter.measured_at.slice(0, 16).replace('T', ' ')} UTC, commit ${beforeAfter.commit}${beforeAfter.worktree_dirty ? ' with uncommitted changes' : ''})` : ''}.
+
+${beforeAfterSection()}
 
 ## Sustained rates
 

@@ -63,6 +63,7 @@ const PLAN = args.smoke ? {
   microArgs: ['--benchmark_min_time=0.01'],
   floorStarts: 3,
   perInvocation: { short: 5, long: 15, runs: 1 },
+  beforeAfterSustained: { rate: 10000, seconds: 1, runs: 1 },
   recordFormatEvents: 1000,
   flushModeInvocations: 2,
 } : {
@@ -78,6 +79,7 @@ const PLAN = args.smoke ? {
   microArgs: ['--benchmark_repetitions=5', '--benchmark_report_aggregates_only=true'],
   floorStarts: 30,
   perInvocation: { short: 50, long: 250, runs: 3 },
+  beforeAfterSustained: { rate: 10000, seconds: 20, runs: 2 },
   recordFormatEvents: 10000,
   flushModeInvocations: 10,
 };
@@ -132,10 +134,11 @@ async function scenarioInit() {
 
 // One sandbox run of `rate` events/s of LINE_BYTES-byte lines for `seconds`, in INVOCATION_MS
 // invocations, shipping to the sink (reset first); the extension's CPU time and the sink's counts.
-async function sustainedRun({ rate, seconds, what, extraEnv = {}, snapshotAtMs }) {
+async function sustainedRun({ rate, seconds, what, extraEnv = {}, snapshotAtMs, extension }) {
   const { env } = await extensionEnv(sink.endpoint, spoolDir(), extraEnv);
   await sink.reset();
   const result = await runSandbox(args.buildDir, {
+    extension,
     args: ['--invocations', String(Math.round((seconds * 1000) / INVOCATION_MS)),
       '--log-lines', String((rate * INVOCATION_MS) / 1000), '--log-line-bytes', String(LINE_BYTES),
       '--invoke-duration-ms', String(INVOCATION_MS)],
@@ -246,13 +249,14 @@ async function scenarioPacking() {
 }
 
 // One sandbox invocation held open while tk-bench-load offers batches to the extension's listener.
-async function loadRun({ seconds, loadArgs }) {
+async function loadRun({ seconds, loadArgs, extension }) {
   const { env, listenerPort } = await extensionEnv(sink.endpoint, spoolDir(), {
     TELEMETRY_KINESIS_BUFFER_MAX_ITEMS: '10000', TELEMETRY_KINESIS_BUFFER_MAX_BYTES: '1048576',
   });
   await sink.reset();
   const holdMs = seconds * 1000 + 3000;
   const result = await runSandbox(args.buildDir, {
+    extension,
     args: ['--invocations', '1', '--log-lines', '0', '--invoke-duration-ms', String(holdMs),
       '--function-timeout-ms', String(holdMs + 30000)],
     env, timeoutMs: holdMs + 60000,
@@ -309,6 +313,58 @@ async function scenarioThroughput() {
     + `paced ${PLAN.paced.rate}/s: ${value.paced.events_per_s} events/s, ${value.paced.refused_posts} refused POSTs, `
     + `${value.paced.lost_events} lost`);
   save('throughput', value);
+}
+
+// Issue 15's "no regression": the existing targets (maximum rate, CPU, requests and PUT payload units
+// per 10,000 events) for this build and the --before build in the same run, runs interleaved so both
+// see the same machine. Without --before the previous file's figures are kept (a smoke run compares the
+// build with itself, so that the scenario itself is tested).
+async function scenarioBeforeAfter() {
+  const after = path.join(args.buildDir, 'telemetry-kinesis');
+  const before = args.beforeExtension ?? (args.smoke ? after : null);
+  if (!before) {
+    log('before/after: no --before build given; the previous results are kept');
+    return;
+  }
+  const builds = { after, before };
+  const { seconds, runs: count, backlogEvents } = PLAN.throughput;
+  const { rate, seconds: sustainedSeconds, runs: sustainedCount } = PLAN.beforeAfterSustained;
+  const value = { label: args.beforeLabel ?? args.beforeExtension ?? 'this build (smoke)', measured_at: info.date, commit: info.commit,
+    worktree_dirty: info.worktree_dirty, max_seconds: seconds, sustained_rate: rate,
+    sustained_seconds: sustainedSeconds, before: { max: [], sustained: [] }, after: { max: [], sustained: [] } };
+  for (let i = 0; i < Math.max(count, sustainedCount); i += 1) {
+    for (const [side, extension] of Object.entries(builds)) {
+      if (i < count) {
+        const r = await loadRun({ seconds, extension,
+          loadArgs: ['--sink', `${sink.endpoint}/`, '--max-backlog-events', String(backlogEvents)] });
+        value[side].max.push({ events_per_s: r.steady_events_per_s, cpu_us_per_event: r.cpu_us_per_event });
+      }
+      if (i < sustainedCount) {
+        const { stats, cpuMs, result } = await sustainedRun({ rate, seconds: sustainedSeconds, extension,
+          what: `before/after ${side} ${rate}/s` });
+        value[side].sustained.push({
+          cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3), peak_rss_kb: result.report.peak_rss_kb,
+          requests_per_10k_events: round((stats.requests * 10000) / stats.records, 2),
+          payload_units_per_10k_events: round((stats.payload_units * 10000) / stats.records, 1),
+          lost_events: Math.max(0, result.report.events_delivered - stats.records) });
+      }
+    }
+  }
+  for (const side of ['before', 'after']) {
+    const { max, sustained } = value[side];
+    const pick = (runs, f) => round(median(runs.map(f)), 3);
+    value[side].summary = {
+      max_events_per_s: pick(max, (x) => x.events_per_s), max_cpu_us_per_event: pick(max, (x) => x.cpu_us_per_event),
+      cpu_us_per_event: pick(sustained, (x) => x.cpu_us_per_event), peak_rss_kb: pick(sustained, (x) => x.peak_rss_kb),
+      requests_per_10k_events: pick(sustained, (x) => x.requests_per_10k_events),
+      payload_units_per_10k_events: pick(sustained, (x) => x.payload_units_per_10k_events),
+      lost_events: sustained.reduce((n, x) => n + x.lost_events, 0),
+    };
+  }
+  log(`before/after (${value.label}): max ${value.before.summary.max_events_per_s} -> ${value.after.summary.max_events_per_s} events/s, `
+    + `${rate}/s ${value.before.summary.cpu_us_per_event} -> ${value.after.summary.cpu_us_per_event} us/event, `
+    + `${value.before.summary.requests_per_10k_events} -> ${value.after.summary.requests_per_10k_events} requests/10k events`);
+  save('before_after', value);
 }
 
 function drainTool(endpoint, events, runs, extra = []) {
@@ -591,6 +647,7 @@ const SCENARIOS = {
   throughput: scenarioThroughput, drain: scenarioDrain, kinesis_local: scenarioKinesisLocal,
   micro: scenarioMicro, floors: scenarioFloors, record_formats: scenarioRecordFormats,
   flush_modes: scenarioFlushModes, per_invocation: scenarioPerInvocation, layer: scenarioLayer,
+  before_after: scenarioBeforeAfter,
 };
 
 const started = Date.now();
