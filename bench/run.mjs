@@ -148,28 +148,36 @@ async function sustainedRun({ rate, seconds, what, extraEnv = {}, snapshotAtMs, 
   return { result, stats: await sink.stats(), cpuMs: result.report.cpu_user_ms + result.report.cpu_sys_ms };
 }
 
+// The figures of a sustained run that are per event or per 10,000 events (sustained and before/after).
+function perEventFigures({ stats, cpuMs }) {
+  return {
+    cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3),
+    requests_per_10k_events: round((stats.requests * 10000) / stats.records, 2),
+    payload_units_per_10k_events: round((stats.payload_units * 10000) / stats.records, 1),
+  };
+}
+
 async function scenarioSustained() {
   const rates = [];
   for (const { rate, seconds, runs: count } of PLAN.rates) {
     const runs = [];
     for (let i = 0; i < count; i += 1) {
-      const { result, stats, cpuMs } = await sustainedRun({
+      const sample = await sustainedRun({
         rate, seconds, what: `sustained ${rate}/s`,
         // One resident-memory snapshot, near the end of the load, for the breakdown by mapping.
         snapshotAtMs: i === 0 ? Math.max(500, seconds * 1000 - 1000) : undefined,
       });
+      const { result, stats, cpuMs } = sample;
       const r = result.report;
       runs.push({
         events_emitted: r.events_emitted, events_delivered_to_extension: r.events_delivered,
         records_at_sink: stats.records, requests: stats.requests, payload_units: stats.payload_units,
         data_bytes: stats.data_bytes, cpu_ms: round(cpuMs, 1),
-        cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3),
+        ...perEventFigures(sample),
         peak_rss_kb: r.peak_rss_kb, peak_rss_anon_kb: result.peakAnonKb, peak_rss_file_kb: result.peakFileKb,
         overhead_ms: r.overhead_ms, next_call_ms: nextCallStats(r),
         // Issue 15: a frequent series from its third invocation on (the first two may flush).
         overhead_from_third_ms_p99: round(percentile((r.per_invocation_overhead_ms ?? []).slice(2), 99), 3),
-        requests_per_10k_events: round((stats.requests * 10000) / stats.records, 2),
-        payload_units_per_10k_events: round((stats.payload_units * 10000) / stats.records, 1),
         smaps_kb: result.smaps,
       });
     }
@@ -283,12 +291,14 @@ async function loadRun({ seconds, loadArgs, extension }) {
   };
 }
 
+// The maximum rate: closed-loop on the sink (at most PLAN.throughput.backlogEvents offered, not received).
+const maxRateRun = (extension) => loadRun({ seconds: PLAN.throughput.seconds, extension,
+  loadArgs: ['--sink', `${sink.endpoint}/`, '--max-backlog-events', String(PLAN.throughput.backlogEvents)] });
+
 async function scenarioThroughput() {
   const { seconds, runs: count, backlogEvents } = PLAN.throughput;
   const runs = [];
-  for (let i = 0; i < count; i += 1) {
-    runs.push(await loadRun({ seconds, loadArgs: ['--sink', `${sink.endpoint}/`, '--max-backlog-events', String(backlogEvents)] }));
-  }
+  for (let i = 0; i < count; i += 1) runs.push(await maxRateRun());
   const paced = [];
   for (let i = 0; i < PLAN.paced.runs; i += 1) {
     paced.push(await loadRun({ seconds: PLAN.paced.seconds, loadArgs: ['--rate', String(PLAN.paced.rate)] }));
@@ -327,7 +337,7 @@ async function scenarioBeforeAfter() {
     return;
   }
   const builds = { after, before };
-  const { seconds, runs: count, backlogEvents } = PLAN.throughput;
+  const { seconds, runs: count } = PLAN.throughput;
   const { rate, seconds: sustainedSeconds, runs: sustainedCount } = PLAN.beforeAfterSustained;
   const value = { label: args.beforeLabel ?? args.beforeExtension ?? 'this build (smoke)', measured_at: info.date, commit: info.commit,
     worktree_dirty: info.worktree_dirty, max_seconds: seconds, sustained_rate: rate,
@@ -335,18 +345,14 @@ async function scenarioBeforeAfter() {
   for (let i = 0; i < Math.max(count, sustainedCount); i += 1) {
     for (const [side, extension] of Object.entries(builds)) {
       if (i < count) {
-        const r = await loadRun({ seconds, extension,
-          loadArgs: ['--sink', `${sink.endpoint}/`, '--max-backlog-events', String(backlogEvents)] });
+        const r = await maxRateRun(extension);
         value[side].max.push({ events_per_s: r.steady_events_per_s, cpu_us_per_event: r.cpu_us_per_event });
       }
       if (i < sustainedCount) {
-        const { stats, cpuMs, result } = await sustainedRun({ rate, seconds: sustainedSeconds, extension,
+        const sample = await sustainedRun({ rate, seconds: sustainedSeconds, extension,
           what: `before/after ${side} ${rate}/s` });
-        value[side].sustained.push({
-          cpu_us_per_event: round((cpuMs * 1000) / stats.records, 3), peak_rss_kb: result.report.peak_rss_kb,
-          requests_per_10k_events: round((stats.requests * 10000) / stats.records, 2),
-          payload_units_per_10k_events: round((stats.payload_units * 10000) / stats.records, 1),
-          lost_events: Math.max(0, result.report.events_delivered - stats.records) });
+        value[side].sustained.push({ ...perEventFigures(sample), peak_rss_kb: sample.result.report.peak_rss_kb,
+          lost_events: Math.max(0, sample.result.report.events_delivered - sample.stats.records) });
       }
     }
   }
