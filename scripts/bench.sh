@@ -3,7 +3,7 @@
 # results (bench/results/*.json): init overhead, per-invocation overhead, peak RSS and CPU per event at
 # 1k/10k/100k events/s, maximum sustained events/s into a loopback PutRecords sink and into kinesis-local,
 # requests and PUT payload units per 10,000 events, shutdown drain, the hot-path micro benchmarks against
-# the base64+SHA-256 floor. About 10 minutes on 2 cores. Installs what it needs (idempotently) and builds
+# the base64+SHA-256 floor. About 20 minutes on 2 cores. Installs what it needs (idempotently) and builds
 # the Release tools in build-bench/.
 #
 #   bash scripts/bench.sh            # the full suite; rewrites bench/results/ and docs/benchmarks.*
