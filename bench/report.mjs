@@ -204,8 +204,9 @@ const MISS_NOTES = {
   64 KiB itself instead of handing it to a worker (futex calls ${before ? fmt(before.syscalls_by_name?.futex, 1) : 'n/a'} → ${fmt(after.syscalls_by_name?.futex, 1)}, wake-ups
   ${before ? fmt(before.voluntary_context_switches, 1) : 'n/a'} → ${fmt(after.voluntary_context_switches, 1)} per invocation). Left: cpp-httplib's \`select\` before every \`send\` and \`recv\`
   (${fmt(after.syscalls_by_name?.pselect6, 1)} \`pselect6\` per invocation), and fewer POSTs for frequent invocations, which needs a longer
-  buffering timeout once they are frequent: re-subscribing is not documented by AWS, and one value for both cases
-  trades against the rare-invocation target (below).`,
+  buffering timeout once they are frequent. That cannot be had: Lambda closes subscription at the end of Init
+  (a later Subscribe is refused with 403 \`Telemetry.SubscriptionClosed\`, as in AWS's emulator and now in the
+  sandbox), so one value serves both cases and trades against the rare-invocation target (below).`,
   'CPU per 250-byte event at 10k events/s': `the hot path against its floor is unchanged (${fmt(micro.hot_path_over_floor)}×, target ≤ 3×) while
   the floor itself, no code of ours, is ${fmt(machineFactor, 2)}× slower than in the run of 2026-11-27, which measured 1.63 µs here;
   the rest is the fixed cost per invocation and per POST described for 1k/s.`,
@@ -219,9 +220,11 @@ const MISS_NOTES = {
   the Telemetry API sends after the subscription's buffering timeout (100 ms by default here). With the API's
   minimum, 25 ms, the same run measured ${fmt(flushModes.strategies.find((x) => x.name.includes('25 ms'))?.added_ms.median)} ms (row "buffer timeout 25 ms" below), but every
   frequent 100 ms invocation then takes about four POSTs instead of one (1k events/s for 10 s, measured 2026-12-03:
-  19.2 µs per event against 8.9 with 100 ms), against the CPU targets. Left: a short timeout while invocations are
-  rare and a long one once they are frequent, if AWS documents subscribing again (the sandbox accepts it, which is
-  our assumption, not a documented behaviour), or a documented signal that the runtime is done.`,
+  19.2 µs per event against 8.9 with 100 ms), against the CPU targets. A short timeout while invocations are rare
+  and a long one once they are frequent is ruled out: Lambda refuses a Subscribe after Init (403
+  \`Telemetry.SubscriptionClosed\`: AWS's emulator, internal/lambda/rapid/handlers.go, and the Logs API guide;
+  the sandbox answers so too). Left: a documented signal that the runtime is done, sooner than
+  \`platform.runtimeDone\`.`,
   'Layer zip, x86_64': `the extension itself is ${fmt(mb(layer.entries.find((e) => e.name.startsWith('extensions/'))?.zipped_bytes))} MB zipped: statically linked
   libcrypto is 3.3 MB of the 7.0 MB it links (link map: OpenSSL 3's default provider brings every algorithm it
   implements, whatever the TLS client uses), libstdc++ 1.0 MB, libssl 0.5 MB; glibc's libc is 0.86 MB zipped, needed for

@@ -35,6 +35,10 @@ test('ships every event of 50 invocations to the stream exactly once and exits b
   });
   assertExtensionExitedInTime(firstRun, INVOCATIONS);
   assert.equal(firstRun.exitCode, 0, runSummary(firstRun));
+  // One Subscribe, during Init, and no request refused: Lambda closes subscription when Init ends
+  // (the sandbox refuses a later one with 403 Telemetry.SubscriptionClosed, as RIE does).
+  assert.equal(firstRun.report.subscribe_calls, 1, runSummary(firstRun));
+  assert.equal(firstRun.report.rejected_requests_total, 0, runSummary(firstRun));
 
   const sent = firstRun.events;
   assert.ok(sent.length >= INVOCATIONS * LOG_LINES,

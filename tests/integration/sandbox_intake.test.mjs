@@ -15,7 +15,8 @@ const MAX_BYTES = 262144;
 // bytes of clients that never finish their headers), loops on /next until SHUTDOWN, writes what
 // it saw to FAKE_OUT. FAKE_MI: Managed Instances (SHUTDOWN only, schema 2025-01-29);
 // FAKE_STALL_FIRST_MS: leave the first POST unanswered that long; FAKE_WAIT_SIGTERM: after
-// SHUTDOWN, stay until SIGTERM comes (bounded).
+// SHUTDOWN, stay until SIGTERM comes (bounded); FAKE_SUBSCRIBE_AFTER_INIT: at the first INVOKE,
+// subscribe again with other types and buffering, and record the answer.
 const FAKE_EXTENSION = `
 const fs = require('node:fs');
 const net = require('node:net');
@@ -24,7 +25,7 @@ const out = process.env.FAKE_OUT;
 const api = 'http://' + process.env.AWS_LAMBDA_RUNTIME_API;
 const mi = process.env.FAKE_MI === '1';
 const stallFirstMs = Number(process.env.FAKE_STALL_FIRST_MS ?? 0);
-const seen = { connections: [], posts: 0, sigtermAtMs: null, shutdownAtMs: null };
+const seen = { connections: [], posts: 0, sigtermAtMs: null, shutdownAtMs: null, lateSubscribe: null };
 let lastPostAt = Date.now();
 process.on('SIGTERM', () => { seen.sigtermAtMs = Date.now(); });
 const server = net.createServer((sock) => {
@@ -58,14 +59,19 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     body: JSON.stringify({ events: mi ? ['SHUTDOWN'] : ['INVOKE', 'SHUTDOWN'] }) });
   const id = reg.headers.get('lambda-extension-identifier');
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const sub = await fetch(api + '/2022-07-01/telemetry', { method: 'PUT',
+  const subscribe = (types, timeoutMs) => fetch(api + '/2022-07-01/telemetry', { method: 'PUT',
     headers: { 'Lambda-Extension-Identifier': id, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ schemaVersion: mi ? '2025-01-29' : '2022-12-13', types: ['platform', 'function'],
-      buffering: { maxItems: 1000, maxBytes: ${MAX_BYTES}, timeoutMs: 25 },
+    body: JSON.stringify({ schemaVersion: mi ? '2025-01-29' : '2022-12-13', types,
+      buffering: { maxItems: 1000, maxBytes: ${MAX_BYTES}, timeoutMs },
       destination: { protocol: 'HTTP', URI: 'http://sandbox.localdomain:' + server.address().port + '/telemetry' } }) });
+  const sub = await subscribe(['platform', 'function'], 25);
   if (sub.status !== 200) throw new Error('subscribe: ' + sub.status + ' ' + await sub.text());
   for (let i = 0; i < 1000; i += 1) {
     const event = await (await fetch(api + '/2020-01-01/extension/event/next', { headers: { 'Lambda-Extension-Identifier': id } })).json();
+    if (event.eventType === 'INVOKE' && process.env.FAKE_SUBSCRIBE_AFTER_INIT && !seen.lateSubscribe) {
+      const late = await subscribe(['platform'], 1000);
+      seen.lateSubscribe = { status: late.status, body: await late.text() };
+    }
     if (event.eventType !== 'SHUTDOWN') continue;
     seen.shutdownAtMs = Date.now();
     // Stay for 300 ms of quiet (the last POSTs come now), for FAKE_WAIT_SIGTERM's SIGTERM, and
@@ -171,6 +177,24 @@ test('events over maxBytes are cut across POSTs, both continuation forms; damage
   assert.equal(report.sigterm.sent, true);
   assert.equal(report.sigterm.when, '150 ms after SHUTDOWN');
   assert.ok(run.seen.sigtermAtMs - run.seen.shutdownAtMs >= 100, JSON.stringify(run.seen));
+});
+
+// AWS's emulator closes subscription at the end of Init (RIE internal/lambda/rapid/handlers.go:
+// doInit turns the Telemetry API's subscription off after AwaitAgentsReady; the handler answers
+// 403 Telemetry.SubscriptionClosed). A buffering timeout cannot be changed once invocations run.
+test('a Subscribe after Init is refused with 403 Telemetry.SubscriptionClosed; the Init subscription stays', async () => {
+  const run = await runFake({ invocations: 2, logLines: 3, fakeEnv: { FAKE_SUBSCRIBE_AFTER_INIT: '1' } });
+  const { report } = run;
+  assert.equal(run.seen.lateSubscribe.status, 403, JSON.stringify(run.seen.lateSubscribe));
+  assert.deepEqual(JSON.parse(run.seen.lateSubscribe.body),
+    { errorMessage: 'Telemetry API subscription is closed already', errorType: 'Telemetry.SubscriptionClosed' });
+  assert.deepEqual(report.rejected_requests.map((r) => [r.request, r.status]), [['PUT /2022-07-01/telemetry', 403]]);
+  assert.equal(report.subscription.buffering.timeoutMs, 25);
+  assert.deepEqual(report.subscription.types, ['platform', 'function']);
+  // Both invocations' function lines still came, under the subscription made during Init.
+  const lines = run.bodies.flatMap((b) => (isJson(b) ? JSON.parse(b.toString('utf8')) : []))
+    .filter((e) => e.type === 'function');
+  assert.equal(lines.length, 2 * 3, `function lines delivered: ${lines.length}`);
 });
 
 test('managed instances: SIGTERM before SHUTDOWN on request; the largest documented body; garbage damage', async () => {

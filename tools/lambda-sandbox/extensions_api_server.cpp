@@ -232,6 +232,17 @@ void ExtensionsApiServer::handleSubscribe(const httplib::Request& req, httplib::
     if (!checkIdentifier(req, res)) {
       return;
     }
+    // Lambda closes subscription at the end of Init, once every extension has called /next:
+    // RIE's doInit turns the Telemetry and Logs subscription APIs off after AwaitAgentsReady
+    // (internal/lambda/rapid/handlers.go), and a later Subscribe gets 403 with this type and
+    // message (rapi/handler/runtimelogs.go, RenderForbiddenWithTypeMsg; runtimelogs_test.go,
+    // TestRenderTelemetrySubscriptionClosed). The Logs API guide says it too: "After the
+    // initialization phase completes, Lambda does not process subscription requests."
+    if (init_done_) {
+      reject(req, res, 403, "Telemetry.SubscriptionClosed",
+             "Telemetry API subscription is closed already");
+      return;
+    }
     parsed = parseSubscription(req.body);
     if (!parsed.subscription) {
       reject(req, res, 400, "ValidationError", parsed.error_message);
