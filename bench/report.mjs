@@ -125,7 +125,8 @@ function beforeAfterSection() {
   const b = beforeAfter.before.summary;
   const a = beforeAfter.after.summary;
   const rows = [
-    [`maximum events/s into the sink (${beforeAfter.max_seconds} s × ${beforeAfter.after.max.length})`, (x) => x.max_events_per_s, 0],
+    [`maximum events/s into the sink (${beforeAfter.max_seconds} s × ${beforeAfter.after.max.length}), median`, (x) => x.max_events_per_s, 0],
+    ['slowest and fastest of those runs', null],
     ['CPU µs per event at the maximum', (x) => x.max_cpu_us_per_event, 3],
     [`CPU µs per event at ${fmt(beforeAfter.sustained_rate, 0)} events/s (${beforeAfter.sustained_seconds} s × ${beforeAfter.after.sustained.length})`, (x) => x.cpu_us_per_event, 3],
     ['peak RSS KiB at that rate', (x) => x.peak_rss_kb, 0],
@@ -134,8 +135,14 @@ function beforeAfterSection() {
     ['events lost', (x) => x.lost_events, 0],
   ];
   const ratio = (f) => (f(b) ? `${fmt(f(a) / f(b), 2)}×` : '');
+  // The spread of the maximum-rate runs: a median ratio inside it is the machine, not the build.
+  const spread = (side) => {
+    const rates = beforeAfter[side].max.map((x) => x.events_per_s);
+    return `${fmt(Math.min(...rates), 0)} – ${fmt(Math.max(...rates), 0)}`;
+  };
   return `| | before (${beforeAfter.label}) | after (this build) | after ÷ before |\n| --- | ---: | ---: | ---: |\n${
-    rows.map(([name, f, digits]) => `| ${name} | ${fmt(f(b), digits)} | ${fmt(f(a), digits)} | ${ratio(f)} |`).join('\n')}`;
+    rows.map(([name, f, digits]) => (f ? `| ${name} | ${fmt(f(b), digits)} | ${fmt(f(a), digits)} | ${ratio(f)} |`
+      : `| ${name} | ${spread('before')} | ${spread('after')} | |`)).join('\n')}`;
 }
 
 const targetRows = targets.map((t) => `| ${t.name} | ${t.kind === 'max' ? '≤' : '≥'} ${fmt(t.goal)} ${t.unit} | **${fmt(t.measured, t.digits)} ${t.unit}** | ${t.pass ? '✅ pass' : '❌ miss'} | ${t.note} |`);

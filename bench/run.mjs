@@ -63,6 +63,7 @@ const PLAN = args.smoke ? {
   microArgs: ['--benchmark_min_time=0.01'],
   floorStarts: 3,
   perInvocation: { short: 5, long: 15, runs: 1 },
+  beforeAfterMaxRuns: 1,
   beforeAfterSustained: { rate: 10000, seconds: 1, runs: 1 },
   recordFormatEvents: 1000,
   flushModeInvocations: 2,
@@ -79,6 +80,9 @@ const PLAN = args.smoke ? {
   microArgs: ['--benchmark_repetitions=5', '--benchmark_report_aggregates_only=true'],
   floorStarts: 30,
   perInvocation: { short: 50, long: 250, runs: 3 },
+  // Five pairs, not three: on this shared VM one 10 s maximum-rate run varies by ±15% (780,000 to
+  // 1,065,000 events/s for one build in one run of 2026-12-04), more than the difference looked for.
+  beforeAfterMaxRuns: 5,
   beforeAfterSustained: { rate: 10000, seconds: 20, runs: 2 },
   recordFormatEvents: 10000,
   flushModeInvocations: 10,
@@ -336,14 +340,16 @@ async function scenarioBeforeAfter() {
     log('before/after: no --before build given; the previous results are kept');
     return;
   }
-  const builds = { after, before };
-  const { seconds, runs: count } = PLAN.throughput;
+  const builds = [['after', after], ['before', before]];
+  const { seconds } = PLAN.throughput;
+  const count = PLAN.beforeAfterMaxRuns;
   const { rate, seconds: sustainedSeconds, runs: sustainedCount } = PLAN.beforeAfterSustained;
   const value = { label: args.beforeLabel ?? args.beforeExtension ?? 'this build (smoke)', measured_at: info.date, commit: info.commit,
     worktree_dirty: info.worktree_dirty, max_seconds: seconds, sustained_rate: rate,
     sustained_seconds: sustainedSeconds, before: { max: [], sustained: [] }, after: { max: [], sustained: [] } };
   for (let i = 0; i < Math.max(count, sustainedCount); i += 1) {
-    for (const [side, extension] of Object.entries(builds)) {
+    // The order alternates pair by pair, so a machine that drifts during the scenario favours neither.
+    for (const [side, extension] of i % 2 === 0 ? builds : [...builds].reverse()) {
       if (i < count) {
         const r = await maxRateRun(extension);
         value[side].max.push({ events_per_s: r.steady_events_per_s, cpu_us_per_event: r.cpu_us_per_event });
